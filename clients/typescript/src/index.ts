@@ -1,0 +1,11 @@
+export { PoolClient } from "./client.js";
+export type { CallOpts, ConnectOptions, MutateOpts, TaskInput, WatchOpts } from "./client.js";
+export { Code, PoolError } from "./errors.js";
+export type { FieldViolation } from "./errors.js";
+export * from "./gen/claude_pool/v1/task_pb.js";
+export * from "./gen/claude_pool/v1/pool_pb.js";
+export * from "./gen/claude_pool/v1/chain_pb.js";
+export * from "./gen/claude_pool/v1/routing_pb.js";
+export * from "./gen/claude_pool/v1/errors_pb.js";
+export * from "./gen/claude_pool/v1/pool_service_pb.js";
+export { HealthCheckResponse_ServingStatus as ServingStatus } from "./gen/grpc/health/v1/health_pb.js";

@@ -1,0 +1,327 @@
+"""Proto ⇄ domain mapping. The only module that knows both shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from claude_pool.v1 import pool_pb2, task_pb2
+from google.protobuf import duration_pb2, json_format, struct_pb2, timestamp_pb2
+
+from claude_pool_server.domain.context import ContextEntry
+from claude_pool_server.domain.errors import InvalidArgument
+from claude_pool_server.domain.messages import SlotMessage
+from claude_pool_server.domain.slots import Slot, SlotConfig, SlotState
+from claude_pool_server.domain.tasks import (
+    Effort,
+    FailureKind,
+    Finished,
+    PermissionMode,
+    StateChanged,
+    Task,
+    TaskEvent,
+    TaskFailure,
+    TaskOverrides,
+    TaskResult,
+    TaskSpec,
+    TaskState,
+    TextDelta,
+    ToolUse,
+)
+
+TASK_STATES = {
+    TaskState.PENDING: task_pb2.TASK_STATE_PENDING,
+    TaskState.RUNNING: task_pb2.TASK_STATE_RUNNING,
+    TaskState.PENDING_REVIEW: task_pb2.TASK_STATE_PENDING_REVIEW,
+    TaskState.COMPLETED: task_pb2.TASK_STATE_COMPLETED,
+    TaskState.FAILED: task_pb2.TASK_STATE_FAILED,
+    TaskState.CANCELLED: task_pb2.TASK_STATE_CANCELLED,
+}
+TASK_STATES_FROM_PROTO = {v: k for k, v in TASK_STATES.items()}
+
+PERMISSION_MODES = {
+    PermissionMode.DEFAULT: task_pb2.PERMISSION_MODE_DEFAULT,
+    PermissionMode.ACCEPT_EDITS: task_pb2.PERMISSION_MODE_ACCEPT_EDITS,
+    PermissionMode.BYPASS_PERMISSIONS: task_pb2.PERMISSION_MODE_BYPASS_PERMISSIONS,
+    PermissionMode.DONT_ASK: task_pb2.PERMISSION_MODE_DONT_ASK,
+    PermissionMode.PLAN: task_pb2.PERMISSION_MODE_PLAN,
+    PermissionMode.AUTO: task_pb2.PERMISSION_MODE_AUTO,
+}
+PERMISSION_MODES_FROM_PROTO = {v: k for k, v in PERMISSION_MODES.items()}
+
+EFFORTS = {
+    Effort.LOW: task_pb2.EFFORT_LOW,
+    Effort.MEDIUM: task_pb2.EFFORT_MEDIUM,
+    Effort.HIGH: task_pb2.EFFORT_HIGH,
+    Effort.MAX: task_pb2.EFFORT_MAX,
+}
+EFFORTS_FROM_PROTO = {v: k for k, v in EFFORTS.items()}
+
+FAILURE_KINDS = {
+    FailureKind.API_ERROR: task_pb2.FAILURE_KIND_API_ERROR,
+    FailureKind.MAX_TURNS: task_pb2.FAILURE_KIND_MAX_TURNS,
+    FailureKind.BUDGET_EXHAUSTED: task_pb2.FAILURE_KIND_BUDGET_EXHAUSTED,
+    FailureKind.TIMEOUT: task_pb2.FAILURE_KIND_TIMEOUT,
+    FailureKind.IDLE_TIMEOUT: task_pb2.FAILURE_KIND_IDLE_TIMEOUT,
+    FailureKind.PROCESS_ERROR: task_pb2.FAILURE_KIND_PROCESS_ERROR,
+    FailureKind.EXECUTION_ERROR: task_pb2.FAILURE_KIND_EXECUTION_ERROR,
+    FailureKind.REJECTED: task_pb2.FAILURE_KIND_REJECTED,
+    FailureKind.INTERRUPTED: task_pb2.FAILURE_KIND_INTERRUPTED,
+}
+
+SLOT_STATES = {
+    SlotState.IDLE: pool_pb2.SLOT_STATE_IDLE,
+    SlotState.BUSY: pool_pb2.SLOT_STATE_BUSY,
+    SlotState.STOPPED: pool_pb2.SLOT_STATE_STOPPED,
+    SlotState.ERRORED: pool_pb2.SLOT_STATE_ERRORED,
+}
+SLOT_STATES_FROM_PROTO = {v: k for k, v in SLOT_STATES.items()}
+
+
+def _enum_in(value: int, table: dict[int, Any], field: str) -> Any:
+    if value == 0:
+        return None
+    if value not in table:
+        raise InvalidArgument(field, f"unknown enum value {value}")
+    return table[value]
+
+
+# --- time -----------------------------------------------------------------------------------------
+
+
+def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def duration(seconds: float) -> duration_pb2.Duration:
+    value = duration_pb2.Duration()
+    value.FromNanoseconds(int(seconds * 1e9))
+    return value
+
+
+def seconds_in(message: duration_pb2.Duration, field: str) -> float:
+    seconds = message.seconds + message.nanos / 1e9
+    if seconds < 0:
+        raise InvalidArgument(field, "must not be negative")
+    return seconds
+
+
+# --- requests -------------------------------------------------------------------------------------
+
+
+def overrides_in(message: task_pb2.TaskOverrides, field: str) -> TaskOverrides:
+    return TaskOverrides(
+        model=message.model if message.HasField("model") else None,
+        permission_mode=_enum_in(
+            message.permission_mode, PERMISSION_MODES_FROM_PROTO, f"{field}.permission_mode"
+        ),
+        max_turns=message.max_turns if message.HasField("max_turns") else None,
+        system_prompt=message.system_prompt if message.HasField("system_prompt") else None,
+        allowed_tools=tuple(message.allowed_tools),
+        disallowed_tools=tuple(message.disallowed_tools),
+        tools=tuple(message.tools),
+        mcp_servers=json_format.MessageToDict(message.mcp_servers)
+        if message.HasField("mcp_servers")
+        else {},
+        effort=_enum_in(message.effort, EFFORTS_FROM_PROTO, f"{field}.effort"),
+        fallback_model=message.fallback_model if message.HasField("fallback_model") else None,
+        json_schema=json_format.MessageToDict(message.json_schema)
+        if message.HasField("json_schema")
+        else None,
+        max_budget_micros=message.max_budget_micros
+        if message.HasField("max_budget_micros")
+        else None,
+        timeout_seconds=seconds_in(message.timeout, f"{field}.timeout")
+        if message.HasField("timeout")
+        else None,
+    )
+
+
+def spec_in(message: task_pb2.TaskSpec, field: str = "task") -> TaskSpec:
+    return TaskSpec(
+        prompt=message.prompt,
+        overrides=overrides_in(message.overrides, f"{field}.overrides"),
+        tags=tuple(message.tags),
+        working_dir=message.working_dir,
+        review_required=message.review_required,
+        max_rejections=message.max_rejections if message.HasField("max_rejections") else 3,
+        slot_id=message.slot_id,
+    )
+
+
+def task_state_in(value: int, field: str) -> TaskState | None:
+    state: TaskState | None = _enum_in(value, TASK_STATES_FROM_PROTO, field)
+    return state
+
+
+def slot_state_in(value: int, field: str) -> SlotState | None:
+    state: SlotState | None = _enum_in(value, SLOT_STATES_FROM_PROTO, field)
+    return state
+
+
+# --- responses ------------------------------------------------------------------------------------
+
+
+def overrides_out(overrides: TaskOverrides) -> task_pb2.TaskOverrides:
+    message = task_pb2.TaskOverrides(
+        model=overrides.model,
+        permission_mode=PERMISSION_MODES.get(overrides.permission_mode, 0)  # type: ignore[arg-type]
+        if overrides.permission_mode
+        else 0,
+        max_turns=overrides.max_turns,
+        system_prompt=overrides.system_prompt,
+        allowed_tools=overrides.allowed_tools,
+        disallowed_tools=overrides.disallowed_tools,
+        tools=overrides.tools,
+        effort=EFFORTS[overrides.effort] if overrides.effort else 0,
+        fallback_model=overrides.fallback_model,
+        max_budget_micros=overrides.max_budget_micros,
+    )
+    if overrides.mcp_servers:
+        message.mcp_servers.update(overrides.mcp_servers)
+    if overrides.json_schema is not None:
+        message.json_schema.update(overrides.json_schema)
+    if overrides.timeout_seconds is not None:
+        message.timeout.CopyFrom(duration(overrides.timeout_seconds))
+    return message
+
+
+def spec_out(spec: TaskSpec) -> task_pb2.TaskSpec:
+    return task_pb2.TaskSpec(
+        prompt=spec.prompt,
+        overrides=overrides_out(spec.overrides),
+        tags=spec.tags,
+        working_dir=spec.working_dir,
+        review_required=spec.review_required,
+        max_rejections=spec.max_rejections,
+        slot_id=spec.slot_id,
+    )
+
+
+def failure_out(failure: TaskFailure) -> task_pb2.TaskFailure:
+    return task_pb2.TaskFailure(
+        kind=FAILURE_KINDS[failure.kind],
+        message=failure.message,
+        error_subtype=failure.error_subtype,
+        terminal_reason=failure.terminal_reason,
+        api_error_status=failure.api_error_status,
+        exit_code=failure.exit_code,
+        stderr_tail=failure.stderr_tail,
+        failed_command=failure.failed_command,
+        errors=failure.errors,
+    )
+
+
+def result_out(result: TaskResult) -> task_pb2.TaskResult:
+    message = task_pb2.TaskResult(
+        output=result.output,
+        success=result.success,
+        cost_micros=result.cost_micros,
+        turns=result.turns,
+        session_id=result.session_id,
+        model=result.model,
+        elapsed=duration(result.elapsed_seconds),
+        usage=task_pb2.Usage(
+            input_tokens=result.usage.input_tokens,
+            output_tokens=result.usage.output_tokens,
+            cache_read_input_tokens=result.usage.cache_read_input_tokens,
+            cache_creation_input_tokens=result.usage.cache_creation_input_tokens,
+        ),
+        failure=failure_out(result.failure) if result.failure else None,
+    )
+    if result.structured_output is not None:
+        message.structured_output.CopyFrom(_value(result.structured_output))
+    return message
+
+
+def _value(data: Any) -> struct_pb2.Value:
+    value = struct_pb2.Value()
+    json_format.ParseDict(data, value)
+    return value
+
+
+def task_out(task: Task) -> task_pb2.Task:
+    return task_pb2.Task(
+        id=task.id,
+        state=TASK_STATES[task.state],
+        prompt=task.prompt,
+        spec=spec_out(task.spec),
+        slot_id=task.slot_id,
+        result=result_out(task.result) if task.result else None,
+        rejection_count=task.rejection_count,
+        reserved_micros=task.reserved_micros,
+        attempt=task.attempt,
+        chain_id=task.chain_id,
+        create_time=timestamp(task.create_time),
+        start_time=timestamp(task.start_time),
+        end_time=timestamp(task.end_time),
+        last_seq=task.last_seq,
+    )
+
+
+def event_out(event: TaskEvent) -> task_pb2.TaskEvent:
+    message = task_pb2.TaskEvent(task_id=event.task_id, seq=event.seq, time=timestamp(event.time))
+    payload = event.payload
+    if isinstance(payload, StateChanged):
+        message.state_change.CopyFrom(
+            task_pb2.TaskStateChange(
+                state=TASK_STATES[payload.state], slot_id=payload.slot_id, reason=payload.reason
+            )
+        )
+    elif isinstance(payload, TextDelta):
+        message.text_delta.CopyFrom(task_pb2.TextDelta(text=payload.text, attempt=payload.attempt))
+    elif isinstance(payload, ToolUse):
+        message.tool_use.CopyFrom(task_pb2.ToolUse(name=payload.name, input_json=payload.input_json))
+    elif isinstance(payload, Finished):
+        message.finished.CopyFrom(task_pb2.TaskFinished(task=task_out(payload.task)))
+    return message
+
+
+def slot_out(slot: Slot) -> pool_pb2.Slot:
+    return pool_pb2.Slot(
+        id=slot.id,
+        state=SLOT_STATES[slot.state],
+        config=slot_config_out(slot.config),
+        current_task_id=slot.current_task_id,
+        session_id=slot.session_id,
+        tasks_completed=slot.tasks_completed,
+        cost_micros=slot.cost_micros,
+        restart_count=slot.restart_count,
+        worktree_path=slot.worktree_path,
+        replica_id=slot.replica_id,
+        consecutive_failures=slot.consecutive_failures,
+    )
+
+
+def slot_config_out(config: SlotConfig) -> pool_pb2.SlotConfig:
+    return pool_pb2.SlotConfig(
+        name=config.name,
+        role=config.role,
+        description=config.description,
+        model=config.model,
+        permission_mode=PERMISSION_MODES[config.permission_mode] if config.permission_mode else 0,
+        max_turns=config.max_turns,
+        system_prompt=config.system_prompt,
+        allowed_tools=config.allowed_tools,
+        effort=EFFORTS[config.effort] if config.effort else 0,
+    )
+
+
+def context_out(entry: ContextEntry) -> pool_pb2.ContextEntry:
+    return pool_pb2.ContextEntry(
+        key=entry.key, value=entry.value, update_time=timestamp(entry.update_time)
+    )
+
+
+def message_out(message: SlotMessage) -> pool_pb2.SlotMessage:
+    return pool_pb2.SlotMessage(
+        id=message.id,
+        from_slot_id=message.from_slot_id,
+        to_slot_id=message.to_slot_id,
+        content=message.content,
+        create_time=timestamp(message.create_time),
+    )

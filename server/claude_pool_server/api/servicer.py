@@ -1,0 +1,300 @@
+"""PoolService handlers: map the request, call one engine method, map the result.
+
+Handlers do not catch errors: domain errors reach the error table through the interceptor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+from claude_pool.v1 import pool_pb2, pool_service_pb2, pool_service_pb2_grpc
+
+from claude_pool_server.api import mappers
+from claude_pool_server.domain.errors import InvalidArgument, NotImplementedCapability
+from claude_pool_server.domain.tasks import TaskQuery, TaskState
+from claude_pool_server.engine.pool import Pool
+
+Context = grpc.aio.ServicerContext[Any, Any]
+pb = pool_service_pb2
+
+MAX_WAIT_SECONDS = 600.0
+DEFAULT_DRAIN_SECONDS = 300.0
+
+
+def _required(value: str, field: str) -> str:
+    if not value:
+        raise InvalidArgument(field, "is required")
+    return value
+
+
+def _unimplemented(capability: str) -> NotImplementedCapability:
+    return NotImplementedCapability(capability)
+
+
+class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
+    def __init__(self, pool: Pool, config_view: pool_pb2.PoolConfig) -> None:
+        self.pool = pool
+        self.config_view = config_view
+
+    # tasks -------------------------------------------------------------------------------------
+
+    async def Run(self, request: pb.RunRequest, context: Context) -> pb.RunResponse:
+        task = await self.pool.run(mappers.spec_in(request.task), request.request_id)
+        return pb.RunResponse(task=mappers.task_out(task))
+
+    async def RunStream(
+        self, request: pb.RunStreamRequest, context: Context
+    ) -> AsyncIterator[pb.RunStreamResponse]:
+        task = await self.pool.submit(mappers.spec_in(request.task), request.request_id)
+        finished = False
+        try:
+            async for event in self.pool.watch(task.id, 0):
+                yield pb.RunStreamResponse(event=mappers.event_out(event))
+            finished = True
+        finally:
+            if request.cancel_on_disconnect and not finished:
+                current = await self.pool.get_task(task.id)
+                if not current.state.is_terminal:
+                    await self.pool.cancel_task(task.id, reason="client dropped the stream")
+
+    async def SubmitTask(
+        self, request: pb.SubmitTaskRequest, context: Context
+    ) -> pb.SubmitTaskResponse:
+        task = await self.pool.submit(mappers.spec_in(request.task), request.request_id)
+        return pb.SubmitTaskResponse(task=mappers.task_out(task))
+
+    async def GetTask(self, request: pb.GetTaskRequest, context: Context) -> pb.GetTaskResponse:
+        task = await self.pool.get_task(_required(request.task_id, "task_id"))
+        return pb.GetTaskResponse(task=mappers.task_out(task))
+
+    async def ListTasks(
+        self, request: pb.ListTasksRequest, context: Context
+    ) -> pb.ListTasksResponse:
+        page = await self.pool.list_tasks(
+            TaskQuery(
+                state=mappers.task_state_in(request.state, "state"),
+                slot_id=request.slot_id,
+                tags=tuple(request.tags),
+                chain_id=request.chain_id,
+                page_size=request.page_size,
+                page_token=request.page_token,
+            )
+        )
+        return pb.ListTasksResponse(
+            tasks=[mappers.task_out(t) for t in page.tasks], next_page_token=page.next_page_token
+        )
+
+    async def WaitTask(self, request: pb.WaitTaskRequest, context: Context) -> pb.WaitTaskResponse:
+        timeout = MAX_WAIT_SECONDS
+        if request.HasField("timeout"):
+            timeout = min(mappers.seconds_in(request.timeout, "timeout"), MAX_WAIT_SECONDS)
+        remaining = context.time_remaining()
+        if remaining is not None:
+            timeout = min(timeout, max(0.0, remaining - 0.05))
+        task, done = await self.pool.wait_task(_required(request.task_id, "task_id"), timeout)
+        return pb.WaitTaskResponse(task=mappers.task_out(task), done=done)
+
+    async def WatchTask(
+        self, request: pb.WatchTaskRequest, context: Context
+    ) -> AsyncIterator[pb.WatchTaskResponse]:
+        task_id = _required(request.task_id, "task_id")
+        async for event in self.pool.watch(task_id, request.after_seq):
+            yield pb.WatchTaskResponse(event=mappers.event_out(event))
+
+    async def CancelTask(
+        self, request: pb.CancelTaskRequest, context: Context
+    ) -> pb.CancelTaskResponse:
+        task = await self.pool.cancel_task(_required(request.task_id, "task_id"))
+        return pb.CancelTaskResponse(task=mappers.task_out(task))
+
+    async def ClaimTask(self, request: pb.ClaimTaskRequest, context: Context) -> pb.ClaimTaskResponse:
+        task = await self.pool.claim_task(_required(request.slot_id, "slot_id"))
+        return pb.ClaimTaskResponse(task=mappers.task_out(task) if task else None)
+
+    async def ApproveTask(
+        self, request: pb.ApproveTaskRequest, context: Context
+    ) -> pb.ApproveTaskResponse:
+        raise _unimplemented("the review gate (ApproveTask)")
+
+    async def RejectTask(
+        self, request: pb.RejectTaskRequest, context: Context
+    ) -> pb.RejectTaskResponse:
+        raise _unimplemented("the review gate (RejectTask)")
+
+    # fan-out -----------------------------------------------------------------------------------
+
+    async def FanOut(self, request: pb.FanOutRequest, context: Context) -> pb.FanOutResponse:
+        raise _unimplemented("fan-out (FanOut)")
+
+    async def FanOutStream(
+        self, request: pb.FanOutStreamRequest, context: Context
+    ) -> AsyncIterator[pb.FanOutStreamResponse]:
+        raise _unimplemented("fan-out (FanOutStream)")
+        yield  # pragma: no cover
+
+    # chains ------------------------------------------------------------------------------------
+
+    async def SubmitChain(
+        self, request: pb.SubmitChainRequest, context: Context
+    ) -> pb.SubmitChainResponse:
+        raise _unimplemented("chains (SubmitChain)")
+
+    async def FanOutChains(
+        self, request: pb.FanOutChainsRequest, context: Context
+    ) -> pb.FanOutChainsResponse:
+        raise _unimplemented("chains (FanOutChains)")
+
+    async def GetChainProgress(
+        self, request: pb.GetChainProgressRequest, context: Context
+    ) -> pb.GetChainProgressResponse:
+        raise _unimplemented("chains (GetChainProgress)")
+
+    async def ListChainProgress(
+        self, request: pb.ListChainProgressRequest, context: Context
+    ) -> pb.ListChainProgressResponse:
+        raise _unimplemented("chains (ListChainProgress)")
+
+    async def WatchChain(
+        self, request: pb.WatchChainRequest, context: Context
+    ) -> AsyncIterator[pb.WatchChainResponse]:
+        raise _unimplemented("chains (WatchChain)")
+        yield  # pragma: no cover
+
+    async def CancelChain(
+        self, request: pb.CancelChainRequest, context: Context
+    ) -> pb.CancelChainResponse:
+        raise _unimplemented("chains (CancelChain)")
+
+    # routing -----------------------------------------------------------------------------------
+
+    async def Route(self, request: pb.RouteRequest, context: Context) -> pb.RouteResponse:
+        raise _unimplemented("auto-routing (Route)")
+
+    async def Auto(self, request: pb.AutoRequest, context: Context) -> pb.AutoResponse:
+        raise _unimplemented("auto-routing (Auto)")
+
+    async def ExecuteRoute(
+        self, request: pb.ExecuteRouteRequest, context: Context
+    ) -> pb.ExecuteRouteResponse:
+        raise _unimplemented("auto-routing (ExecuteRoute)")
+
+    # context -----------------------------------------------------------------------------------
+
+    async def SetContext(
+        self, request: pb.SetContextRequest, context: Context
+    ) -> pb.SetContextResponse:
+        entry = await self.pool.set_context(request.key, request.value)
+        return pb.SetContextResponse(entry=mappers.context_out(entry))
+
+    async def GetContext(
+        self, request: pb.GetContextRequest, context: Context
+    ) -> pb.GetContextResponse:
+        entry = await self.pool.get_context(request.key)
+        return pb.GetContextResponse(entry=mappers.context_out(entry))
+
+    async def DeleteContext(
+        self, request: pb.DeleteContextRequest, context: Context
+    ) -> pb.DeleteContextResponse:
+        removed = await self.pool.delete_context(request.key)
+        return pb.DeleteContextResponse(
+            deleted=removed is not None, previous_value=removed.value if removed else ""
+        )
+
+    async def ListContext(
+        self, request: pb.ListContextRequest, context: Context
+    ) -> pb.ListContextResponse:
+        page = await self.pool.list_context(request.page_size, request.page_token)
+        return pb.ListContextResponse(
+            entries=[mappers.context_out(e) for e in page.entries],
+            next_page_token=page.next_page_token,
+        )
+
+    # messaging ---------------------------------------------------------------------------------
+
+    async def SendMessage(
+        self, request: pb.SendMessageRequest, context: Context
+    ) -> pb.SendMessageResponse:
+        raise _unimplemented("messaging (SendMessage)")
+
+    async def BroadcastMessage(
+        self, request: pb.BroadcastMessageRequest, context: Context
+    ) -> pb.BroadcastMessageResponse:
+        raise _unimplemented("messaging (BroadcastMessage)")
+
+    async def ReadMessages(
+        self, request: pb.ReadMessagesRequest, context: Context
+    ) -> pb.ReadMessagesResponse:
+        raise _unimplemented("messaging (ReadMessages)")
+
+    async def PeekMessages(
+        self, request: pb.PeekMessagesRequest, context: Context
+    ) -> pb.PeekMessagesResponse:
+        raise _unimplemented("messaging (PeekMessages)")
+
+    async def CountMessages(
+        self, request: pb.CountMessagesRequest, context: Context
+    ) -> pb.CountMessagesResponse:
+        raise _unimplemented("messaging (CountMessages)")
+
+    # slots and pool ----------------------------------------------------------------------------
+
+    async def FindSlots(self, request: pb.FindSlotsRequest, context: Context) -> pb.FindSlotsResponse:
+        slots = await self.pool.find_slots(
+            request.name, request.role, mappers.slot_state_in(request.state, "state")
+        )
+        return pb.FindSlotsResponse(slots=[mappers.slot_out(s) for s in slots])
+
+    async def ScaleUp(self, request: pb.ScaleUpRequest, context: Context) -> pb.ScaleUpResponse:
+        raise _unimplemented("scaling (ScaleUp)")
+
+    async def ScaleDown(self, request: pb.ScaleDownRequest, context: Context) -> pb.ScaleDownResponse:
+        raise _unimplemented("scaling (ScaleDown)")
+
+    async def SetTargetSlots(
+        self, request: pb.SetTargetSlotsRequest, context: Context
+    ) -> pb.SetTargetSlotsResponse:
+        raise _unimplemented("scaling (SetTargetSlots)")
+
+    async def GetStatus(self, request: pb.GetStatusRequest, context: Context) -> pb.GetStatusResponse:
+        status = await self.pool.status()
+        return pb.GetStatusResponse(
+            status=pool_pb2.PoolStatus(
+                total_slots=status.total_slots,
+                idle_slots=status.idle_slots,
+                busy_slots=status.busy_slots,
+                errored_slots=status.errored_slots,
+                running_tasks=status.counts[TaskState.RUNNING],
+                pending_tasks=status.counts[TaskState.PENDING],
+                pending_review_tasks=status.counts[TaskState.PENDING_REVIEW],
+                completed_tasks=status.counts[TaskState.COMPLETED],
+                failed_tasks=status.counts[TaskState.FAILED],
+                spent_micros=status.budget.spent_micros,
+                reserved_micros=status.budget.reserved_micros,
+                budget_micros=status.budget_cap,
+                draining=status.draining,
+                replicas=status.replicas,
+            )
+        )
+
+    async def GetConfig(self, request: pb.GetConfigRequest, context: Context) -> pb.GetConfigResponse:
+        return pb.GetConfigResponse(config=self.config_view)
+
+    async def Drain(self, request: pb.DrainRequest, context: Context) -> pb.DrainResponse:
+        timeout = DEFAULT_DRAIN_SECONDS
+        if request.HasField("timeout"):
+            timeout = mappers.seconds_in(request.timeout, "timeout")
+        summary = await self.pool.drain(timeout)
+        return pb.DrainResponse(
+            summary=pool_pb2.DrainSummary(
+                total_cost_micros=summary.total_cost_micros,
+                total_tasks_completed=summary.total_tasks_completed,
+                tasks_cancelled=summary.tasks_cancelled,
+            )
+        )
+
+    async def GetSessionMetrics(
+        self, request: pb.GetSessionMetricsRequest, context: Context
+    ) -> pb.GetSessionMetricsResponse:
+        raise _unimplemented("session metrics (GetSessionMetrics)")

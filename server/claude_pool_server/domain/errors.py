@@ -1,0 +1,181 @@
+"""Domain errors: what the engine reports when a request cannot be served.
+
+Every error a client can cause is a subclass of `PoolError` with a stable `reason` (the ErrorInfo
+reason on the wire) and `metadata` (the dynamic values). `api/status.py` maps each class to one
+gRPC code; nothing else in the server decides codes.
+
+    PoolError
+    ├── InvalidArgument          bad input; names the field          → INVALID_ARGUMENT
+    ├── NotFound                                                     → NOT_FOUND
+    │   ├── TaskNotFound, SlotNotFound, ChainNotFound, ContextNotFound
+    ├── PermissionDenied                                             → PERMISSION_DENIED
+    │   ├── WorkingDirOutsideRoots, PermissionModeDenied
+    ├── FailedPrecondition                                           → FAILED_PRECONDITION
+    │   ├── IllegalState, PoolDraining, ScalingBounds
+    ├── BudgetExhausted                                              → RESOURCE_EXHAUSTED
+    ├── SeqOutOfRange                                                → OUT_OF_RANGE
+    ├── WaitTimeout                                                  → DEADLINE_EXCEEDED
+    └── NotImplementedCapability                                     → UNIMPLEMENTED
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class PoolError(Exception):
+    """Base of every error a client can cause or observe."""
+
+    reason = "UNSPECIFIED"
+
+    def __init__(self, message: str, metadata: Mapping[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.metadata = {k: str(v) for k, v in (metadata or {}).items()}
+
+
+class InvalidArgument(PoolError):
+    """A request field is missing, malformed or beyond a limit."""
+
+    reason = "INVALID_ARGUMENT"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", {"field": field})
+        self.field = field
+        self.description = message
+
+
+class NotFound(PoolError):
+    """The named object does not exist."""
+
+
+class TaskNotFound(NotFound):
+    reason = "TASK_NOT_FOUND"
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"task not found: {task_id!r}", {"task_id": task_id})
+
+
+class SlotNotFound(NotFound):
+    reason = "SLOT_NOT_FOUND"
+
+    def __init__(self, slot_id: str) -> None:
+        super().__init__(f"slot not found: {slot_id!r}", {"slot_id": slot_id})
+
+
+class ChainNotFound(NotFound):
+    reason = "CHAIN_NOT_FOUND"
+
+    def __init__(self, chain_id: str) -> None:
+        super().__init__(f"chain not found: {chain_id!r}", {"chain_id": chain_id})
+
+
+class ContextNotFound(NotFound):
+    reason = "CONTEXT_NOT_FOUND"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"context key not found: {key!r}", {"key": key})
+
+
+class PermissionDenied(PoolError):
+    """The server's policy forbids what was asked."""
+
+
+class WorkingDirOutsideRoots(PermissionDenied):
+    reason = "WORKING_DIR_OUTSIDE_ROOTS"
+
+    def __init__(self, working_dir: str, roots: list[str]) -> None:
+        super().__init__(
+            f"working_dir {working_dir!r} is outside the server's work roots "
+            f"({', '.join(roots)}); pick a directory under one of them",
+            {"working_dir": working_dir, "work_roots": ",".join(roots)},
+        )
+
+
+class PermissionModeDenied(PermissionDenied):
+    reason = "PERMISSION_MODE_DENIED"
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(
+            f"permission mode {mode!r} is not allowed by this server's policy",
+            {"permission_mode": mode},
+        )
+
+
+class FailedPrecondition(PoolError):
+    """The request is valid but the system is not in a state to serve it."""
+
+
+class IllegalState(FailedPrecondition):
+    reason = "ILLEGAL_STATE"
+
+    def __init__(self, task_id: str, state: str, action: str, expected: str) -> None:
+        super().__init__(
+            f"cannot {action} task {task_id!r}: it is {state}, expected {expected}",
+            {"task_id": task_id, "state": state, "expected_state": expected},
+        )
+
+
+class PoolDraining(FailedPrecondition):
+    reason = "POOL_DRAINING"
+
+    def __init__(self) -> None:
+        super().__init__("the pool is draining or shutting down and accepts no new work")
+
+
+class ScalingBounds(FailedPrecondition):
+    reason = "SCALING_BOUNDS"
+
+    def __init__(self, requested: int, min_slots: int, max_slots: int) -> None:
+        super().__init__(
+            f"cannot scale to {requested} slots: the bounds are {min_slots}..{max_slots}",
+            {"requested": requested, "min_slots": min_slots, "max_slots": max_slots},
+        )
+
+
+class BudgetExhausted(PoolError):
+    """Reserving a task's budget would take spent + reserved past the pool cap."""
+
+    reason = "BUDGET_EXHAUSTED"
+
+    def __init__(self, spent: int, reserved: int, cap: int, requested: int) -> None:
+        super().__init__(
+            f"pool budget exhausted: spent {spent} + reserved {reserved} + requested {requested} "
+            f"micro-dollars would exceed the cap of {cap}",
+            {
+                "spent_micros": spent,
+                "reserved_micros": reserved,
+                "budget_micros": cap,
+                "requested_micros": requested,
+            },
+        )
+        self.spent = spent
+        self.reserved = reserved
+        self.cap = cap
+        self.requested = requested
+
+
+class SeqOutOfRange(PoolError):
+    reason = "SEQ_OUT_OF_RANGE"
+
+    def __init__(self, task_id: str, after_seq: int, last_seq: int) -> None:
+        super().__init__(
+            f"after_seq {after_seq} is beyond the last event ({last_seq}) of task {task_id!r}",
+            {"task_id": task_id, "after_seq": after_seq, "last_seq": last_seq},
+        )
+
+
+class WaitTimeout(PoolError):
+    reason = "WAIT_TIMEOUT"
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"task {task_id!r} did not finish in time", {"task_id": task_id})
+
+
+class NotImplementedCapability(PoolError):
+    reason = "NOT_IMPLEMENTED"
+
+    def __init__(self, capability: str) -> None:
+        super().__init__(
+            f"{capability} is not implemented by this server yet", {"capability": capability}
+        )

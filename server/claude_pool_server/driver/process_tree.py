@@ -1,0 +1,68 @@
+"""Stopping a CLI process together with its tool processes.
+
+The CLI starts every Bash tool in a session of its own (setsid), so killing the CLI's process
+group leaves tools running (CLAUDE-CLI-NOTES.md §5). We walk /proc for the CLI's descendants while
+they are still its descendants, then SIGTERM the CLI and SIGKILL the rest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from pathlib import Path
+
+
+def _parent_map() -> dict[int, int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
+            # the command name is in parentheses and may contain spaces: split after the last ')'
+            fields = stat[stat.rindex(")") + 2 :].split()
+            parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of `pid` (children first is not guaranteed)."""
+    children: dict[int, list[int]] = {}
+    for child, parent in _parent_map().items():
+        children.setdefault(parent, []).append(child)
+    found: list[int] = []
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def signal_quietly(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, sig)
+
+
+def terminate_tree(pid: int) -> list[int]:
+    """SIGKILL the descendants and SIGTERM the CLI itself; returns the descendants signalled."""
+    tree = descendants(pid)
+    for child in tree:
+        signal_quietly(child, signal.SIGKILL)
+    signal_quietly(pid, signal.SIGTERM)
+    return tree

@@ -1,0 +1,54 @@
+"""PoolSettings: the engine's configuration (pool-level defaults, limits and policy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from claude_pool_server.domain.slots import SlotConfig
+from claude_pool_server.domain.tasks import Effort, PermissionMode
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    # pool-layer defaults for every task
+    model: str | None = None
+    permission_mode: PermissionMode = PermissionMode.PLAN
+    max_turns: int | None = None
+    system_prompt: str | None = None
+    allowed_tools: tuple[str, ...] = ()
+    mcp_servers: dict[str, Any] = field(default_factory=dict)
+    effort: Effort | None = None
+    fallback_model: str | None = None
+    # slots
+    slots: int = 2
+    slot_configs: tuple[SlotConfig, ...] = ()
+    min_slots: int = 1
+    max_slots: int = 16
+    max_restarts: int = 3
+    max_consecutive_start_failures: int = 3
+    worktree_isolation: bool = False
+    # money (micro-dollars)
+    budget_micros: int | None = None
+    default_task_reservation_micros: int = 1_000_000
+    # time
+    task_timeout_seconds: float = 1800.0
+    idle_output_timeout_seconds: float = 600.0
+    poll_interval_seconds: float = 1.0
+    # limits and policy
+    work_roots: tuple[str, ...] = ()
+    default_working_dir: str = "."
+    max_prompt_bytes: int = 256 * 1024
+    max_tags: int = 32
+    max_tag_bytes: int = 128
+    max_fan_out: int = 64
+    max_chain_steps: int = 32
+    max_context_value_bytes: int = 64 * 1024
+    max_message_bytes: int = 64 * 1024
+    denied_permission_modes: frozenset[PermissionMode] = frozenset(
+        {PermissionMode.BYPASS_PERMISSIONS}
+    )
+    # where slots keep their CLI config dirs (sessions)
+    state_dir: str = ""
+    # concurrent CLI process starts (spawning is CPU-bound; slots are not)
+    max_concurrent_spawns: int = 4

@@ -1,0 +1,103 @@
+"""The gRPC server: PoolService + health + reflection, auth and observability interceptors, and a
+graceful shutdown (health NOT_SERVING → refuse new work → running tasks finish within the grace
+period → CLI processes stopped)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+import grpc
+from claude_pool.v1 import pool_service_pb2, pool_service_pb2_grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from claude_pool_server.api.interceptors import AuthInterceptor, ObservabilityInterceptor
+from claude_pool_server.app import App, build_app
+from claude_pool_server.config import ConfigError, ServerConfig
+from claude_pool_server.domain.ports import ClaudeDriver, PoolStore
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = pool_service_pb2.DESCRIPTOR.services_by_name["PoolService"].full_name
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+SERVER_OPTIONS = [
+    ("grpc.so_reuseport", 0),  # a second server on the same port must fail, not share it
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+]
+
+
+@dataclass
+class RunningServer:
+    app: App
+    server: grpc.aio.Server
+    health: health.aio.HealthServicer
+    port: int
+
+    @property
+    def address(self) -> str:
+        return f"{self.app.config.host}:{self.port}"
+
+    async def stop(self, grace_seconds: float | None = None) -> None:
+        grace = self.app.config.grace_seconds if grace_seconds is None else grace_seconds
+        await self.health.enter_graceful_shutdown()
+        self.app.pool.draining = True
+        # In-flight tasks finish (or are cancelled) first; then RPCs (watch streams) get a grace.
+        await self.app.pool.shutdown(grace)
+        await self.server.stop(grace=min(grace, 5.0))
+        await self.app.store.close()
+
+
+async def start_server(
+    config: ServerConfig, driver: ClaudeDriver | None = None, store: PoolStore | None = None
+) -> RunningServer:
+    config.check_binding()
+    app = await build_app(config, driver=driver, store=store)
+    interceptors: list[grpc.aio.ServerInterceptor] = []
+    if config.tokens:
+        interceptors.append(AuthInterceptor(config.tokens))
+    interceptors.append(ObservabilityInterceptor())
+    server = grpc.aio.server(interceptors=interceptors, options=SERVER_OPTIONS)
+    pool_service_pb2_grpc.add_PoolServiceServicer_to_server(app.servicer, server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        [SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+    )
+    try:
+        port = server.add_insecure_port(f"{config.host}:{config.port}")
+    except RuntimeError as exc:
+        raise ConfigError(f"cannot listen on {config.host}:{config.port}: {exc}") from exc
+    await app.start()
+    await server.start()
+    for name in ("", SERVICE_NAME):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return RunningServer(app, server, health_servicer, port)
+
+
+async def serve(config: ServerConfig) -> None:
+    """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    running = await start_server(config)
+    log.info(
+        "claude-pool listening on %s (%d slots, store %s, auth %s)",
+        running.address,
+        config.pool.slots,
+        config.store,
+        "on" if config.tokens else "off",
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down: finishing running tasks (grace %.0fs)", config.grace_seconds)
+    await running.stop()
+    log.info("stopped")
