@@ -204,7 +204,8 @@ func TestConformance(t *testing.T) {
 
 	step("8_BadInput", func(t *testing.T, ctx context.Context) {
 		_, err := c.Submit(ctx, claudepool.Prompt(""))
-		wantCode(t, err, codes.InvalidArgument)
+		pe := wantCode(t, err, codes.InvalidArgument)
+		t.Logf("reason %q, field violations %v", pe.Reason, pe.FieldViolations)
 	})
 }
 

@@ -11,7 +11,8 @@ out="$here/src/generated/java"
 mvn -B -q -Dstyle.color=never -f "$here/pom.xml" dependency:copy@codegen-tools
 chmod +x "$tools/protoc" "$tools/protoc-gen-grpc-java"
 rm -rf "$tools/include"
-unzip -q -o "$tools/protobuf-java.jar" 'google/protobuf/*.proto' -d "$tools/include"
+mkdir -p "$tools/include"
+(cd "$tools/include" && jar xf ../protobuf-java.jar google/protobuf) # the WKT .proto files only
 
 rm -rf "$out"
 mkdir -p "$out"

@@ -38,7 +38,7 @@ text before it is echoed.
                            only; a non-streaming request gets the normal reply)
 ``[[tool]]``               first call: a Bash ``tool_use`` running ``echo hi``; once a
                            ``tool_result`` follows the user turn: text
-``[[sleeptool:S]]``        the same with ``sleep S; echo slept`` (for cancel tests)
+``[[sleeptool:S]]``        the same with a Python ``time.sleep(S)``, then ``echo slept`` (cancel tests)
 ``[[toolloop]]``           always a Bash ``echo loop`` ``tool_use`` (drives ``max_turns``)
 =========================  ====================================================================
 
@@ -350,7 +350,9 @@ def parse_script(body: dict[str, Any]) -> Script:
         elif name == "tool":
             script.tool_command = "echo hi"
         elif name == "sleeptool":
-            script.tool_command = f"sleep {_number(name, arg, float):g}; echo slept"
+            # Not a bare `sleep N`: the CLI refuses long leading sleeps ("Blocked: sleep ...").
+            seconds = _number(name, arg, float)
+            script.tool_command = f"python3 -c 'import time; time.sleep({seconds:g})'; echo slept"
         elif name == "toolloop":
             script.tool_loop = True
     return script

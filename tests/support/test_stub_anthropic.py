@@ -266,7 +266,7 @@ def test_tool_directives_call_bash_then_report_the_result(connect: Connect) -> N
     message = json.loads(_post(conn, "[[sleeptool:2]]", stream=False).read())
     assert message["stop_reason"] == "tool_use"
     (tool_use,) = message["content"]
-    assert tool_use["input"]["command"] == "sleep 2; echo slept"
+    assert tool_use["input"]["command"] == "python3 -c 'import time; time.sleep(2)'; echo slept"
     follow_up = [
         {"role": "user", "content": "[[sleeptool:2]]"},
         {"role": "assistant", "content": message["content"]},

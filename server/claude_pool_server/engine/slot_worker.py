@@ -75,7 +75,9 @@ class SlotWorker:
                 log.exception("claim failed on %s", self.slot_id)
                 task = None
             if task is not None:
-                await self._execute(task)
+                # Shielded: stopping the loop must not kill a running task; drain waits for it.
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(self._spawn_execution(task))
                 continue
             await notifier.wait("tasks", seen, self.pool.settings.poll_interval_seconds)
 
@@ -101,10 +103,14 @@ class SlotWorker:
         """ClaimTask: take the oldest pending task now and run it in the background."""
         task = await self._claim()
         if task is not None:
-            execution = asyncio.create_task(self._execute(task))
-            self._executions.add(execution)
-            execution.add_done_callback(self._executions.discard)
+            self._spawn_execution(task)
         return task
+
+    def _spawn_execution(self, task: Task) -> asyncio.Task[None]:
+        execution = asyncio.create_task(self._execute(task), name=f"task:{task.id}")
+        self._executions.add(execution)
+        execution.add_done_callback(self._executions.discard)
+        return execution
 
     # cancelling --------------------------------------------------------------------------------
 
