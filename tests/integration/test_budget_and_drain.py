@@ -1,0 +1,59 @@
+"""The pool budget (reserve at submit, settle to real cost) and Drain."""
+
+from __future__ import annotations
+
+import pytest
+
+from claude_pool import BudgetExhaustedError, FailedPreconditionError, task_spec
+from claude_pool.v1 import task_pb2
+from tests.conftest import ServerFactory, eventually
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.cli]
+
+
+async def test_budget_refuses_work_that_cannot_fit_and_settles_to_real_cost(
+    make_server: ServerFactory,
+) -> None:
+    pool = await make_server(
+        slots=1,
+        model="claude-sonnet-4-5",
+        budget_micros=2_000_000,
+        default_task_reservation_micros=1_500_000,
+    )
+    slow = await pool.client.submit("[[slow:0.5]] [[chunks:3]] [[usage:100000:0]]")  # costs $0.30
+    status = await pool.client.status()
+    assert status.reserved_micros == 1_500_000
+    with pytest.raises(BudgetExhaustedError) as error:
+        await pool.client.submit("does not fit")
+    assert error.value.reason == "BUDGET_EXHAUSTED"
+    assert error.value.metadata["budget_micros"] == "2000000"
+    assert error.value.metadata["reserved_micros"] == "1500000"
+    assert "spent" in error.value.message and "cap" in error.value.message
+    done = await pool.client.wait(slow.id, timeout=60)
+    assert done.result.cost_micros == 300_000
+    status = await pool.client.status()
+    assert (status.spent_micros, status.reserved_micros) == (300_000, 0)
+    fits = await pool.client.run(task_spec("[[reply:ok]]", max_budget_usd=1.5))
+    assert fits.state == task_pb2.TASK_STATE_COMPLETED
+    status = await pool.client.status()
+    assert status.spent_micros + status.reserved_micros <= 2_000_000
+
+
+async def test_drain_waits_for_running_work_then_refuses_new_work(
+    make_server: ServerFactory,
+) -> None:
+    pool = await make_server(slots=1)
+    running = await pool.client.submit("[[reply:drained]] [[slow:0.3]] [[chunks:4]]")
+
+    async def is_running() -> bool:
+        return (await pool.client.get(running.id)).state == task_pb2.TASK_STATE_RUNNING
+
+    await eventually(is_running)
+    summary = await pool.client.drain(timeout=60)
+    assert summary.total_tasks_completed == 1 and summary.tasks_cancelled == 0
+    assert (await pool.client.get(running.id)).result.output == "drained"
+    with pytest.raises(FailedPreconditionError) as error:
+        await pool.client.submit("too late")
+    assert error.value.reason == "POOL_DRAINING"
+    status = await pool.client.status()
+    assert status.draining and status.total_slots == 0
