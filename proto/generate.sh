@@ -15,3 +15,8 @@ python -m grpc_tools.protoc -I . \
   claude_pool/v1/*.proto
 touch "$py_out/claude_pool/v1/__init__.py"
 echo "generated python -> clients/python/claude_pool/v1"
+
+# The other languages: each client folder owns its pinned generator.
+for lang in typescript go java rust; do
+  bash "$root/clients/$lang/generate.sh"
+done

@@ -21,6 +21,8 @@ from claude_pool_server.engine.settings import PoolSettings
 from claude_pool_server.server import RunningServer, start_server
 from tests.support.stub_anthropic import StubAnthropic
 
+pytest_plugins = ["tests.support.postgres"]
+
 
 @pytest.fixture(scope="session")
 def stub() -> Iterator[StubAnthropic]:
@@ -29,15 +31,15 @@ def stub() -> Iterator[StubAnthropic]:
 
 
 async def eventually(
-    check: Callable[[], Awaitable[bool]], timeout: float = 20.0, interval: float = 0.05
+    check: Callable[[], Awaitable[bool]], within: float = 20.0, interval: float = 0.05
 ) -> None:
-    """Wait until `check()` is true; fail with a clear message after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+    """Wait until `check()` is true; fail with a clear message after `within` seconds."""
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if await check():
             return
         await asyncio.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
+    raise AssertionError(f"condition not met within {within}s")
 
 
 @dataclasses.dataclass
@@ -55,9 +57,7 @@ ServerFactory = Callable[..., Awaitable[PoolHarness]]
 
 
 @pytest_asyncio.fixture
-async def make_server(
-    stub: StubAnthropic, tmp_path: Path
-) -> AsyncIterator[ServerFactory]:
+async def make_server(stub: StubAnthropic, tmp_path: Path) -> AsyncIterator[ServerFactory]:
     """Start a server (real gRPC socket, real CLI against the stub unless a driver is given)."""
     started: list[PoolHarness] = []
 

@@ -34,7 +34,9 @@ async def test_rpcs_need_a_valid_token_but_health_does_not(make_server: ServerFa
         assert response.status == health_pb2.HealthCheckResponse.SERVING
 
 
-async def test_a_read_only_token_cannot_submit(make_server: ServerFactory, tmp_path: object) -> None:
+async def test_a_read_only_token_cannot_submit(
+    make_server: ServerFactory, tmp_path: object
+) -> None:
     from claude_pool_server.driver.fake import FakeDriver
     from claude_pool_server.server import start_server
 

@@ -52,7 +52,10 @@ async def test_task_rpcs_reject_bad_input(make_server: ServerFactory) -> None:
     stub = pool.client.stub
     bad = Code.INVALID_ARGUMENT
     message = await expect(
-        lambda: stub.Run(pb.RunRequest(task=task_spec("   "))), bad, "INVALID_ARGUMENT", "task.prompt"
+        lambda: stub.Run(pb.RunRequest(task=task_spec("   "))),
+        bad,
+        "INVALID_ARGUMENT",
+        "task.prompt",
     )
     assert "must not be empty" in message
     await expect(
@@ -104,11 +107,16 @@ async def test_task_rpcs_reject_bad_input(make_server: ServerFactory) -> None:
     )
     await expect(lambda: stub.GetTask(pb.GetTaskRequest()), bad, "INVALID_ARGUMENT", "task_id")
     message = await expect(
-        lambda: stub.GetTask(pb.GetTaskRequest(task_id="task-nope")), Code.NOT_FOUND, "TASK_NOT_FOUND"
+        lambda: stub.GetTask(pb.GetTaskRequest(task_id="task-nope")),
+        Code.NOT_FOUND,
+        "TASK_NOT_FOUND",
     )
     assert "task-nope" in message
     await expect(
-        lambda: stub.ListTasks(pb.ListTasksRequest(page_size=-1)), bad, "INVALID_ARGUMENT", "page_size"
+        lambda: stub.ListTasks(pb.ListTasksRequest(page_size=-1)),
+        bad,
+        "INVALID_ARGUMENT",
+        "page_size",
     )
     await expect(
         lambda: stub.ListTasks(pb.ListTasksRequest(page_token="garbage")),
@@ -123,7 +131,9 @@ async def test_task_rpcs_reject_bad_input(make_server: ServerFactory) -> None:
         "state",
     )
     await expect(
-        lambda: stub.WaitTask(pb.WaitTaskRequest(task_id="task-nope")), Code.NOT_FOUND, "TASK_NOT_FOUND"
+        lambda: stub.WaitTask(pb.WaitTaskRequest(task_id="task-nope")),
+        Code.NOT_FOUND,
+        "TASK_NOT_FOUND",
     )
     done = await pool.client.run("fine")
     await expect(
@@ -151,7 +161,9 @@ async def test_task_rpcs_reject_bad_input(make_server: ServerFactory) -> None:
         "ILLEGAL_STATE",
     )
     await expect(
-        lambda: stub.ClaimTask(pb.ClaimTaskRequest(slot_id="slot-99")), Code.NOT_FOUND, "SLOT_NOT_FOUND"
+        lambda: stub.ClaimTask(pb.ClaimTaskRequest(slot_id="slot-99")),
+        Code.NOT_FOUND,
+        "SLOT_NOT_FOUND",
     )
     await expect(lambda: stub.ClaimTask(pb.ClaimTaskRequest()), bad, "INVALID_ARGUMENT", "slot_id")
     await expect(
@@ -161,10 +173,13 @@ async def test_task_rpcs_reject_bad_input(make_server: ServerFactory) -> None:
         "state",
     )
     await expect(
-        lambda: stub.Drain(pb.DrainRequest(timeout=negative(-3))), bad, "INVALID_ARGUMENT", "timeout"
+        lambda: stub.Drain(pb.DrainRequest(timeout=negative(-3))),
+        bad,
+        "INVALID_ARGUMENT",
+        "timeout",
     )
     # nothing was stored by the refused calls
-    listed = await pool.client.list()
+    listed = await pool.client.list_tasks()
     assert [t.id for t in listed.tasks] == [done.id]
 
 
@@ -174,7 +189,12 @@ async def test_context_rpcs_reject_bad_input(make_server: ServerFactory) -> None
     pool = await make_server(driver=FakeDriver(), max_context_value_bytes=10)
     stub = pool.client.stub
     bad = Code.INVALID_ARGUMENT
-    await expect(lambda: stub.SetContext(pb.SetContextRequest(key="", value="v")), bad, "INVALID_ARGUMENT", "key")
+    await expect(
+        lambda: stub.SetContext(pb.SetContextRequest(key="", value="v")),
+        bad,
+        "INVALID_ARGUMENT",
+        "key",
+    )
     await expect(
         lambda: stub.SetContext(pb.SetContextRequest(key="has space", value="v")),
         bad,
@@ -188,9 +208,13 @@ async def test_context_rpcs_reject_bad_input(make_server: ServerFactory) -> None
         "value",
     )
     await expect(
-        lambda: stub.GetContext(pb.GetContextRequest(key="missing")), Code.NOT_FOUND, "CONTEXT_NOT_FOUND"
+        lambda: stub.GetContext(pb.GetContextRequest(key="missing")),
+        Code.NOT_FOUND,
+        "CONTEXT_NOT_FOUND",
     )
-    await expect(lambda: stub.DeleteContext(pb.DeleteContextRequest(key="")), bad, "INVALID_ARGUMENT", "key")
+    await expect(
+        lambda: stub.DeleteContext(pb.DeleteContextRequest(key="")), bad, "INVALID_ARGUMENT", "key"
+    )
     await expect(
         lambda: stub.ListContext(pb.ListContextRequest(page_token="nope")),
         bad,

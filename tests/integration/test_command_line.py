@@ -22,7 +22,9 @@ def server() -> Iterator[LiveServer]:
         yield running
 
 
-def claude_pool(server: LiveServer | None, *args: str, token: bool = True) -> subprocess.CompletedProcess[str]:
+def claude_pool(
+    server: LiveServer | None, *args: str, token: bool = True
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ}
     if server is not None and token:
         env["CLAUDE_POOL_TOKEN"] = server.token

@@ -12,7 +12,9 @@ from tests.conftest import ServerFactory
 pytestmark = [pytest.mark.asyncio, pytest.mark.cli]
 
 
-async def test_run_returns_the_finished_task_with_the_cli_output(make_server: ServerFactory) -> None:
+async def test_run_returns_the_finished_task_with_the_cli_output(
+    make_server: ServerFactory,
+) -> None:
     pool = await make_server()
     task = await pool.client.run("say it [[reply:hello from the pool]]")
     assert task.state == task_pb2.TASK_STATE_COMPLETED
@@ -24,7 +26,9 @@ async def test_run_returns_the_finished_task_with_the_cli_output(make_server: Se
     assert task.slot_id.startswith("slot-")
 
 
-async def test_run_stream_sends_deltas_in_order_before_the_result(make_server: ServerFactory) -> None:
+async def test_run_stream_sends_deltas_in_order_before_the_result(
+    make_server: ServerFactory,
+) -> None:
     pool = await make_server()
     events = [e async for e in pool.client.stream("[[reply:one two three four five]] [[chunks:5]]")]
     kinds = [e.WhichOneof("kind") for e in events]
@@ -62,7 +66,9 @@ async def test_cost_is_this_runs_share_not_the_session_total(make_server: Server
     assert status.reserved_micros == 0
 
 
-async def test_context_and_slot_identity_reach_the_system_prompt(make_server: ServerFactory) -> None:
+async def test_context_and_slot_identity_reach_the_system_prompt(
+    make_server: ServerFactory,
+) -> None:
     pool = await make_server(
         slots=1,
         slot_configs=(SlotConfig(name="Ada", role="reviewer", description="Checks the work."),),
@@ -93,5 +99,5 @@ async def test_submit_with_the_same_request_id_runs_once(make_server: ServerFact
     first = await pool.client.stub.SubmitTask(request)
     again = await pool.client.stub.SubmitTask(request)
     assert first.task.id == again.task.id
-    listed = await pool.client.list()
+    listed = await pool.client.list_tasks()
     assert [t.id for t in listed.tasks] == [first.task.id]

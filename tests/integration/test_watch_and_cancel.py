@@ -61,7 +61,7 @@ async def test_cancel_stops_the_cli_and_its_tool_processes(make_server: ServerFa
     async def tool_running() -> bool:
         return bool(_sleep_processes("time.sleep(47.5)"))
 
-    await eventually(tool_running, timeout=30)
+    await eventually(tool_running, within=30)
     cli = [p for p in cli_processes() if p not in before]
     assert cli, "the CLI process should be running"
     cancelled = await pool.client.cancel(task.id)
@@ -70,7 +70,7 @@ async def test_cancel_stops_the_cli_and_its_tool_processes(make_server: ServerFa
     async def all_gone() -> bool:
         return not _sleep_processes("time.sleep(47.5)") and not any(pid_alive(p) for p in cli)
 
-    await eventually(all_gone, timeout=1.5)
+    await eventually(all_gone, within=1.5)
     await asyncio.sleep(0.5)
     final = await pool.client.get(task.id)
     assert final.state == task_pb2.TASK_STATE_CANCELLED  # and it stays cancelled
@@ -87,7 +87,7 @@ async def test_cancel_a_pending_task_and_refuse_cancelling_a_finished_one(
     queued = await pool.client.submit("never runs")
     cancelled = await pool.client.cancel(queued.id)
     assert cancelled.state == task_pb2.TASK_STATE_CANCELLED
-    done = await pool.client.wait(busy.id, timeout=30)
+    done = await pool.client.wait(busy.id, within=30)
     assert done.state == task_pb2.TASK_STATE_COMPLETED
     with pytest.raises(FailedPreconditionError) as error:
         await pool.client.cancel(busy.id)

@@ -38,13 +38,13 @@ text before it is echoed.
                            only; a non-streaming request gets the normal reply)
 ``[[tool]]``               first call: a Bash ``tool_use`` running ``echo hi``; once a
                            ``tool_result`` follows the user turn: text
-``[[sleeptool:S]]``        the same with a Python ``time.sleep(S)``, then ``echo slept`` (cancel tests)
+``[[sleeptool:S]]``        the same with Python ``time.sleep(S)``, then ``echo slept``
 ``[[toolloop]]``           always a Bash ``echo loop`` ``tool_use`` (drives ``max_turns``)
 =========================  ====================================================================
 
 Without a reply directive the text is ``FAKE-REPLY[<first 40 chars of the user text>]``;
 after a tool round trip it is ``TOOL-RESULT[<first 40 chars of the tool output>]``, so a test
-can see the tool really ran. Without ``[[chunks:N]]`` the text is split into 4–8 deltas.
+can see the tool really ran. Without ``[[chunks:N]]`` the text is split into 4-8 deltas.
 A malformed directive (``[[slow:abc]]``) gets a 400 naming it, so mistakes surface at once.
 The CLI's own side-calls (a session title, a conversation summary) quote the user's prompt;
 they are recognised by their template wording and always get a quick normal reply, so a
@@ -285,9 +285,7 @@ def newest_user_turn(messages: list[Any]) -> tuple[str, bool, str]:
             continue
         content = message.get("content")
         blocks = content if isinstance(content, list) else [content]
-        results = [
-            b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"
-        ]
+        results = [b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
         if results:
             if not after_tool:
                 tool_output = _tool_result_text(results[-1])
@@ -312,9 +310,7 @@ def _number(name: str, value: str, kind: type[int | float]) -> Any:
 def parse_script(body: dict[str, Any]) -> Script:
     """Read the directives of the newest user turn of a Messages request body."""
     messages = body.get("messages")
-    text, after_tool, tool_output = newest_user_turn(
-        messages if isinstance(messages, list) else []
-    )
+    text, after_tool, tool_output = newest_user_turn(messages if isinstance(messages, list) else [])
     directives, prose = split_directives(text)
     script = Script(text=prose.strip(), after_tool=after_tool, tool_output=tool_output)
     for name, arg in directives:
@@ -384,7 +380,7 @@ def _wants_title(body: dict[str, Any]) -> bool:
 
 
 def split_text(text: str, pieces: int | None) -> list[str]:
-    """Cut ``text`` into ``pieces`` consecutive parts (4–8 by default) to exercise streaming."""
+    """Cut ``text`` into ``pieces`` consecutive parts (4-8 by default) to exercise streaming."""
     if pieces is None:
         pieces = min(8, max(4, len(text) // 8), max(1, len(text)))
     size, extra = divmod(len(text), pieces)
@@ -418,9 +414,7 @@ def error_body(status: int, message: str | None = None) -> dict[str, Any]:
 class _Request:
     """A parsed HTTP/1.1 request."""
 
-    def __init__(
-        self, method: str, target: str, headers: dict[str, str], raw: bytes
-    ) -> None:
+    def __init__(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> None:
         self.method = method
         self.path, _, self.query = target.partition("?")
         self.headers = headers
@@ -538,9 +532,7 @@ class StubAnthropic:
             raise RuntimeError("StubAnthropic already started")
         loop = asyncio.new_event_loop()
         self._loop = loop
-        self._thread = threading.Thread(
-            target=loop.run_forever, name="stub-anthropic", daemon=True
-        )
+        self._thread = threading.Thread(target=loop.run_forever, name="stub-anthropic", daemon=True)
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._listen(), loop).result(timeout=10)
         return self
@@ -639,9 +631,7 @@ class StubAnthropic:
             while len(found := matching()) < n:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError(
-                        f"saw {len(found)} of {n} requests within {timeout} s"
-                    )
+                    raise TimeoutError(f"saw {len(found)} of {n} requests within {timeout} s")
                 self._lock.wait(left)
             return found
 
@@ -667,9 +657,7 @@ class StubAnthropic:
     # -- server ---------------------------------------------------------------------------
 
     async def _listen(self) -> None:
-        self._server = await asyncio.start_server(
-            self._on_connection, self._host, self._port
-        )
+        self._server = await asyncio.start_server(self._on_connection, self._host, self._port)
 
     async def _shutdown(self) -> None:
         if self._server is not None:
@@ -723,18 +711,14 @@ class StubAnthropic:
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         if "chunked" in headers.get("transfer-encoding", "").lower():
             parts = []
-            while size := int(
-                (await reader.readline()).split(b";")[0].strip() or b"0", 16
-            ):
+            while size := int((await reader.readline()).split(b";")[0].strip() or b"0", 16):
                 parts.append(await reader.readexactly(size))
                 await reader.readexactly(2)
             while (await reader.readline()) not in (b"\r\n", b"\n", b""):
                 pass  # trailers
             body = b"".join(parts)
         else:
-            body = await reader.readexactly(
-                int(headers.get("content-length", "0") or 0)
-            )
+            body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
         return _Request(method.upper(), target, headers, body)
 
     async def _dispatch(
@@ -765,9 +749,7 @@ class StubAnthropic:
         elif request.method == "GET" and path in ("", "/health"):
             await response.send(200, {"ok": True})
         else:
-            await response.send(
-                404, error_body(404, f"stub: no route {request.method} {path}")
-            )
+            await response.send(404, error_body(404, f"stub: no route {request.method} {path}"))
         return True
 
     async def _messages(
@@ -781,9 +763,7 @@ class StubAnthropic:
             await response.send(400, error_body(400, f"stub: {exc}"))
             return True
         if is_side_call(body):
-            title = (
-                json.dumps({"title": "Stub session"}) if _wants_title(body) else None
-            )
+            title = json.dumps({"title": "Stub session"}) if _wants_title(body) else None
             script = Script(text=script.text, reply=title)
         status = script.status
         if script.fail and self._should_fail(script.fail[1], script.fail[2]):
@@ -817,9 +797,7 @@ class StubAnthropic:
             "stop_sequence": None,
             "usage": start_usage,
         }
-        await response.event(
-            "message_start", {"type": "message_start", "message": message}
-        )
+        await response.event("message_start", {"type": "message_start", "message": message})
         if script.stallmid is not None:
             await _idle(reader, script.stallmid)
             return False
@@ -840,9 +818,7 @@ class StubAnthropic:
         return True
 
     @staticmethod
-    async def _stream_block(
-        response: _Response, index: int, block: _Block, script: Script
-    ) -> None:
+    async def _stream_block(response: _Response, index: int, block: _Block, script: Script) -> None:
         if block.kind == "text":
             start: dict[str, Any] = {"type": "text", "text": ""}
             deltas = [
@@ -871,9 +847,7 @@ class StubAnthropic:
                 "content_block_delta",
                 {"type": "content_block_delta", "index": index, "delta": delta},
             )
-        await response.event(
-            "content_block_stop", {"type": "content_block_stop", "index": index}
-        )
+        await response.event("content_block_stop", {"type": "content_block_stop", "index": index})
 
 
 async def _idle(reader: asyncio.StreamReader, seconds: float) -> None:
@@ -947,8 +921,6 @@ def _model_info(model_id: str) -> dict[str, Any]:
 def iter_text_deltas(events: list[dict[str, Any]]) -> Iterator[str]:
     """The ``text_delta`` texts of raw stream events, in order (a helper for assertions)."""
     for event in events:
-        delta = (
-            event.get("delta") if event.get("type") == "content_block_delta" else None
-        )
+        delta = event.get("delta") if event.get("type") == "content_block_delta" else None
         if isinstance(delta, dict) and delta.get("type") == "text_delta":
             yield str(delta.get("text", ""))

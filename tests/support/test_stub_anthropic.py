@@ -395,9 +395,7 @@ async def _run(stub: StubAnthropic, home: Path, prompt: str, **overrides: Any) -
     run = Run()
     started = time.monotonic()
     try:
-        async for message in query(
-            prompt=prompt, options=_options(stub, home, **overrides)
-        ):
+        async for message in query(prompt=prompt, options=_options(stub, home, **overrides)):
             run.messages.append(message)
     except ResultError as exc:
         run.error = exc
@@ -418,9 +416,7 @@ def _texts(request: RecordedRequest) -> list[str]:
 
 
 @pytest.mark.asyncio
-async def test_cli_streams_default_reply_in_order(
-    stub: StubAnthropic, tmp_path: Path
-) -> None:
+async def test_cli_streams_default_reply_in_order(stub: StubAnthropic, tmp_path: Path) -> None:
     run = await _run(stub, tmp_path, "hello from the stub test")
 
     assert run.error is None
@@ -452,17 +448,12 @@ async def test_cli_prices_usage(
 ) -> None:
     run = await _run(stub, tmp_path, f"cost [[usage:{tokens_in}:{tokens_out}]]")
 
-    expected = (
-        tokens_in * SONNET_INPUT_USD_PER_TOKEN
-        + tokens_out * SONNET_OUTPUT_USD_PER_TOKEN
-    )
+    expected = tokens_in * SONNET_INPUT_USD_PER_TOKEN + tokens_out * SONNET_OUTPUT_USD_PER_TOKEN
     assert run.result.total_cost_usd == pytest.approx(expected)
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(
-    ("status", "text"), [(529, "529 Overloaded"), (401, "Invalid API key")]
-)
+@pytest.mark.parametrize(("status", "text"), [(529, "529 Overloaded"), (401, "Invalid API key")])
 async def test_cli_reports_api_errors_at_once(
     stub: StubAnthropic, tmp_path: Path, status: int, text: str
 ) -> None:
@@ -480,9 +471,7 @@ async def test_cli_reports_api_errors_at_once(
 
 
 @pytest.mark.asyncio
-async def test_cli_resume_resends_the_first_turn(
-    stub: StubAnthropic, tmp_path: Path
-) -> None:
+async def test_cli_resume_resends_the_first_turn(stub: StubAnthropic, tmp_path: Path) -> None:
     first = await _run(stub, tmp_path, "first message ALPHA [[reply:ALPHA-REPLY]]")
     session_id = first.result.session_id
     second = await _run(stub, tmp_path, "second message BETA", resume=session_id)
@@ -501,9 +490,7 @@ async def test_cli_resume_resends_the_first_turn(
 
 
 @pytest.mark.asyncio
-async def test_cli_gives_up_on_silent_and_stalled_api(
-    stub: StubAnthropic, tmp_path: Path
-) -> None:
+async def test_cli_gives_up_on_silent_and_stalled_api(stub: StubAnthropic, tmp_path: Path) -> None:
     hang, stall = await asyncio.gather(
         _run(stub, tmp_path / "hang", "silent [[hang:30]]"),
         _run(stub, tmp_path / "stall", "stalled [[stallmid:30]]"),

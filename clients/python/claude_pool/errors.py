@@ -17,7 +17,7 @@ class FieldViolation:
 
 @dataclass
 class PoolError(Exception):
-    """A call failed. `reason` and `metadata` come from the ErrorInfo detail (domain claude-pool.dev)."""
+    """A call failed; `reason` and `metadata` come from the ErrorInfo detail (claude-pool.dev)."""
 
     code: grpc.StatusCode
     message: str
@@ -78,15 +78,17 @@ def from_rpc_error(error: grpc.aio.AioRpcError) -> PoolError:
     code = error.code()
     cls = _CLASSES.get(code, PoolError)
     result = cls(code=code, message=error.details() or "")
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    status = rpc_status.from_call(error)
     if status is None:
         return result
     for detail in status.details:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
-            result.reason, result.domain, result.metadata = info.reason, info.domain, dict(
-                info.metadata
+            result.reason, result.domain, result.metadata = (
+                info.reason,
+                info.domain,
+                dict(info.metadata),
             )
         elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()

@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 from grpc.aio import ServerInterceptor
@@ -22,6 +22,9 @@ from claude_pool_server.api import status
 from claude_pool_server.domain.errors import PoolError
 
 log = logging.getLogger("claude_pool_server.rpc")
+
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
+Continuation: TypeAlias = "Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]]"
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -58,10 +61,10 @@ def hash_token(token: str) -> bytes:
 
 
 def _replace_behaviour(
-    handler: grpc.RpcMethodHandler,
+    handler: Handler,
     unary: Callable[[Any], Any],
     stream: Callable[[Any], Any],
-) -> grpc.RpcMethodHandler:
+) -> Handler:
     if handler.unary_unary:
         return grpc.unary_unary_rpc_method_handler(
             unary(handler.unary_unary),
@@ -102,9 +105,9 @@ class AuthInterceptor(ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Continuation,
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> Handler | None:
         method = handler_call_details.method
         handler = await continuation(handler_call_details)
         if handler is None or method.startswith(OPEN_METHOD_PREFIXES):
@@ -141,9 +144,9 @@ class ObservabilityInterceptor(ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Continuation,
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> Handler | None:
         handler = await continuation(handler_call_details)
         method = handler_call_details.method
         if handler is None or method.startswith(OPEN_METHOD_PREFIXES):
@@ -176,7 +179,7 @@ class ObservabilityInterceptor(ServerInterceptor):
                     response = await behaviour(request, context)
                 except grpc.aio.AbortError:
                     raise
-                except Exception as exc:  # noqa: BLE001 - the error table decides the status
+                except Exception as exc:
                     await fail(exc, request_id, context)
                     raise
                 log.debug(
@@ -197,7 +200,7 @@ class ObservabilityInterceptor(ServerInterceptor):
                         yield response
                 except grpc.aio.AbortError:
                     raise
-                except Exception as exc:  # noqa: BLE001 - the error table decides the status
+                except Exception as exc:
                     await fail(exc, request_id, context)
                     raise
 

@@ -47,9 +47,12 @@ def build_status(
     details = [
         _packed(error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN, metadata=metadata))
     ]
-    return rpc_status.to_status(
-        status_pb2.Status(code=code.value[0], message=message, details=details)
-    )
+    return _to_status(status_pb2.Status(code=code.value[0], message=message, details=details))
+
+
+def _to_status(status: status_pb2.Status) -> grpc.Status:
+    converted: grpc.Status = rpc_status.to_status(status)
+    return converted
 
 
 def status_for(error: errors.PoolError) -> grpc.Status:
@@ -73,7 +76,7 @@ def status_for(error: errors.PoolError) -> grpc.Status:
                 )
             )
         )
-    return rpc_status.to_status(
+    return _to_status(
         status_pb2.Status(code=code.value[0], message=error.message, details=details)
     )
 

@@ -29,4 +29,4 @@ class BudgetState:
 
 def usd_to_micros(usd: float) -> int:
     """Convert dollars to micro-dollars, rounding to the nearest micro-dollar."""
-    return int(round(usd * MICROS_PER_USD))
+    return round(usd * MICROS_PER_USD)

@@ -34,7 +34,7 @@ from claude_agent_sdk import (
     ToolUseBlock,
     query,
 )
-from claude_agent_sdk._errors import CLINotFoundError, ProcessError
+from claude_agent_sdk._errors import CLINotFoundError
 from claude_agent_sdk._internal.transport.subprocess_cli import SubprocessCLITransport
 
 from claude_pool_server.domain.budget import usd_to_micros
@@ -138,7 +138,7 @@ class ClaudeCliRun:
             return
         await asyncio.to_thread(process_tree.terminate_tree, pid)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        while time.monotonic() < deadline and process_tree.is_alive(pid):
+        while time.monotonic() < deadline and process_tree.is_alive(pid):  # noqa: ASYNC110
             await asyncio.sleep(0.02)
         if process_tree.is_alive(pid):
             await asyncio.to_thread(process_tree.terminate_tree, pid)
@@ -183,14 +183,14 @@ class ClaudeCliRun:
             system_prompt=system_prompt,
             model=request.model,
             fallback_model=request.fallback_model,
-            permission_mode=request.permission_mode.value if request.permission_mode else None,  # type: ignore[arg-type]
+            permission_mode=request.permission_mode.value if request.permission_mode else None,
             max_turns=request.max_turns,
             max_budget_usd=request.max_budget_usd,
             allowed_tools=list(request.allowed_tools),
             disallowed_tools=list(request.disallowed_tools),
             tools=list(request.tools) if request.tools else None,
-            mcp_servers=dict(request.mcp_servers),  # type: ignore[arg-type]
-            effort=request.effort.value if request.effort else None,  # type: ignore[arg-type]
+            mcp_servers=dict(request.mcp_servers),
+            effort=request.effort.value if request.effort else None,
             resume=request.resume_session_id or None,
             include_partial_messages=True,
             stderr=self._stderr.append,
@@ -296,9 +296,8 @@ class ClaudeCliRun:
             message = f"task exceeded its timeout of {self._request.timeout_seconds:g}s"
         elif self._stop_reason is FailureKind.IDLE_TIMEOUT:
             kind = FailureKind.IDLE_TIMEOUT
-            message = (
-                f"the CLI printed nothing for {self._request.idle_timeout_seconds:g}s and was stopped"
-            )
+            idle = self._request.idle_timeout_seconds
+            message = f"the CLI printed nothing for {idle:g}s and was stopped"
         elif isinstance(error, CLINotFoundError):
             kind, message = FailureKind.PROCESS_ERROR, str(error)
         else:

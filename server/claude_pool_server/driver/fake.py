@@ -4,6 +4,7 @@ benchmarks only. Every path it serves is also tested through the real CLI."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -52,10 +53,8 @@ class FakeRun:
         reply = self._reply
         for chunk in reply.chunks:
             if reply.delay:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopped.wait(), reply.delay)
-                except TimeoutError:
-                    pass
             if self._stopped.is_set():
                 yield RunOutcome(
                     success=False,
