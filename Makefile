@@ -28,7 +28,7 @@ check-generated: generate            ## CI: generated code must match the contra
 
 lint: install-dev tools              ## buf lint/format, ruff, import rules
 	cd proto && npx buf lint && npx buf format --diff --exit-code
-	$(ACTIVATE) && ruff check server tests clients/python bench && ruff format --check server tests clients/python bench
+	$(ACTIVATE) && ruff check server tests clients/python bench && ruff format --check server tests clients/python bench && lint-imports
 
 typecheck: install-dev               ## mypy --strict on the server package and the Python client
 	$(ACTIVATE) && mypy server/claude_pool_server clients/python/claude_pool

@@ -7,7 +7,6 @@ re-yields for streams (GRPC-NOTES.md §3.2). The first interceptor in the list i
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import hmac
 import logging
 import time
@@ -20,6 +19,7 @@ from grpc.aio import ServerInterceptor
 
 from claude_pool_server.api import status
 from claude_pool_server.domain.errors import PoolError
+from claude_pool_server.tokens import hash_token
 
 log = logging.getLogger("claude_pool_server.rpc")
 
@@ -44,7 +44,6 @@ READ_METHODS = frozenset(
 ADMIN_METHODS = frozenset(
     {"Drain", "ScaleUp", "ScaleDown", "SetTargetSlots", "SetContext", "DeleteContext"}
 )
-SCOPES = ("read", "submit", "admin")
 
 
 def required_scope(method: str) -> str:
@@ -54,10 +53,6 @@ def required_scope(method: str) -> str:
     if name in ADMIN_METHODS:
         return "admin"
     return "submit"
-
-
-def hash_token(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
 
 
 def _replace_behaviour(
