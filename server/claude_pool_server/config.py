@@ -11,10 +11,10 @@ from typing import Any
 import platformdirs
 import yaml
 
-from claude_pool_server.api.interceptors import SCOPES, hash_token
 from claude_pool_server.domain.slots import SlotConfig
 from claude_pool_server.domain.tasks import Effort, PermissionMode
 from claude_pool_server.engine.settings import PoolSettings
+from claude_pool_server.tokens import SCOPES, hash_token
 
 
 class ConfigError(Exception):
