@@ -101,3 +101,19 @@ async def test_submit_with_the_same_request_id_runs_once(make_server: ServerFact
     assert first.task.id == again.task.id
     listed = await pool.client.list_tasks()
     assert [t.id for t in listed.tasks] == [first.task.id]
+
+
+async def test_reusing_a_request_id_for_another_request_is_refused(
+    make_server: ServerFactory,
+) -> None:
+    from claude_pool import InvalidArgumentError
+    from claude_pool.v1 import pool_service_pb2 as pb
+
+    pool = await make_server()
+    first = pb.SubmitTaskRequest(task=task_spec("first [[reply:x]]"), request_id="rid-2")
+    await pool.client.stub.SubmitTask(first)
+    other = pb.SubmitTaskRequest(task=task_spec("something else"), request_id="rid-2")
+    with pytest.raises(InvalidArgumentError) as error:
+        await pool.client._call(pool.client.stub.SubmitTask, other)
+    assert error.value.reason == "REQUEST_ID_REUSED"
+    assert error.value.field_violations[0].field == "request_id"

@@ -23,7 +23,6 @@ CODES: list[tuple[type[errors.PoolError], grpc.StatusCode]] = [
     (errors.FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.BudgetExhausted, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.SeqOutOfRange, grpc.StatusCode.OUT_OF_RANGE),
-    (errors.WaitTimeout, grpc.StatusCode.DEADLINE_EXCEEDED),
     (errors.NotImplementedCapability, grpc.StatusCode.UNIMPLEMENTED),
 ]
 

@@ -6,6 +6,7 @@ gRPC code; nothing else in the server decides codes.
 
     PoolError
     ├── InvalidArgument          bad input; names the field          → INVALID_ARGUMENT
+    │   └── RequestIdReused
     ├── NotFound                                                     → NOT_FOUND
     │   ├── TaskNotFound, SlotNotFound, ChainNotFound, ContextNotFound
     ├── PermissionDenied                                             → PERMISSION_DENIED
@@ -14,7 +15,6 @@ gRPC code; nothing else in the server decides codes.
     │   ├── IllegalState, PoolDraining, ScalingBounds
     ├── BudgetExhausted                                              → RESOURCE_EXHAUSTED
     ├── SeqOutOfRange                                                → OUT_OF_RANGE
-    ├── WaitTimeout                                                  → DEADLINE_EXCEEDED
     └── NotImplementedCapability                                     → UNIMPLEMENTED
 """
 
@@ -155,6 +155,18 @@ class BudgetExhausted(PoolError):
         self.requested = requested
 
 
+class RequestIdReused(InvalidArgument):
+    """A request_id came back with a different request: a client bug, not a retry."""
+
+    reason = "REQUEST_ID_REUSED"
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__(
+            "request_id",
+            f"{request_id!r} was already used for a different request; use a new id per request",
+        )
+
+
 class SeqOutOfRange(PoolError):
     reason = "SEQ_OUT_OF_RANGE"
 
@@ -163,13 +175,6 @@ class SeqOutOfRange(PoolError):
             f"after_seq {after_seq} is beyond the last event ({last_seq}) of task {task_id!r}",
             {"task_id": task_id, "after_seq": after_seq, "last_seq": last_seq},
         )
-
-
-class WaitTimeout(PoolError):
-    reason = "WAIT_TIMEOUT"
-
-    def __init__(self, task_id: str) -> None:
-        super().__init__(f"task {task_id!r} did not finish in time", {"task_id": task_id})
 
 
 class NotImplementedCapability(PoolError):

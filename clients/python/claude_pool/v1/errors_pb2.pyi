@@ -55,9 +55,11 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     ERROR_REASON_NOT_IMPLEMENTED: _ErrorReason.ValueType  # 15
     """UNIMPLEMENTED; metadata `capability`."""
     ERROR_REASON_REQUEST_ID_REUSED: _ErrorReason.ValueType  # 16
-    """ALREADY_EXISTS / INVALID_ARGUMENT; a request_id was reused with a different request."""
+    """INVALID_ARGUMENT; a request_id was reused with a different request (BadRequest field `request_id`)."""
     ERROR_REASON_WAIT_TIMEOUT: _ErrorReason.ValueType  # 17
-    """DEADLINE_EXCEEDED; a wait ran out; metadata `task_id`."""
+    """Not sent by v1: WaitTask reports a timeout as `done = false`, not as an error. Kept for
+    servers that enforce a wait limit with DEADLINE_EXCEEDED; metadata `task_id`.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """The `reason` of the `google.rpc.ErrorInfo` detail every error carries (domain `claude-pool.dev`),
@@ -98,7 +100,9 @@ ERROR_REASON_SEQ_OUT_OF_RANGE: ErrorReason.ValueType  # 14
 ERROR_REASON_NOT_IMPLEMENTED: ErrorReason.ValueType  # 15
 """UNIMPLEMENTED; metadata `capability`."""
 ERROR_REASON_REQUEST_ID_REUSED: ErrorReason.ValueType  # 16
-"""ALREADY_EXISTS / INVALID_ARGUMENT; a request_id was reused with a different request."""
+"""INVALID_ARGUMENT; a request_id was reused with a different request (BadRequest field `request_id`)."""
 ERROR_REASON_WAIT_TIMEOUT: ErrorReason.ValueType  # 17
-"""DEADLINE_EXCEEDED; a wait ran out; metadata `task_id`."""
+"""Not sent by v1: WaitTask reports a timeout as `done = false`, not as an error. Kept for
+servers that enforce a wait limit with DEADLINE_EXCEEDED; metadata `task_id`.
+"""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

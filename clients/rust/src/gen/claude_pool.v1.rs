@@ -753,9 +753,10 @@ pub enum ErrorReason {
     SeqOutOfRange = 14,
     /// UNIMPLEMENTED; metadata `capability`.
     NotImplemented = 15,
-    /// ALREADY_EXISTS / INVALID_ARGUMENT; a request_id was reused with a different request.
+    /// INVALID_ARGUMENT; a request_id was reused with a different request (BadRequest field `request_id`).
     RequestIdReused = 16,
-    /// DEADLINE_EXCEEDED; a wait ran out; metadata `task_id`.
+    /// Not sent by v1: WaitTask reports a timeout as `done = false`, not as an error. Kept for
+    /// servers that enforce a wait limit with DEADLINE_EXCEEDED; metadata `task_id`.
     WaitTimeout = 17,
 }
 impl ErrorReason {

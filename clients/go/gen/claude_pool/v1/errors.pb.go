@@ -59,9 +59,10 @@ const (
 	ErrorReason_ERROR_REASON_SEQ_OUT_OF_RANGE ErrorReason = 14
 	// UNIMPLEMENTED; metadata `capability`.
 	ErrorReason_ERROR_REASON_NOT_IMPLEMENTED ErrorReason = 15
-	// ALREADY_EXISTS / INVALID_ARGUMENT; a request_id was reused with a different request.
+	// INVALID_ARGUMENT; a request_id was reused with a different request (BadRequest field `request_id`).
 	ErrorReason_ERROR_REASON_REQUEST_ID_REUSED ErrorReason = 16
-	// DEADLINE_EXCEEDED; a wait ran out; metadata `task_id`.
+	// Not sent by v1: WaitTask reports a timeout as `done = false`, not as an error. Kept for
+	// servers that enforce a wait limit with DEADLINE_EXCEEDED; metadata `task_id`.
 	ErrorReason_ERROR_REASON_WAIT_TIMEOUT ErrorReason = 17
 )
 

@@ -132,14 +132,15 @@ export enum ErrorReason {
   NOT_IMPLEMENTED = 15,
 
   /**
-   * ALREADY_EXISTS / INVALID_ARGUMENT; a request_id was reused with a different request.
+   * INVALID_ARGUMENT; a request_id was reused with a different request (BadRequest field `request_id`).
    *
    * @generated from enum value: ERROR_REASON_REQUEST_ID_REUSED = 16;
    */
   REQUEST_ID_REUSED = 16,
 
   /**
-   * DEADLINE_EXCEEDED; a wait ran out; metadata `task_id`.
+   * Not sent by v1: WaitTask reports a timeout as `done = false`, not as an error. Kept for
+   * servers that enforce a wait limit with DEADLINE_EXCEEDED; metadata `task_id`.
    *
    * @generated from enum value: ERROR_REASON_WAIT_TIMEOUT = 17;
    */

@@ -147,7 +147,7 @@ public enum ErrorReason
   ERROR_REASON_NOT_IMPLEMENTED(15),
   /**
    * <pre>
-   * ALREADY_EXISTS / INVALID_ARGUMENT; a request_id was reused with a different request.
+   * INVALID_ARGUMENT; a request_id was reused with a different request (BadRequest field `request_id`).
    * </pre>
    *
    * <code>ERROR_REASON_REQUEST_ID_REUSED = 16;</code>
@@ -155,7 +155,8 @@ public enum ErrorReason
   ERROR_REASON_REQUEST_ID_REUSED(16),
   /**
    * <pre>
-   * DEADLINE_EXCEEDED; a wait ran out; metadata `task_id`.
+   * Not sent by v1: WaitTask reports a timeout as `done = false`, not as an error. Kept for
+   * servers that enforce a wait limit with DEADLINE_EXCEEDED; metadata `task_id`.
    * </pre>
    *
    * <code>ERROR_REASON_WAIT_TIMEOUT = 17;</code>
@@ -303,7 +304,7 @@ public enum ErrorReason
   public static final int ERROR_REASON_NOT_IMPLEMENTED_VALUE = 15;
   /**
    * <pre>
-   * ALREADY_EXISTS / INVALID_ARGUMENT; a request_id was reused with a different request.
+   * INVALID_ARGUMENT; a request_id was reused with a different request (BadRequest field `request_id`).
    * </pre>
    *
    * <code>ERROR_REASON_REQUEST_ID_REUSED = 16;</code>
@@ -311,7 +312,8 @@ public enum ErrorReason
   public static final int ERROR_REASON_REQUEST_ID_REUSED_VALUE = 16;
   /**
    * <pre>
-   * DEADLINE_EXCEEDED; a wait ran out; metadata `task_id`.
+   * Not sent by v1: WaitTask reports a timeout as `done = false`, not as an error. Kept for
+   * servers that enforce a wait limit with DEADLINE_EXCEEDED; metadata `task_id`.
    * </pre>
    *
    * <code>ERROR_REASON_WAIT_TIMEOUT = 17;</code>
