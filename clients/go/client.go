@@ -1,8 +1,9 @@
 // Package claudepool is a small Go client for the claude-pool gRPC service.
 //
 // PoolClient wraps the generated stubs in gen/claude_pool/v1 (package poolv1) with the calls most
-// programs need: Run, Stream, Submit, Get, Wait, Watch (resuming after dropped streams), Cancel and
-// Status. Every other RPC is one call away through PoolClient.RPC. Errors returned by the server are
+// programs need: Run, Stream, Submit, Get, Wait, Watch (resuming after dropped streams), Cancel,
+// Status, and for orchestration FanOut, SubmitChain, WatchChain (resuming too) and CancelChain. Every
+// other RPC is one call away through PoolClient.RPC. Errors returned by the server are
 // *Error values carrying the gRPC code and the decoded google.rpc.ErrorInfo and BadRequest details.
 package claudepool
 

@@ -1,6 +1,6 @@
 package claudepool_test
 
-// The client conformance scenario of clients/CONFORMANCE.md, steps 1-8, against a live server.
+// The client conformance scenario of clients/CONFORMANCE.md, steps 1-10, against a live server.
 // Run it under the harness from the repository root:
 //
 //	python -m tests.support.live_server -- bash clients/go/ci.sh
@@ -206,6 +206,77 @@ func TestConformance(t *testing.T) {
 		_, err := c.Submit(ctx, claudepool.Prompt(""))
 		pe := wantCode(t, err, codes.InvalidArgument)
 		t.Logf("reason %q, field violations %v", pe.Reason, pe.FieldViolations)
+	})
+
+	step("9_FanOut", func(t *testing.T, ctx context.Context) {
+		items, err := c.FanOut(ctx, claudepool.Prompts("[[reply:x]]", "[[reply:y]]")...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != 2 {
+			t.Fatalf("got %d items, want 2", len(items))
+		}
+		for i, want := range []string{"x", "y"} {
+			it := items[i]
+			if it.GetIndex() != int32(i) {
+				t.Fatalf("items[%d].index = %d, want %d", i, it.GetIndex(), i)
+			}
+			if it.GetTask().GetState() != poolv1.TaskState_TASK_STATE_COMPLETED {
+				t.Fatalf("items[%d]: state %v, want COMPLETED (error %d %q, result %v)", i,
+					it.GetTask().GetState(), it.GetErrorCode(), it.GetErrorMessage(), it.GetTask().GetResult())
+			}
+			if got := it.GetTask().GetResult().GetOutput(); got != want {
+				t.Fatalf("items[%d] output = %q, want %q", i, got, want)
+			}
+		}
+	})
+
+	step("10_ChainProgress", func(t *testing.T, ctx context.Context) {
+		chain, err := c.SubmitChain(ctx, []*poolv1.ChainStep{
+			claudepool.Step("first", "[[reply:first]]"),
+			claudepool.Step("second", "use {previous_output}"),
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var snaps []*poolv1.ChainProgress
+		sawRunning := false
+		for p, err := range c.WatchChain(ctx, chain.GetChainId(), 0) {
+			if err != nil {
+				t.Fatalf("after %d snapshots: %v", len(snaps), err)
+			}
+			if n := len(snaps); n > 0 && p.GetSeq() <= snaps[n-1].GetSeq() {
+				t.Fatalf("seq %d after %d: not strictly increasing", p.GetSeq(), snaps[n-1].GetSeq())
+			}
+			snaps = append(snaps, p)
+			sawRunning = sawRunning || p.GetStatus() == poolv1.ChainStatus_CHAIN_STATUS_RUNNING
+		}
+		if len(snaps) == 0 {
+			t.Fatal("WatchChain yielded no snapshot")
+		}
+		statuses := make([]poolv1.ChainStatus, len(snaps))
+		for i, p := range snaps {
+			statuses[i] = p.GetStatus()
+		}
+		t.Logf("chain %s snapshot statuses: %v", chain.GetChainId(), statuses)
+		if !sawRunning {
+			t.Fatalf("no RUNNING snapshot among %v", statuses)
+		}
+		final := snaps[len(snaps)-1]
+		if final.GetStatus() != poolv1.ChainStatus_CHAIN_STATUS_COMPLETED {
+			t.Fatalf("last status = %v (all %v), want COMPLETED; result %v", final.GetStatus(), statuses, final.GetResult())
+		}
+		steps := final.GetResult().GetSteps()
+		if len(steps) != 2 || !steps[0].GetSuccess() || !steps[1].GetSuccess() {
+			t.Fatalf("result steps = %v, want two successful steps", steps)
+		}
+		second, err := c.Get(ctx, steps[1].GetTaskId())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second.GetPrompt() != "use first" {
+			t.Fatalf("second step prompt = %q, want %q", second.GetPrompt(), "use first")
+		}
 	})
 }
 

@@ -15,7 +15,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from claude_pool import InvalidArgumentError, NotFoundError, PoolClient, UnauthenticatedError
-from claude_pool.v1 import task_pb2
+from claude_pool.v1 import chain_pb2, task_pb2
 from tests.support.live_server import live_server
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.cli]
@@ -88,3 +88,29 @@ async def test_conformance_scenario(target: tuple[str, str]) -> None:
         with pytest.raises(InvalidArgumentError) as bad:
             await pool.submit("")
         assert bad.value.field_violations[0].field == "task.prompt"
+
+
+async def test_conformance_orchestration(target: tuple[str, str]) -> None:
+    address, token = target
+    async with PoolClient(address, token=token) as pool:
+        # 9. fan-out, in input order
+        items = await pool.fan_out(["[[reply:x]]", "[[reply:y]]"])
+        assert [i.index for i in items] == [0, 1]
+        assert [i.task.state for i in items] == [task_pb2.TASK_STATE_COMPLETED] * 2
+        assert [i.task.result.output for i in items] == ["x", "y"]
+        # 10. chain with live progress
+        chain = await pool.submit_chain(
+            [
+                {"name": "first", "prompt": "[[reply:first]]"},
+                {"name": "second", "prompt": "use {previous_output}"},
+            ]
+        )
+        snapshots = [p async for p in pool.watch_chain(chain.chain_id)]
+        seqs = [p.seq for p in snapshots]
+        assert seqs == sorted(set(seqs))
+        assert chain_pb2.CHAIN_STATUS_RUNNING in [p.status for p in snapshots]
+        final = snapshots[-1]
+        assert final.status == chain_pb2.CHAIN_STATUS_COMPLETED
+        assert [s.success for s in final.result.steps] == [True, True]
+        second = await pool.get(final.result.steps[1].task_id)
+        assert second.prompt == "use first"

@@ -2,8 +2,9 @@
 //!
 //! [`PoolClient`] is a thin wrapper over the generated tonic stub in [`pb`]: it sends the bearer
 //! token on every call, turns gRPC errors into [`Error`] (code + `google.rpc.ErrorInfo` +
-//! `google.rpc.BadRequest`), and resumes task event streams from the last seen `seq` when the
-//! connection drops. Every other RPC is reachable through [`PoolClient::raw`].
+//! `google.rpc.BadRequest`), and resumes task event streams and chain progress streams from the
+//! last seen `seq` when the connection drops. Every other RPC is reachable through
+//! [`PoolClient::raw`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), claude_pool_client::Error> {
@@ -25,6 +26,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -45,7 +47,10 @@ pub mod pb {
 }
 
 pub use pb::task_event::Kind;
-pub use pb::{PoolStatus, Task, TaskEvent, TaskSpec, TaskState};
+pub use pb::{
+    ChainOptions, ChainProgress, ChainResult, ChainStatus, ChainStep, FanOutItem, PoolStatus,
+    StepResult, Task, TaskEvent, TaskSpec, TaskState,
+};
 pub use tonic::Code;
 pub use tonic_health::ServingStatus;
 pub use tonic_types::FieldViolation;
@@ -55,6 +60,9 @@ pub type RawClient = pb::pool_service_client::PoolServiceClient<InterceptedServi
 
 /// A stream of task events, ending after the `finished` event (or an error).
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<TaskEvent, Error>> + Send>>;
+
+/// A stream of chain progress snapshots, ending after the terminal one (or an error).
+pub type ChainStream = Pin<Box<dyn Stream<Item = Result<ChainProgress, Error>> + Send>>;
 
 /// Consecutive failed reconnects after which a resuming stream gives up.
 const MAX_RESUME_ATTEMPTS: u32 = 5;
@@ -211,6 +219,31 @@ pub fn is_done(task: &Task) -> bool {
     )
 }
 
+impl ChainStep {
+    /// A step with a name and a prompt (`{previous_output}` and `{steps.NAME.VAR}` are
+    /// substituted by the server); set the other fields with struct update syntax if needed.
+    pub fn new(name: impl Into<String>, prompt: impl Into<String>) -> Self {
+        ChainStep { name: name.into(), prompt: prompt.into(), ..Default::default() }
+    }
+}
+
+impl ChainStatus {
+    /// True for COMPLETED, FAILED and CANCELLED.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, ChainStatus::Completed | ChainStatus::Failed | ChainStatus::Cancelled)
+    }
+}
+
+impl FanOutItem {
+    /// The finished task, or the error that kept this item from being submitted.
+    pub fn into_result(self) -> Result<Task, Error> {
+        if self.error_code != 0 {
+            return Err(Error::new(Code::from_i32(self.error_code), self.error_message));
+        }
+        self.task.ok_or_else(|| Error::new(Code::Internal, "fan-out item without a task"))
+    }
+}
+
 /// A connection to a claude-pool server. Cheap to clone; clones share the connection.
 #[derive(Clone)]
 pub struct PoolClient {
@@ -346,20 +379,63 @@ impl PoolClient {
         Ok(response.status.unwrap_or_default())
     }
 
+    /// Runs several tasks concurrently (FanOut) and waits for all of them. Returns one item per
+    /// spec, in input order; each has its finished task or its own submission error (see
+    /// [`FanOutItem::into_result`]).
+    pub async fn fan_out<S: Into<TaskSpec>>(
+        &self,
+        specs: impl IntoIterator<Item = S>,
+    ) -> Result<Vec<FanOutItem>, Error> {
+        let request = pb::FanOutRequest {
+            tasks: specs.into_iter().map(Into::into).collect(),
+            ..Default::default()
+        };
+        let mut items = self.raw().fan_out(request).await?.into_inner().items;
+        items.sort_by_key(|item| item.index);
+        Ok(items)
+    }
+
+    /// Submits a chain of dependent steps (SubmitChain) and returns its initial progress at once;
+    /// follow it with [`watch_chain`](Self::watch_chain).
+    pub async fn submit_chain(
+        &self,
+        steps: impl IntoIterator<Item = ChainStep>,
+        options: Option<ChainOptions>,
+    ) -> Result<ChainProgress, Error> {
+        let request = pb::SubmitChainRequest {
+            steps: steps.into_iter().collect(),
+            options,
+            ..Default::default()
+        };
+        Ok(self.raw().submit_chain(request).await?.into_inner().chain.unwrap_or_default())
+    }
+
+    /// Streams a chain's progress snapshots with `seq` after `after_seq` (0: the current one
+    /// first), ending after the terminal snapshot (COMPLETED, FAILED or CANCELLED, with its
+    /// `end_time` and `result`). Fast changes may be coalesced into one snapshot. A dropped
+    /// connection (UNAVAILABLE) is resumed from the last seen seq; it gives up after a few failed
+    /// reconnects in a row. Watching from the terminal seq (or later) yields nothing.
+    pub fn watch_chain(&self, chain_id: &str, after_seq: i64) -> ChainStream {
+        let state =
+            Resume::<ChainProgress>::new(self.raw(), Some(chain_id.to_owned()), after_seq, None);
+        Box::pin(futures_util::stream::unfold(state, Resume::next))
+    }
+
+    /// Cancels a chain: the running step is stopped and the rest skipped. Returns the progress
+    /// after cancelling (CANCELLED). Cancelling a terminal chain is FAILED_PRECONDITION.
+    pub async fn cancel_chain(&self, chain_id: &str) -> Result<ChainProgress, Error> {
+        let request =
+            pb::CancelChainRequest { chain_id: chain_id.to_owned(), ..Default::default() };
+        Ok(self.raw().cancel_chain(request).await?.into_inner().chain.unwrap_or_default())
+    }
+
     fn resuming(
         &self,
         task_id: Option<String>,
         after_seq: i64,
-        first: Option<Inner>,
+        first: Option<Inner<TaskEvent>>,
     ) -> EventStream {
-        let state = Resume {
-            client: self.raw(),
-            task_id,
-            last_seq: after_seq,
-            current: first,
-            failures: 0,
-            done: false,
-        };
+        let state = Resume::new(self.raw(), task_id, after_seq, first);
         Box::pin(futures_util::stream::unfold(state, Resume::next))
     }
 }
@@ -368,60 +444,139 @@ impl PoolClient {
 // Resuming event streams
 // ---------------------------------------------------------------------------------------------
 
-type Inner = Pin<Box<dyn Stream<Item = Result<TaskEvent, Status>> + Send>>;
+type Inner<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+type Opening<T> = Pin<Box<dyn Future<Output = Result<Inner<T>, Status>> + Send>>;
+
+/// An item of a server stream that can be reopened after its `seq` (WatchTask, WatchChain).
+trait Resumable: Sized + Send + 'static {
+    fn seq(&self) -> i64;
+    /// The id to reopen with: the task or chain id.
+    fn owner_id(&self) -> &str;
+    /// The last item of the stream.
+    fn is_last(&self) -> bool;
+    /// What a stream that the server ended cleanly before the last item means: a failure to
+    /// resume from, or (None) the end.
+    fn early_end() -> Option<Status>;
+    /// Opens the watch for `id` after `after_seq`.
+    fn open(client: RawClient, id: String, after_seq: i64) -> Opening<Self>;
+}
+
+impl Resumable for TaskEvent {
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    fn owner_id(&self) -> &str {
+        &self.task_id
+    }
+
+    fn is_last(&self) -> bool {
+        matches!(self.kind, Some(Kind::Finished(_)))
+    }
+
+    fn early_end() -> Option<Status> {
+        Some(Status::unavailable("event stream ended before the finished event"))
+    }
+
+    fn open(mut client: RawClient, task_id: String, after_seq: i64) -> Opening<Self> {
+        Box::pin(async move {
+            let request = pb::WatchTaskRequest { task_id, after_seq };
+            let events = client.watch_task(request).await?.into_inner();
+            let events: Inner<Self> =
+                Box::pin(events.map(|r| r.map(|m| m.event.unwrap_or_default())));
+            Ok(events)
+        })
+    }
+}
+
+impl Resumable for ChainProgress {
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    fn owner_id(&self) -> &str {
+        &self.chain_id
+    }
+
+    /// Terminal and settled: a CANCELLED chain may first show its status and only then its
+    /// `end_time` and `result`.
+    fn is_last(&self) -> bool {
+        self.status().is_terminal() && self.end_time.is_some()
+    }
+
+    /// The server closes WatchChain only once the chain is terminal, e.g. at once when watched
+    /// from its terminal seq, so a clean close is the end.
+    fn early_end() -> Option<Status> {
+        None
+    }
+
+    fn open(mut client: RawClient, chain_id: String, after_seq: i64) -> Opening<Self> {
+        Box::pin(async move {
+            let request = pb::WatchChainRequest { chain_id, after_seq };
+            let snapshots = client.watch_chain(request).await?.into_inner();
+            let snapshots: Inner<Self> =
+                Box::pin(snapshots.map(|r| r.map(|m| m.chain.unwrap_or_default())));
+            Ok(snapshots)
+        })
+    }
+}
 
 /// State of a resuming stream: the open server stream and where to resume it.
-struct Resume {
+struct Resume<T> {
     client: RawClient,
-    /// Known once the first event arrived (RunStream) or from the start (WatchTask).
-    task_id: Option<String>,
+    /// Known once the first event arrived (RunStream) or from the start (WatchTask, WatchChain).
+    id: Option<String>,
     last_seq: i64,
-    current: Option<Inner>,
-    /// Failed (re)connects since the last event.
+    current: Option<Inner<T>>,
+    /// Failed (re)connects since the last item.
     failures: u32,
     done: bool,
 }
 
-impl Resume {
-    async fn next(mut self) -> Option<(Result<TaskEvent, Error>, Self)> {
+impl<T: Resumable> Resume<T> {
+    fn new(client: RawClient, id: Option<String>, after_seq: i64, first: Option<Inner<T>>) -> Self {
+        Resume { client, id, last_seq: after_seq, current: first, failures: 0, done: false }
+    }
+
+    async fn next(mut self) -> Option<(Result<T, Error>, Self)> {
         while !self.done {
             let status = match self.current.as_mut() {
-                // (Re)open with WatchTask from the last seen seq.
+                // (Re)open from the last seen seq.
                 None => {
-                    let request = pb::WatchTaskRequest {
-                        task_id: self.task_id.clone().unwrap_or_default(),
-                        after_seq: self.last_seq,
-                    };
-                    match self.client.watch_task(request).await {
-                        Ok(response) => {
-                            let events = response.into_inner();
-                            let events = events.map(|r| r.map(|m| m.event.unwrap_or_default()));
-                            self.current = Some(Box::pin(events));
+                    let id = self.id.clone().unwrap_or_default();
+                    match T::open(self.client.clone(), id, self.last_seq).await {
+                        Ok(stream) => {
+                            self.current = Some(stream);
                             continue;
                         }
                         Err(status) => status,
                     }
                 }
                 Some(stream) => match stream.next().await {
-                    Some(Ok(event)) => {
+                    Some(Ok(item)) => {
                         self.failures = 0;
-                        self.last_seq = event.seq;
-                        self.task_id.get_or_insert_with(|| event.task_id.clone());
-                        self.done = matches!(event.kind, Some(Kind::Finished(_)));
-                        return Some((Ok(event), self));
+                        self.last_seq = item.seq();
+                        if self.id.is_none() {
+                            self.id = Some(item.owner_id().to_owned());
+                        }
+                        if item.is_last() {
+                            self.done = true;
+                            self.current = None; // ends the call now
+                        }
+                        return Some((Ok(item), self));
                     }
                     Some(Err(status)) => status,
-                    None => Status::unavailable("event stream ended before the finished event"),
+                    None => match T::early_end() {
+                        Some(status) => status,
+                        None => break,
+                    },
                 },
             };
             self.current = None;
             // Resume only a known task (a RunStream that failed before its first event may not
             // have created one), only on a dropped connection, and only a few times in a row.
             self.failures += 1;
-            if self.task_id.is_none()
-                || !is_resumable(&status)
-                || self.failures > MAX_RESUME_ATTEMPTS
-            {
+            if self.id.is_none() || !is_resumable(&status) || self.failures > MAX_RESUME_ATTEMPTS {
                 self.done = true;
                 return Some((Err(status.into()), self));
             }
@@ -460,5 +615,32 @@ mod tests {
         let err = Error::from(Status::unauthenticated("no token"));
         assert_eq!(err.code(), Code::Unauthenticated);
         assert!(err.reason().is_none() && err.field_violations().is_empty());
+    }
+
+    #[test]
+    fn fan_out_item_result() {
+        let task = Task { id: "task-1".into(), ..Default::default() };
+        let ok = FanOutItem { index: 0, task: Some(task.clone()), ..Default::default() };
+        assert_eq!(ok.into_result().unwrap(), task);
+        let failed = FanOutItem {
+            index: 1,
+            error_code: Code::ResourceExhausted as i32,
+            error_message: "queue full".into(),
+            ..Default::default()
+        };
+        let err = failed.into_result().unwrap_err();
+        assert_eq!((err.code(), err.message()), (Code::ResourceExhausted, "queue full"));
+    }
+
+    #[test]
+    fn chain_terminal_and_last_snapshot() {
+        assert!(!ChainStatus::Running.is_terminal() && ChainStatus::Cancelled.is_terminal());
+        let mut progress =
+            ChainProgress { status: ChainStatus::Cancelled as i32, ..Default::default() };
+        assert!(!progress.is_last(), "not settled without end_time");
+        progress.end_time = Some(prost_types::Timestamp::default());
+        assert!(progress.is_last());
+        let step = ChainStep::new("a", "b");
+        assert_eq!((step.name.as_str(), step.prompt.as_str()), ("a", "b"));
     }
 }

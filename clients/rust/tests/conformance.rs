@@ -1,4 +1,4 @@
-//! The client conformance scenario (clients/CONFORMANCE.md, steps 1-8) against a live server.
+//! The client conformance scenario (clients/CONFORMANCE.md, steps 1-10) against a live server.
 //!
 //! Run under the harness from the repository root:
 //! `python -m tests.support.live_server -- bash clients/rust/ci.sh`.
@@ -9,7 +9,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use claude_pool_client::{
-    Code, EventStream, Kind, PoolClient, ServingStatus, TaskEvent, TaskState,
+    ChainStatus, ChainStep, Code, EventStream, Kind, PoolClient, ServingStatus, TaskEvent,
+    TaskState,
 };
 use futures_util::StreamExt;
 
@@ -163,6 +164,51 @@ async fn conformance() {
     step("8 bad input", async {
         let err = client.submit("").await.expect_err("SubmitTask with an empty prompt");
         assert_eq!(err.code(), Code::InvalidArgument, "{err}");
+    })
+    .await;
+
+    step("9 fan-out", async {
+        let items = client.fan_out(["[[reply:x]]", "[[reply:y]]"]).await.expect("FanOut");
+        assert_eq!(items.len(), 2, "{items:?}");
+        for (i, (item, want)) in items.into_iter().zip(["x", "y"]).enumerate() {
+            assert_eq!(item.index, i as i32, "{item:?}");
+            let task = item.into_result().expect("fan-out item");
+            assert_eq!(task.state(), TaskState::Completed, "{task:?}");
+            assert_eq!(task.result.unwrap_or_default().output, want);
+        }
+    })
+    .await;
+
+    step("10 chain with progress", async {
+        let steps = [
+            ChainStep::new("first", "[[reply:first]]"),
+            ChainStep::new("second", "use {previous_output}"),
+        ];
+        let chain = client.submit_chain(steps, None).await.expect("SubmitChain");
+        let mut snapshots = Vec::new();
+        let mut watch = client.watch_chain(&chain.chain_id, 0);
+        while let Some(progress) = watch.next().await {
+            let progress = progress.expect("WatchChain");
+            let terminal = progress.status().is_terminal();
+            snapshots.push(progress);
+            if terminal {
+                break;
+            }
+        }
+        drop(watch);
+        let seqs: Vec<i64> = snapshots.iter().map(|p| p.seq).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "seq not increasing: {seqs:?}");
+        assert!(
+            snapshots.iter().any(|p| p.status() == ChainStatus::Running),
+            "no RUNNING snapshot: {snapshots:?}"
+        );
+        let last = snapshots.last().expect("WatchChain sent no snapshot");
+        assert_eq!(last.status(), ChainStatus::Completed, "{last:?}");
+        let result = last.result.as_ref().expect("terminal snapshot without result");
+        assert_eq!(result.steps.len(), 2, "{result:?}");
+        assert!(result.steps.iter().all(|s| s.success), "{result:?}");
+        let second = client.get(&result.steps[1].task_id).await.expect("GetTask of step 2");
+        assert_eq!(second.prompt, "use first");
     })
     .await;
 }

@@ -3,7 +3,13 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { type Client, ConnectError, type Interceptor, createClient } from "@connectrpc/connect";
 import { Http2SessionManager, createGrpcTransport } from "@connectrpc/connect-node";
 import { ErrorInfoSchema } from "./gen/google/rpc/error_details_pb.js";
-import { PoolService } from "./gen/claude_pool/v1/pool_service_pb.js";
+import { type FanOutItem, PoolService } from "./gen/claude_pool/v1/pool_service_pb.js";
+import {
+  type ChainOptionsSchema,
+  type ChainProgress,
+  ChainStatus,
+  type ChainStepSchema,
+} from "./gen/claude_pool/v1/chain_pb.js";
 import type { PoolStatus } from "./gen/claude_pool/v1/pool_pb.js";
 import type { Task, TaskEvent, TaskSpecSchema } from "./gen/claude_pool/v1/task_pb.js";
 import { Health, type HealthCheckResponse_ServingStatus } from "./gen/grpc/health/v1/health_pb.js";
@@ -11,6 +17,12 @@ import { Code, PoolError } from "./errors.js";
 
 /** A prompt, or a full TaskSpec (`{ prompt, overrides, tags, ... }`). */
 export type TaskInput = string | MessageInitShape<typeof TaskSpecSchema>;
+
+/** One chain step: `{ name, prompt, overrides?, failurePolicy?, outputVars? }`. */
+export type ChainStepInput = MessageInitShape<typeof ChainStepSchema>;
+
+/** Chain options: `{ tags?, isolation?, workingDir? }`. */
+export type ChainOptionsInput = MessageInitShape<typeof ChainOptionsSchema>;
 
 export interface ConnectOptions {
   /** Bearer token, sent as `authorization: Bearer <token>` on every call. */
@@ -166,6 +178,74 @@ export class PoolClient {
     return must((await call(() => this.raw.cancelTask({ taskId, requestId: opts.requestId ?? "" }, co(opts)))).task);
   }
 
+  /**
+   * Runs several tasks concurrently and returns one item per input, in input order. Each item has
+   * the finished `task`, or (when it could not be submitted) no task and `errorCode`/`errorMessage`.
+   */
+  async fanOut(inputs: readonly TaskInput[], opts: MutateOpts = {}): Promise<FanOutItem[]> {
+    const req = { tasks: inputs.map(spec), requestId: opts.requestId ?? "" };
+    const res = await call(() => this.raw.fanOut(req, co(opts)));
+    return [...res.items].sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * Submits a chain of dependent steps and returns its initial progress at once. A step's prompt
+   * may use `{previous_output}` and `{steps.NAME.VAR}`. Follow it with `watchChain`.
+   */
+  async submitChain(
+    steps: readonly ChainStepInput[],
+    options?: ChainOptionsInput,
+    opts: MutateOpts = {},
+  ): Promise<ChainProgress> {
+    const req = { steps: [...steps], options, requestId: opts.requestId ?? "" };
+    return must((await call(() => this.raw.submitChain(req, co(opts)))).chain);
+  }
+
+  /** Returns a chain's progress. */
+  async getChain(chainId: string, opts: CallOpts = {}): Promise<ChainProgress> {
+    return must((await call(() => this.raw.getChainProgress({ chainId }, co(opts)))).chain);
+  }
+
+  /**
+   * Yields the chain's progress snapshots newer than `afterSeq` (0: the current one first), each
+   * with a greater `seq`, ending after the snapshot with a terminal status (COMPLETED, FAILED,
+   * CANCELLED) that carries the chain's end. Fast changes may be coalesced into one snapshot. On
+   * UNAVAILABLE or a dropped stream it reconnects from the last seen seq.
+   */
+  async *watchChain(chainId: string, afterSeq: bigint | number = 0, opts: WatchOpts = {}): AsyncGenerator<ChainProgress> {
+    let last = BigInt(afterSeq);
+    let terminal = false;
+    const maxReconnects = opts.maxReconnects ?? 8;
+    let failures = 0;
+    for (;;) {
+      let error: unknown = new ConnectError(`WatchChain ended before a terminal status (after seq ${last})`, Code.Unavailable);
+      try {
+        for await (const res of this.raw.watchChain({ chainId, afterSeq: last }, co(opts))) {
+          const chain = must(res.chain);
+          if (chain.seq <= last) continue; // never repeat a snapshot
+          last = chain.seq;
+          failures = 0;
+          terminal = isTerminalChain(chain.status);
+          yield chain;
+          if (terminal && chain.endTime !== undefined) return;
+        }
+        // The server ends the stream once the chain is terminal and finished.
+        if (terminal) return;
+      } catch (err) {
+        if (!resumable(err, opts.signal)) throw PoolError.from(err);
+        error = err;
+      }
+      if (++failures > maxReconnects) throw PoolError.from(error);
+      await sleep(Math.min(100 * 2 ** (failures - 1), 2000), opts.signal);
+    }
+  }
+
+  /** Cancels a chain (the running step is stopped, the rest skipped) and returns its progress. */
+  async cancelChain(chainId: string, opts: MutateOpts = {}): Promise<ChainProgress> {
+    const req = { chainId, requestId: opts.requestId ?? "" };
+    return must((await call(() => this.raw.cancelChain(req, co(opts)))).chain);
+  }
+
   /** Returns the pool's status (slots, tasks, spend). */
   async status(opts: CallOpts = {}): Promise<PoolStatus> {
     return must((await call(() => this.raw.getStatus({}, co(opts)))).status);
@@ -173,6 +253,11 @@ export class PoolClient {
 }
 
 // ---- helpers ----
+
+/** True for COMPLETED, FAILED and CANCELLED. */
+export function isTerminalChain(status: ChainStatus): boolean {
+  return status === ChainStatus.COMPLETED || status === ChainStatus.FAILED || status === ChainStatus.CANCELLED;
+}
 
 /** The connect call options of our per-call options. */
 function co(opts: CallOpts): { signal?: AbortSignal; timeoutMs?: number } {

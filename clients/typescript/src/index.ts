@@ -1,5 +1,5 @@
-export { PoolClient } from "./client.js";
-export type { CallOpts, ConnectOptions, MutateOpts, TaskInput, WatchOpts } from "./client.js";
+export { PoolClient, isTerminalChain } from "./client.js";
+export type { CallOpts, ChainOptionsInput, ChainStepInput, ConnectOptions, MutateOpts, TaskInput, WatchOpts } from "./client.js";
 export { Code, PoolError } from "./errors.js";
 export type { FieldViolation } from "./errors.js";
 export * from "./gen/claude_pool/v1/task_pb.js";

@@ -1,8 +1,17 @@
-// The client conformance scenario (clients/CONFORMANCE.md, steps 1-8) against a live server.
+// The client conformance scenario (clients/CONFORMANCE.md, steps 1-10) against a live server.
 // Run under the harness: python -m tests.support.live_server -- bash clients/typescript/ci.sh
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, PoolClient, PoolError, ServingStatus, type TaskEvent, TaskState } from "../src/index.js";
+import {
+  type ChainProgress,
+  ChainStatus,
+  Code,
+  PoolClient,
+  PoolError,
+  ServingStatus,
+  type TaskEvent,
+  TaskState,
+} from "../src/index.js";
 
 const ADDR = process.env.CLAUDE_POOL_TEST_ADDR;
 const TOKEN = process.env.CLAUDE_POOL_TEST_TOKEN;
@@ -123,5 +132,43 @@ describe("claude-pool conformance", () => {
 
   step("8. bad input: an empty prompt is INVALID_ARGUMENT", async (signal) => {
     await rejectsWith(pool.submit("", { signal }), Code.InvalidArgument);
+  });
+
+  step("9. fan-out: two tasks, results in input order", async (signal) => {
+    const items = await pool.fanOut(["[[reply:x]]", "[[reply:y]]"], { signal });
+    assert.equal(items.length, 2, `items: ${items.length}`);
+    assert.deepEqual(items.map((i) => i.index), [0, 1]);
+    for (const item of items) {
+      assert.ok(item.task, `item ${item.index} has no task: ${item.errorCode} ${item.errorMessage}`);
+      assert.equal(item.task.state, TaskState.COMPLETED, `item ${item.index} state ${TaskState[item.task.state]}`);
+    }
+    assert.deepEqual(items.map((i) => i.task?.result?.output), ["x", "y"]);
+  });
+
+  step("10. chain with progress: watch to COMPLETED, previous_output substituted", async (signal) => {
+    const submitted = await pool.submitChain(
+      [
+        { name: "first", prompt: "[[reply:first]]" },
+        { name: "second", prompt: "use {previous_output}" },
+      ],
+      undefined,
+      { signal },
+    );
+    const snapshots: ChainProgress[] = [];
+    for await (const chain of pool.watchChain(submitted.chainId, 0, { signal })) {
+      snapshots.push(chain);
+    }
+    const statuses = snapshots.map((c) => ChainStatus[c.status]).join(", ");
+    for (let i = 1; i < snapshots.length; i++) {
+      assert.ok(snapshots[i]!.seq > snapshots[i - 1]!.seq, `seq ${snapshots[i]!.seq} after ${snapshots[i - 1]!.seq}`);
+    }
+    assert.ok(snapshots.some((c) => c.status === ChainStatus.RUNNING), `a RUNNING snapshot among: ${statuses}`);
+    const last = snapshots.at(-1);
+    assert.equal(last?.status, ChainStatus.COMPLETED, `statuses: ${statuses}`);
+    const steps = last.result?.steps ?? [];
+    assert.equal(steps.length, 2, `result steps: ${steps.length}`);
+    assert.ok(steps.every((s) => s.success), `step success: ${steps.map((s) => `${s.name}=${s.success}`).join(", ")}`);
+    const second = await pool.get(steps[1]!.taskId, { signal });
+    assert.equal(second.prompt, "use first");
   });
 });

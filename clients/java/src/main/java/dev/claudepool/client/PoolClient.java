@@ -1,6 +1,14 @@
 package dev.claudepool.client;
 
+import dev.claudepool.v1.CancelChainRequest;
 import dev.claudepool.v1.CancelTaskRequest;
+import dev.claudepool.v1.ChainOptions;
+import dev.claudepool.v1.ChainProgress;
+import dev.claudepool.v1.ChainStatus;
+import dev.claudepool.v1.ChainStep;
+import dev.claudepool.v1.FanOutItem;
+import dev.claudepool.v1.FanOutRequest;
+import dev.claudepool.v1.GetChainProgressRequest;
 import dev.claudepool.v1.GetStatusRequest;
 import dev.claudepool.v1.GetTaskRequest;
 import dev.claudepool.v1.PoolServiceGrpc;
@@ -8,12 +16,14 @@ import dev.claudepool.v1.PoolStatus;
 import dev.claudepool.v1.RunRequest;
 import dev.claudepool.v1.RunResponse;
 import dev.claudepool.v1.RunStreamRequest;
+import dev.claudepool.v1.SubmitChainRequest;
 import dev.claudepool.v1.SubmitTaskRequest;
 import dev.claudepool.v1.Task;
 import dev.claudepool.v1.TaskEvent;
 import dev.claudepool.v1.TaskSpec;
 import dev.claudepool.v1.TaskState;
 import dev.claudepool.v1.WaitTaskRequest;
+import dev.claudepool.v1.WatchChainRequest;
 import dev.claudepool.v1.WatchTaskRequest;
 import io.grpc.ClientInterceptor;
 import io.grpc.Context;
@@ -30,6 +40,9 @@ import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -292,6 +305,89 @@ public final class PoolClient implements AutoCloseable {
         || s == TaskState.TASK_STATE_CANCELLED || s == TaskState.TASK_STATE_PENDING_REVIEW;
   }
 
+  // ---- fan-out ----
+
+  /** Runs prompts concurrently and waits for all; see {@link #fanOut(Collection)}. */
+  public List<FanOutItem> fanOut(String... prompts) {
+    return fanOut(Arrays.stream(prompts).map(PoolClient::spec).toList());
+  }
+
+  /**
+   * FanOut: runs the tasks concurrently, waits until every one has finished, and returns one item
+   * per task in input order ({@code item.getIndex()} is the position). Each item has its own
+   * outcome: the finished task (check its state), or, when it could not be submitted, a non-zero
+   * {@code error_code} with {@code error_message}. The call's deadline (the builder's {@code
+   * callTimeout}) covers the whole fan-out.
+   */
+  public List<FanOutItem> fanOut(Collection<TaskSpec> specs) {
+    FanOutRequest request = FanOutRequest.newBuilder().addAllTasks(specs).build();
+    List<FanOutItem> items = new ArrayList<>(call(() -> unary().fanOut(request).getItemsList()));
+    items.sort(Comparator.comparingInt(FanOutItem::getIndex)); // already in order; make sure
+    return items;
+  }
+
+  // ---- chains ----
+
+  /** A chain step; {@code {previous_output}} in the prompt is the previous step's output. */
+  public static ChainStep step(String name, String prompt) {
+    return ChainStep.newBuilder().setName(name).setPrompt(prompt).build();
+  }
+
+  /** Submits a chain with default options; see {@link #submitChain(List, ChainOptions)}. */
+  public ChainProgress submitChain(List<ChainStep> steps) {
+    return submitChain(steps, null);
+  }
+
+  /**
+   * SubmitChain: queues a chain of dependent steps and returns its initial progress at once
+   * (status PENDING). Follow it with {@link #watchChain(String, long)} or {@link #getChain}.
+   *
+   * @param options tags, isolation and working directory; null for the defaults
+   */
+  public ChainProgress submitChain(List<ChainStep> steps, ChainOptions options) {
+    SubmitChainRequest.Builder request = SubmitChainRequest.newBuilder().addAllSteps(steps);
+    if (options != null) {
+      request.setOptions(options);
+    }
+    return call(() -> unary().submitChain(request.build()).getChain());
+  }
+
+  /** GetChainProgress: a chain's current progress. */
+  public ChainProgress getChain(String chainId) {
+    return call(() -> unary().getChainProgress(
+        GetChainProgressRequest.newBuilder().setChainId(chainId).build()).getChain());
+  }
+
+  /** Streams a chain's progress from the current snapshot. See {@link #watchChain(String, long)}. */
+  public ChainProgressStream watchChain(String chainId) {
+    return watchChain(chainId, 0);
+  }
+
+  /**
+   * WatchChain: streams the chain's progress snapshots with {@code seq > afterSeq} (0: the current
+   * one first), ending after the snapshot with a terminal status (COMPLETED, FAILED, CANCELLED)
+   * and the result. On UNAVAILABLE or a dropped stream it resumes from the last seen seq.
+   */
+  public ChainProgressStream watchChain(String chainId, long afterSeq) {
+    return new ChainProgressStream(chainId, afterSeq, this::openWatchChain, this::getChain,
+        maxReconnects);
+  }
+
+  /**
+   * CancelChain: stops the running step, skips the rest, and returns the progress (CANCELLED). A
+   * terminal chain gives FAILED_PRECONDITION.
+   */
+  public ChainProgress cancelChain(String chainId) {
+    return call(() -> unary().cancelChain(
+        CancelChainRequest.newBuilder().setChainId(chainId).build()).getChain());
+  }
+
+  /** True for COMPLETED, FAILED and CANCELLED. */
+  public static boolean isTerminal(ChainStatus status) {
+    return status == ChainStatus.CHAIN_STATUS_COMPLETED || status == ChainStatus.CHAIN_STATUS_FAILED
+        || status == ChainStatus.CHAIN_STATUS_CANCELLED;
+  }
+
   // ---- raw access ----
 
   /** The generated blocking stub, with the token and the unary deadline applied. */
@@ -342,6 +438,12 @@ public final class PoolClient implements AutoCloseable {
     WatchTaskRequest request =
         WatchTaskRequest.newBuilder().setTaskId(taskId).setAfterSeq(afterSeq).build();
     return map(blocking.watchTask(request), r -> r.getEvent());
+  }
+
+  private Iterator<ChainProgress> openWatchChain(String chainId, long afterSeq) {
+    WatchChainRequest request =
+        WatchChainRequest.newBuilder().setChainId(chainId).setAfterSeq(afterSeq).build();
+    return map(blocking.watchChain(request), r -> r.getChain());
   }
 
   private interface Call<T> {

@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.claudepool.v1.ChainProgress;
+import dev.claudepool.v1.ChainResult;
+import dev.claudepool.v1.ChainStatus;
 import dev.claudepool.v1.ErrorReason;
+import dev.claudepool.v1.FanOutItem;
 import dev.claudepool.v1.Task;
 import dev.claudepool.v1.TaskEvent;
 import dev.claudepool.v1.TaskState;
@@ -25,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
-/** clients/CONFORMANCE.md, steps 1-8, against the live server started by the harness. */
+/** clients/CONFORMANCE.md, steps 1-10, against the live server started by the harness. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ConformanceTest {
@@ -160,6 +164,54 @@ class ConformanceTest {
   void step8BadInput() {
     PoolException e = assertThrows(PoolException.class, () -> pool.submit(""));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.code(), e.toString());
+  }
+
+  @Test
+  @Order(9)
+  void step9FanOut() {
+    List<FanOutItem> items = pool.fanOut("[[reply:x]]", "[[reply:y]]");
+    assertEquals(2, items.size(), items.toString());
+    List<String> outputs = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      FanOutItem item = items.get(i);
+      assertEquals(i, item.getIndex(), item.toString());
+      assertEquals(TaskState.TASK_STATE_COMPLETED, item.getTask().getState(), item.toString());
+      outputs.add(item.getTask().getResult().getOutput());
+    }
+    assertEquals(List.of("x", "y"), outputs);
+  }
+
+  @Test
+  @Order(10)
+  void step10ChainWithProgress() {
+    ChainProgress submitted = pool.submitChain(List.of(
+        PoolClient.step("first", "[[reply:first]]"),
+        PoolClient.step("second", "use {previous_output}")));
+    List<ChainProgress> snapshots = new ArrayList<>();
+    try (ChainProgressStream progress = pool.watchChain(submitted.getChainId(), 0)) {
+      for (ChainProgress snapshot : progress) {
+        snapshots.add(snapshot);
+        if (PoolClient.isTerminal(snapshot.getStatus())) {
+          break;
+        }
+      }
+    }
+    assertTrue(!snapshots.isEmpty(), "WatchChain sent no snapshot");
+    for (int i = 1; i < snapshots.size(); i++) {
+      assertTrue(snapshots.get(i).getSeq() > snapshots.get(i - 1).getSeq(),
+          "seq not strictly increasing at index " + i);
+    }
+    assertTrue(snapshots.stream()
+            .anyMatch(s -> s.getStatus() == ChainStatus.CHAIN_STATUS_RUNNING),
+        "no RUNNING snapshot: " + snapshots.stream().map(ChainProgress::getStatus).toList());
+    ChainProgress last = snapshots.get(snapshots.size() - 1);
+    assertEquals(ChainStatus.CHAIN_STATUS_COMPLETED, last.getStatus(), last.toString());
+    assertTrue(last.hasResult(), "the terminal snapshot has no result: " + last);
+    ChainResult result = last.getResult();
+    assertEquals(2, result.getStepsCount(), result.toString());
+    assertTrue(result.getSteps(0).getSuccess() && result.getSteps(1).getSuccess(),
+        result.toString());
+    assertEquals("use first", pool.get(result.getSteps(1).getTaskId()).getPrompt());
   }
 
   private static void assertStrictlyIncreasing(List<TaskEvent> events) {

@@ -7,6 +7,10 @@ import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
+import dev.claudepool.v1.ChainProgress;
+import dev.claudepool.v1.ChainStatus;
+import dev.claudepool.v1.GetChainProgressRequest;
+import dev.claudepool.v1.GetChainProgressResponse;
 import dev.claudepool.v1.GetTaskRequest;
 import dev.claudepool.v1.GetTaskResponse;
 import dev.claudepool.v1.PoolServiceGrpc;
@@ -14,6 +18,8 @@ import dev.claudepool.v1.Task;
 import dev.claudepool.v1.TaskEvent;
 import dev.claudepool.v1.TaskFinished;
 import dev.claudepool.v1.TextDelta;
+import dev.claudepool.v1.WatchChainRequest;
+import dev.claudepool.v1.WatchChainResponse;
 import dev.claudepool.v1.WatchTaskRequest;
 import dev.claudepool.v1.WatchTaskResponse;
 import io.grpc.Metadata;
@@ -41,6 +47,7 @@ import org.junit.jupiter.api.Timeout;
 class PoolClientTest {
   private final List<String> authHeaders = new CopyOnWriteArrayList<>();
   private final List<Long> watchAfterSeqs = new CopyOnWriteArrayList<>();
+  private final List<Long> watchChainAfterSeqs = new CopyOnWriteArrayList<>();
   private Server server;
   private PoolClient pool;
 
@@ -65,6 +72,27 @@ class PoolClientTest {
       out.onCompleted();
     }
 
+    /** WatchChain: seq 1 PENDING, 2 RUNNING, 3 COMPLETED; the first stream fails after seq 2. */
+    @Override
+    public void watchChain(WatchChainRequest req, StreamObserver<WatchChainResponse> out) {
+      watchChainAfterSeqs.add(req.getAfterSeq());
+      for (long seq = req.getAfterSeq() + 1; seq <= 3; seq++) {
+        if (watchChainAfterSeqs.size() == 1 && seq == 3) {
+          out.onError(Status.UNAVAILABLE.withDescription("connection recycled").asException());
+          return;
+        }
+        out.onNext(WatchChainResponse.newBuilder().setChain(chain(req.getChainId(), seq)).build());
+      }
+      out.onCompleted();
+    }
+
+    @Override
+    public void getChainProgress(GetChainProgressRequest req,
+        StreamObserver<GetChainProgressResponse> out) {
+      out.onNext(GetChainProgressResponse.newBuilder().setChain(chain(req.getChainId(), 3)).build());
+      out.onCompleted();
+    }
+
     @Override
     public void getTask(GetTaskRequest req, StreamObserver<GetTaskResponse> out) {
       com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
@@ -76,6 +104,16 @@ class PoolClientTest {
           .build();
       out.onError(StatusProto.toStatusRuntimeException(status));
     }
+  }
+
+  private static ChainProgress chain(String id, long seq) {
+    ChainProgress.Builder p = ChainProgress.newBuilder().setChainId(id).setSeq(seq).setStatus(
+        seq == 1 ? ChainStatus.CHAIN_STATUS_PENDING
+            : seq == 2 ? ChainStatus.CHAIN_STATUS_RUNNING : ChainStatus.CHAIN_STATUS_COMPLETED);
+    if (seq == 3) {
+      p.setEndTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(1));
+    }
+    return p.build();
   }
 
   @BeforeEach
@@ -110,6 +148,25 @@ class PoolClientTest {
     assertEquals(List.of(1L, 2L, 3L, 4L), events.stream().map(TaskEvent::getSeq).toList());
     assertEquals(List.of(0L, 2L), watchAfterSeqs);
     assertEquals(List.of("Bearer secret", "Bearer secret"), authHeaders);
+  }
+
+  @Test
+  void watchChainResumesAndEndsAtTheTerminalSnapshot() {
+    List<ChainProgress> snapshots = new ArrayList<>();
+    try (ChainProgressStream stream = pool.watchChain("chain-1", 0)) {
+      stream.forEach(snapshots::add);
+      assertEquals(3L, stream.lastSeq());
+    }
+    assertEquals(List.of(1L, 2L, 3L), snapshots.stream().map(ChainProgress::getSeq).toList());
+    assertEquals(List.of(0L, 2L), watchChainAfterSeqs);
+  }
+
+  @Test
+  void watchChainFromTheFinalSeqEndsEmpty() {
+    try (ChainProgressStream stream = pool.watchChain("chain-1", 3)) {
+      assertEquals(false, stream.hasNext());
+    }
+    assertEquals(List.of(3L), watchChainAfterSeqs);
   }
 
   @Test
