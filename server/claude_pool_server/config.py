@@ -29,6 +29,7 @@ class ServerConfig:
     insecure_no_auth: bool = False
     store: str = "memory"
     database_url: str = ""
+    migrate: bool = False  # apply database migrations at start
     claude_path: str | None = None
     bare: bool = False
     cli_env: dict[str, str] = field(default_factory=dict)

@@ -6,10 +6,11 @@ Stores implement every method atomically. A method that changes a task and money
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Protocol
 
 from claude_pool_server.domain.budget import BudgetChange, BudgetState
+from claude_pool_server.domain.chains import ChainPage, ChainProgress, ChainStatus
 from claude_pool_server.domain.context import ContextEntry, ContextPage
 from claude_pool_server.domain.messages import SlotMessage
 from claude_pool_server.domain.runs import RunEvent, RunRequest
@@ -41,7 +42,8 @@ class Notifier(Protocol):
 
 
 class PoolStore(Protocol):
-    notifier: Notifier
+    @property
+    def notifier(self) -> Notifier: ...
 
     async def start(self) -> None: ...
 
@@ -107,6 +109,45 @@ class PoolStore(Protocol):
 
     async def list_context(self, page_size: int, page_token: str) -> ContextPage: ...
 
+    # chains (engine/chains.py)
+    async def put_chain(self, progress: ChainProgress) -> ChainProgress | None:
+        """Compare-and-set a chain's progress on `seq`, and publish topic `chain:<id>`.
+
+        A new chain is stored when no chain has its id and `progress.seq == 0`; an existing one
+        when its stored `seq` equals `progress.seq`. Returns the stored progress with `seq + 1`,
+        or None when someone changed it first (or the id is taken). A new chain whose
+        `request_id` was seen before is not stored: the earlier chain is returned.
+        """
+        ...
+
+    async def get_chain(self, chain_id: str) -> ChainProgress | None: ...
+
+    async def list_chains(
+        self, status: ChainStatus | None, page_size: int, page_token: str
+    ) -> ChainPage:
+        """Chains newest first (by `create_time`), optionally of one status."""
+        ...
+
+    # replicas (engine/replicas.py): every process start is a replica with a heartbeat
+    async def register_replica(self, replica_id: str) -> None: ...
+
+    async def allocate_slot_ids(self, replica_id: str, count: int) -> list[str]:
+        """The lowest `count` ids `slot-N` that no live replica's active slot uses (stopped slots
+        and dead replicas' slots are reused), registered to `replica_id`; atomic across replicas."""
+        ...
+
+    async def heartbeat(self, replica_id: str) -> None:
+        """Prove the replica alive and renew the leases of the tasks it runs."""
+        ...
+
+    async def deregister_replica(self, replica_id: str) -> None: ...
+
+    async def live_replicas(self) -> int: ...
+
+    async def recover(self, max_attempts: int) -> list[Task]:
+        """Re-queue running tasks whose lease expired (FAILED/INTERRUPTED once `attempt`
+        reaches `max_attempts`) and stop dead replicas' slots. Returns the changed tasks."""
+        ...
 
     # messages
     async def add_messages(self, messages: list[SlotMessage]) -> None: ...
@@ -123,7 +164,7 @@ class PoolStore(Protocol):
 class CliRun(Protocol):
     """One running CLI process. Iterate for events; the last event is always a RunOutcome."""
 
-    def events(self) -> AsyncIterator[RunEvent]: ...
+    def events(self) -> AsyncGenerator[RunEvent, None]: ...
 
     async def stop(self) -> None:
         """Stop the process and its tool processes now; the outcome is then `cancelled`."""

@@ -31,6 +31,10 @@ class LocalNotifier:
     def bump(self, topic: str) -> None:
         self._versions[topic] += 1
 
+    def topics(self) -> list[str]:
+        """Topics seen so far (PostgresNotifier wakes them all after a lost connection)."""
+        return list(self._versions)
+
     async def wait(self, topic: str, seen_version: int, timeout: float) -> int:
         cond = self._cond()
         async with cond:

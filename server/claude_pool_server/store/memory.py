@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from claude_pool_server.domain.budget import BudgetChange, BudgetState
+from claude_pool_server.domain.chains import ChainPage, ChainProgress, ChainStatus
 from claude_pool_server.domain.context import ContextEntry, ContextPage
 from claude_pool_server.domain.errors import BudgetExhausted, InvalidArgument
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.slots import Slot
+from claude_pool_server.domain.recovery import expired_lease_outcome, free_slot_ids, holds_lease
+from claude_pool_server.domain.slots import Slot, SlotState
 from claude_pool_server.domain.tasks import (
     EventPayload,
     Task,
@@ -48,8 +50,11 @@ def decode_offset(token: str, field: str = "page_token") -> int:
 
 
 class InMemoryStore:
-    def __init__(self) -> None:
+    def __init__(self, lease_seconds: float = 20.0) -> None:
         self.notifier = LocalNotifier()
+        self.lease_seconds = lease_seconds
+        self._leases: dict[str, datetime] = {}  # running task id -> lease expiry
+        self._replicas: dict[str, datetime | None] = {}  # id -> last heartbeat (None: stopped)
         self._tasks: dict[str, Task] = {}
         self._order: list[str] = []  # submission order, oldest first
         self._request_ids: dict[str, str] = {}
@@ -58,6 +63,9 @@ class InMemoryStore:
         self._context: dict[str, ContextEntry] = {}
         self._budget = BudgetState()
         self._inboxes: dict[str, list[SlotMessage]] = {}
+        self._chains: dict[str, ChainProgress] = {}
+        self._chain_order: list[str] = []  # submission order, oldest first
+        self._chain_request_ids: dict[str, str] = {}
 
     async def start(self) -> None:
         return None
@@ -72,7 +80,11 @@ class InMemoryStore:
             return
         spent = self._budget.spent_micros + change.spend
         reserved = max(0, self._budget.reserved_micros - change.release)
-        if change.reserve and change.cap is not None and spent + reserved + change.reserve > change.cap:
+        if (
+            change.reserve
+            and change.cap is not None
+            and spent + reserved + change.reserve > change.cap
+        ):
             raise BudgetExhausted(spent, reserved, change.cap, change.reserve)
         self._budget = BudgetState(spent_micros=spent, reserved_micros=reserved + change.reserve)
 
@@ -116,6 +128,8 @@ class InMemoryStore:
         self._apply_budget(budget)
         stored = dataclasses.replace(task, version=task.version + 1, last_seq=current.last_seq)
         self._tasks[task.id] = stored
+        if not holds_lease(stored):
+            self._leases.pop(task.id, None)
         return stored
 
     async def claim_task(self, slot_id: str, replica_id: str) -> Task | None:
@@ -135,6 +149,8 @@ class InMemoryStore:
                 version=task.version + 1,
             )
             self._tasks[task_id] = claimed
+            started = claimed.start_time or datetime.now(UTC)
+            self._leases[task_id] = started + timedelta(seconds=self.lease_seconds)
             return claimed
         return None
 
@@ -194,6 +210,97 @@ class InMemoryStore:
         page = entries[offset : offset + page_size]
         more = offset + page_size < len(entries)
         return ContextPage(page, encode_offset(offset + page_size) if more else "")
+
+    # chains ------------------------------------------------------------------------------------
+
+    async def put_chain(self, progress: ChainProgress) -> ChainProgress | None:
+        current = self._chains.get(progress.chain_id)
+        if current is None:
+            if progress.seq != 0:
+                return None
+            if progress.request_id and progress.request_id in self._chain_request_ids:
+                return self._chains[self._chain_request_ids[progress.request_id]]
+            self._chain_order.append(progress.chain_id)
+            if progress.request_id:
+                self._chain_request_ids[progress.request_id] = progress.chain_id
+        elif current.seq != progress.seq:
+            return None
+        stored = dataclasses.replace(progress, seq=progress.seq + 1)
+        self._chains[progress.chain_id] = stored
+        await self.notifier.publish(f"chain:{progress.chain_id}")
+        return stored
+
+    async def get_chain(self, chain_id: str) -> ChainProgress | None:
+        return self._chains.get(chain_id)
+
+    async def list_chains(
+        self, status: ChainStatus | None, page_size: int, page_token: str
+    ) -> ChainPage:
+        offset = decode_offset(page_token)
+        matching = [
+            chain
+            for chain in (self._chains[i] for i in reversed(self._chain_order))
+            if status is None or chain.status is status
+        ]
+        page = matching[offset : offset + page_size]
+        more = offset + page_size < len(matching)
+        return ChainPage(page, encode_offset(offset + page_size) if more else "")
+
+    # replicas ----------------------------------------------------------------------------------
+
+    def _live(self, now: datetime) -> set[str]:
+        stale_before = now - timedelta(seconds=self.lease_seconds)
+        return {r for r, t in self._replicas.items() if t is not None and t >= stale_before}
+
+    async def register_replica(self, replica_id: str) -> None:
+        self._replicas[replica_id] = datetime.now(UTC)
+
+    async def allocate_slot_ids(self, replica_id: str, count: int) -> list[str]:
+        live = self._live(datetime.now(UTC)) | {replica_id}
+        taken = {
+            s.id
+            for s in self._slots.values()
+            if s.replica_id in live and s.state is not SlotState.STOPPED
+        }
+        ids = free_slot_ids(taken, count)
+        for slot_id in ids:
+            self._slots[slot_id] = Slot(slot_id, replica_id=replica_id)
+        return ids
+
+    async def heartbeat(self, replica_id: str) -> None:
+        now = datetime.now(UTC)
+        if self._replicas.get(replica_id, now) is not None:
+            self._replicas[replica_id] = now
+        expires = now + timedelta(seconds=self.lease_seconds)
+        for task_id in self._leases:
+            if self._tasks[task_id].replica_id == replica_id:
+                self._leases[task_id] = expires
+
+    async def deregister_replica(self, replica_id: str) -> None:
+        self._replicas[replica_id] = None
+
+    async def live_replicas(self) -> int:
+        return len(self._live(datetime.now(UTC)))
+
+    async def recover(self, max_attempts: int) -> list[Task]:
+        now = datetime.now(UTC)
+        changed: list[Task] = []
+        for task_id in [t for t in self._order if self._leases.get(t, now) < now]:
+            task = self._tasks[task_id]
+            updated, budget = expired_lease_outcome(task, max_attempts, now)
+            self._apply_budget(budget)
+            stored = dataclasses.replace(updated, version=task.version + 1)
+            self._tasks[task_id] = stored
+            del self._leases[task_id]
+            changed.append(stored)
+        live = self._live(now)
+        for slot in list(self._slots.values()):
+            dead = slot.replica_id in self._replicas and slot.replica_id not in live
+            if dead and slot.state is not SlotState.STOPPED:
+                self._slots[slot.id] = dataclasses.replace(
+                    slot, state=SlotState.STOPPED, current_task_id=""
+                )
+        return changed
 
     # messages ----------------------------------------------------------------------------------
 

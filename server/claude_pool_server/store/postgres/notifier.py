@@ -1,0 +1,114 @@
+"""PostgresNotifier: topic versions fed by LISTEN/NOTIFY, so every replica's waiters wake.
+
+Publishing bumps the local version at once and sends pg_notify (topic as payload, one channel);
+a dedicated listening connection bumps versions for notifications from any replica. The engine's
+waits all time out to a short poll, so a notification lost while the listener reconnects only
+delays work; after a reconnect every known topic is bumped so waiters re-read at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from typing import Any
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from claude_pool_server.store.local_notifier import LocalNotifier
+from claude_pool_server.store.postgres import queries as q
+from claude_pool_server.store.postgres.connection import asyncpg_dsn
+
+log = logging.getLogger(__name__)
+
+RECONNECT_SECONDS = 1.0
+# While LISTEN is connected, notifications are reliable, so waiters poll less often: a waiter's
+# re-read is a query, and hundreds of waiters polling every second crowd out the slots' work.
+LISTENING_POLL_SECONDS = 5.0
+
+
+class PostgresNotifier:
+    def __init__(self, engine: AsyncEngine, database_url: str) -> None:
+        self._engine = engine
+        self._dsn = asyncpg_dsn(database_url)
+        self._local = LocalNotifier()
+        self._task: asyncio.Task[None] | None = None
+        self._listening = asyncio.Event()
+        self._wakeups: set[asyncio.Task[None]] = set()
+        self._connected = False
+        self._sender = secrets.token_hex(4)  # our own notifications were already applied
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen_forever(), name="pg-listen")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._listening.wait(), 10)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def version(self, topic: str) -> int:
+        return self._local.version(topic)
+
+    async def wake_local(self, topic: str) -> None:
+        """Wake this replica's waiters now; the NOTIFY already sent reaches the others."""
+        await self._local.publish(topic)
+
+    def payload(self, topic: str) -> str:
+        """The NOTIFY payload for `topic` (the store sends it inside its own transactions)."""
+        return f"{self._sender} {topic}"
+
+    async def publish(self, topic: str) -> None:
+        await self._local.publish(topic)
+        async with self._engine.begin() as conn:
+            await conn.execute(q.notify(self.payload(topic)))
+
+    async def wait(self, topic: str, seen_version: int, timeout: float) -> int:
+        if self._connected:
+            timeout = max(timeout, LISTENING_POLL_SECONDS)
+        return await self._local.wait(topic, seen_version, timeout)
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+        sender, _, topic = str(payload).partition(" ")
+        if sender == self._sender:
+            return
+        wakeup = asyncio.get_running_loop().create_task(self._local.publish(topic))
+        self._wakeups.add(wakeup)
+        wakeup.add_done_callback(self._wakeups.discard)
+
+    async def _listen_forever(self) -> None:
+        while True:
+            connection = None
+            try:
+                connection = await asyncpg.connect(self._dsn)
+                await connection.add_listener(q.NOTIFY_CHANNEL, self._on_notify)
+                if self._listening.is_set():
+                    await self._wake_everyone()  # we may have missed notifications
+                self._listening.set()
+                self._connected = True
+                await self._until_closed(connection)
+                log.warning("LISTEN connection closed; polling until it is back")
+            except asyncio.CancelledError:
+                raise
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("LISTEN connection lost (%s); polling until it is back", exc)
+            finally:
+                self._connected = False
+                if connection is not None and not connection.is_closed():
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(connection.close(), 2)
+            await asyncio.sleep(RECONNECT_SECONDS)
+
+    @staticmethod
+    async def _until_closed(connection: asyncpg.Connection) -> None:
+        lost = asyncio.Event()
+        connection.add_termination_listener(lambda _conn: lost.set())
+        await lost.wait()
+
+    async def _wake_everyone(self) -> None:
+        for topic in self._local.topics():
+            await self._local.publish(topic)
