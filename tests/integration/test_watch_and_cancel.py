@@ -87,7 +87,7 @@ async def test_cancel_a_pending_task_and_refuse_cancelling_a_finished_one(
     queued = await pool.client.submit("never runs")
     cancelled = await pool.client.cancel(queued.id)
     assert cancelled.state == task_pb2.TASK_STATE_CANCELLED
-    done = await pool.client.wait(busy.id, within=30)
+    done = await pool.client.wait(busy.id, timeout=30)
     assert done.state == task_pb2.TASK_STATE_COMPLETED
     with pytest.raises(FailedPreconditionError) as error:
         await pool.client.cancel(busy.id)

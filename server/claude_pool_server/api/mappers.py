@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from claude_pool.v1 import pool_pb2, task_pb2
 from google.protobuf import duration_pb2, json_format, struct_pb2, timestamp_pb2
 
+from claude_pool.v1 import chain_pb2, pool_pb2, pool_service_pb2, routing_pb2, task_pb2
+from claude_pool_server.api import status
+from claude_pool_server.domain.chains import (
+    ChainIsolation,
+    ChainOptions,
+    ChainProgress,
+    ChainStatus,
+    ChainStep,
+    StepFailurePolicy,
+    StepResult,
+)
 from claude_pool_server.domain.context import ContextEntry
 from claude_pool_server.domain.errors import InvalidArgument
 from claude_pool_server.domain.messages import SlotMessage
@@ -28,6 +39,9 @@ from claude_pool_server.domain.tasks import (
     TextDelta,
     ToolUse,
 )
+from claude_pool_server.engine.fan_out import FanOutItem
+from claude_pool_server.engine.metrics import MetricsFilter, SessionMetrics
+from claude_pool_server.engine.routing import AutoConfig, AutoHint, AutoResult, Route
 
 TASK_STATES = {
     TaskState.PENDING: task_pb2.TASK_STATE_PENDING,
@@ -78,7 +92,7 @@ SLOT_STATES = {
 SLOT_STATES_FROM_PROTO = {v: k for k, v in SLOT_STATES.items()}
 
 
-def _enum_in(value: int, table: dict[int, Any], field: str) -> Any:
+def _enum_in(value: int, table: Mapping[Any, Any], field: str) -> Any:
     if value == 0:
         return None
     if value not in table:
@@ -166,18 +180,24 @@ def slot_state_in(value: int, field: str) -> SlotState | None:
 # --- responses ------------------------------------------------------------------------------------
 
 
+def permission_mode_out(mode: PermissionMode | None) -> task_pb2.PermissionMode.ValueType:
+    return PERMISSION_MODES[mode] if mode else task_pb2.PERMISSION_MODE_UNSPECIFIED
+
+
+def effort_out(effort: Effort | None) -> task_pb2.Effort.ValueType:
+    return EFFORTS[effort] if effort else task_pb2.EFFORT_UNSPECIFIED
+
+
 def overrides_out(overrides: TaskOverrides) -> task_pb2.TaskOverrides:
     message = task_pb2.TaskOverrides(
         model=overrides.model,
-        permission_mode=PERMISSION_MODES.get(overrides.permission_mode, 0)  # type: ignore[arg-type]
-        if overrides.permission_mode
-        else 0,
+        permission_mode=permission_mode_out(overrides.permission_mode),
         max_turns=overrides.max_turns,
         system_prompt=overrides.system_prompt,
         allowed_tools=overrides.allowed_tools,
         disallowed_tools=overrides.disallowed_tools,
         tools=overrides.tools,
-        effort=EFFORTS[overrides.effort] if overrides.effort else 0,
+        effort=effort_out(overrides.effort),
         fallback_model=overrides.fallback_model,
         max_budget_micros=overrides.max_budget_micros,
     )
@@ -275,7 +295,9 @@ def event_out(event: TaskEvent) -> task_pb2.TaskEvent:
     elif isinstance(payload, TextDelta):
         message.text_delta.CopyFrom(task_pb2.TextDelta(text=payload.text, attempt=payload.attempt))
     elif isinstance(payload, ToolUse):
-        message.tool_use.CopyFrom(task_pb2.ToolUse(name=payload.name, input_json=payload.input_json))
+        message.tool_use.CopyFrom(
+            task_pb2.ToolUse(name=payload.name, input_json=payload.input_json)
+        )
     elif isinstance(payload, Finished):
         message.finished.CopyFrom(task_pb2.TaskFinished(task=task_out(payload.task)))
     return message
@@ -303,11 +325,11 @@ def slot_config_out(config: SlotConfig) -> pool_pb2.SlotConfig:
         role=config.role,
         description=config.description,
         model=config.model,
-        permission_mode=PERMISSION_MODES[config.permission_mode] if config.permission_mode else 0,
+        permission_mode=permission_mode_out(config.permission_mode),
         max_turns=config.max_turns,
         system_prompt=config.system_prompt,
         allowed_tools=config.allowed_tools,
-        effort=EFFORTS[config.effort] if config.effort else 0,
+        effort=effort_out(config.effort),
     )
 
 
@@ -324,4 +346,211 @@ def message_out(message: SlotMessage) -> pool_pb2.SlotMessage:
         to_slot_id=message.to_slot_id,
         content=message.content,
         create_time=timestamp(message.create_time),
+    )
+
+
+# --- fan-out --------------------------------------------------------------------------------------
+
+
+def fan_out_item_out(item: FanOutItem) -> pool_service_pb2.FanOutItem:
+    message = pool_service_pb2.FanOutItem(index=item.index)
+    if item.task is not None:
+        message.task.CopyFrom(task_out(item.task))
+    if item.error is not None:
+        message.error_code = status.code_for(item.error).value[0]
+        message.error_message = item.error.message
+    return message
+
+
+# --- chains ---------------------------------------------------------------------------------------
+
+CHAIN_STATUSES = {
+    ChainStatus.PENDING: chain_pb2.CHAIN_STATUS_PENDING,
+    ChainStatus.RUNNING: chain_pb2.CHAIN_STATUS_RUNNING,
+    ChainStatus.COMPLETED: chain_pb2.CHAIN_STATUS_COMPLETED,
+    ChainStatus.FAILED: chain_pb2.CHAIN_STATUS_FAILED,
+    ChainStatus.CANCELLED: chain_pb2.CHAIN_STATUS_CANCELLED,
+}
+CHAIN_STATUSES_FROM_PROTO = {v: k for k, v in CHAIN_STATUSES.items()}
+
+CHAIN_ISOLATIONS_FROM_PROTO = {
+    chain_pb2.CHAIN_ISOLATION_NONE: ChainIsolation.NONE,
+    chain_pb2.CHAIN_ISOLATION_WORKTREE: ChainIsolation.WORKTREE,
+    chain_pb2.CHAIN_ISOLATION_CLONE: ChainIsolation.CLONE,
+}
+
+
+def chain_step_in(message: chain_pb2.ChainStep, field: str) -> ChainStep:
+    policy = message.failure_policy
+    return ChainStep(
+        name=message.name,
+        prompt=message.prompt,
+        overrides=overrides_in(message.overrides, f"{field}.overrides"),
+        failure_policy=StepFailurePolicy(
+            retries=policy.retries,
+            recovery_prompt=policy.recovery_prompt if policy.HasField("recovery_prompt") else None,
+        ),
+        output_vars=dict(message.output_vars),
+    )
+
+
+def chain_steps_in(steps: Any, field: str = "steps") -> list[ChainStep]:
+    return [chain_step_in(step, f"{field}[{i}]") for i, step in enumerate(steps)]
+
+
+def chain_options_in(message: chain_pb2.ChainOptions, field: str = "options") -> ChainOptions:
+    isolation = _enum_in(message.isolation, CHAIN_ISOLATIONS_FROM_PROTO, f"{field}.isolation")
+    return ChainOptions(
+        tags=tuple(message.tags),
+        isolation=isolation or ChainIsolation.NONE,
+        working_dir=message.working_dir,
+    )
+
+
+def chain_status_in(value: int, field: str) -> ChainStatus | None:
+    status: ChainStatus | None = _enum_in(value, CHAIN_STATUSES_FROM_PROTO, field)
+    return status
+
+
+def step_result_out(step: StepResult) -> chain_pb2.StepResult:
+    return chain_pb2.StepResult(
+        name=step.name,
+        output=step.output,
+        success=step.success,
+        cost_micros=step.cost_micros,
+        retries_used=step.retries_used,
+        skipped=step.skipped,
+        task_id=step.task_id,
+    )
+
+
+def chain_out(progress: ChainProgress) -> chain_pb2.ChainProgress:
+    result = progress.result
+    return chain_pb2.ChainProgress(
+        chain_id=progress.chain_id,
+        status=CHAIN_STATUSES[progress.status],
+        total_steps=progress.total_steps,
+        current_step=progress.current_step,
+        current_step_name=progress.current_step_name,
+        current_step_partial_output=progress.current_step_partial_output,
+        current_step_start_time=timestamp(progress.current_step_start_time),
+        completed_steps=[step_result_out(s) for s in progress.completed_steps],
+        result=chain_pb2.ChainResult(
+            steps=[step_result_out(s) for s in result.steps],
+            final_output=result.final_output,
+            total_cost_micros=result.total_cost_micros,
+            success=result.success,
+        )
+        if result is not None
+        else None,
+        tags=progress.options.tags,
+        create_time=timestamp(progress.create_time),
+        end_time=timestamp(progress.end_time),
+        seq=progress.seq,
+    )
+
+
+# --- metrics --------------------------------------------------------------------------------------
+
+
+def metrics_filter_in(message: pool_pb2.MetricsFilter) -> MetricsFilter:
+    return MetricsFilter(
+        start_time=message.start_time.ToDatetime(tzinfo=UTC)
+        if message.HasField("start_time")
+        else None,
+        end_time=message.end_time.ToDatetime(tzinfo=UTC) if message.HasField("end_time") else None,
+        tags=tuple(message.tags),
+        model=message.model,
+    )
+
+
+def session_metrics_out(metrics: SessionMetrics) -> pool_pb2.SessionMetrics:
+    counts = metrics.counts
+    return pool_pb2.SessionMetrics(
+        total_tasks=metrics.total_tasks,
+        completed_tasks=counts[TaskState.COMPLETED],
+        failed_tasks=counts[TaskState.FAILED],
+        cancelled_tasks=counts[TaskState.CANCELLED],
+        running_tasks=counts[TaskState.RUNNING],
+        pending_tasks=counts[TaskState.PENDING],
+        pending_review_tasks=counts[TaskState.PENDING_REVIEW],
+        total_spend_micros=metrics.total_spend_micros,
+        avg_cost_micros=metrics.avg_cost_micros,
+        max_cost_micros=metrics.max_cost_micros,
+        avg_elapsed=duration(metrics.avg_elapsed_seconds),
+        median_elapsed=duration(metrics.median_elapsed_seconds),
+        min_elapsed=duration(metrics.min_elapsed_seconds),
+        max_elapsed=duration(metrics.max_elapsed_seconds),
+        avg_turns=metrics.avg_turns,
+        models=[
+            pool_pb2.ModelMetrics(
+                model=m.model,
+                tasks=m.tasks,
+                spend_micros=m.spend_micros,
+                avg_elapsed=duration(m.avg_elapsed_seconds),
+            )
+            for m in metrics.models
+        ],
+        first_task_time=timestamp(metrics.first_task_time),
+    )
+
+
+# --- routing --------------------------------------------------------------------------------------
+
+ROUTE_PREFERENCES = {
+    routing_pb2.ROUTE_PREFERENCE_SINGLE: "single",
+    routing_pb2.ROUTE_PREFERENCE_PARALLEL: "parallel",
+    routing_pb2.ROUTE_PREFERENCE_CHAIN: "chain",
+}
+
+
+def auto_config_in(message: routing_pb2.AutoConfig, field: str = "config") -> AutoConfig:
+    hints = message.hints
+    prefer = _enum_in(hints.prefer, ROUTE_PREFERENCES, f"{field}.hints.prefer")
+    return AutoConfig(
+        custom_prompt=message.custom_prompt if message.HasField("custom_prompt") else None,
+        hints=AutoHint(
+            max_parallel=hints.max_parallel if hints.HasField("max_parallel") else None,
+            max_chain_steps=hints.max_chain_steps if hints.HasField("max_chain_steps") else None,
+            prefer=prefer or "",
+            domain=hints.domain,
+            decomposition_hints=tuple(hints.decomposition_hints),
+        ),
+        overrides=overrides_in(message.overrides, f"{field}.overrides"),
+    )
+
+
+def route_in(message: routing_pb2.Route, field: str = "route") -> Route:
+    kind = message.WhichOneof("route")
+    if kind == "single":
+        return Route("single", prompt=message.single.prompt)
+    if kind == "parallel":
+        return Route("parallel", prompts=tuple(message.parallel.prompts))
+    if kind == "chain":
+        return Route("chain", steps=tuple((s.name, s.prompt) for s in message.chain.steps))
+    raise InvalidArgument(field, "must be single, parallel or chain")
+
+
+def route_out(route: Route) -> routing_pb2.Route:
+    if route.kind == "single":
+        return routing_pb2.Route(single=routing_pb2.SingleRoute(prompt=route.prompt))
+    if route.kind == "parallel":
+        return routing_pb2.Route(parallel=routing_pb2.ParallelRoute(prompts=route.prompts))
+    return routing_pb2.Route(
+        chain=routing_pb2.ChainRoute(
+            steps=[routing_pb2.AutoStep(name=n, prompt=p) for n, p in route.steps]
+        )
+    )
+
+
+def auto_result_out(result: AutoResult) -> routing_pb2.AutoResult:
+    return routing_pb2.AutoResult(
+        route=route_out(result.route),
+        output=result.output,
+        cost_micros=result.cost_micros,
+        routing_cost_micros=result.routing_cost_micros,
+        fell_back=result.fell_back,
+        single=task_out(result.single) if result.single else None,
+        parallel=[task_out(t) for t in result.parallel],
+        chain=chain_out(result.chain) if result.chain else None,
     )

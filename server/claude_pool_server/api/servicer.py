@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
-from claude_pool.v1 import pool_pb2, pool_service_pb2, pool_service_pb2_grpc
 
+from claude_pool.v1 import pool_pb2, pool_service_pb2, pool_service_pb2_grpc
 from claude_pool_server.api import mappers
 from claude_pool_server.domain.errors import InvalidArgument, NotImplementedCapability
 from claude_pool_server.domain.tasks import TaskQuery, TaskState
@@ -21,6 +21,7 @@ pb = pool_service_pb2
 
 MAX_WAIT_SECONDS = 600.0
 DEFAULT_DRAIN_SECONDS = 300.0
+DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0
 
 
 def _required(value: str, field: str) -> str:
@@ -109,76 +110,115 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
         task = await self.pool.cancel_task(_required(request.task_id, "task_id"))
         return pb.CancelTaskResponse(task=mappers.task_out(task))
 
-    async def ClaimTask(self, request: pb.ClaimTaskRequest, context: Context) -> pb.ClaimTaskResponse:
+    async def ClaimTask(
+        self, request: pb.ClaimTaskRequest, context: Context
+    ) -> pb.ClaimTaskResponse:
         task = await self.pool.claim_task(_required(request.slot_id, "slot_id"))
         return pb.ClaimTaskResponse(task=mappers.task_out(task) if task else None)
 
     async def ApproveTask(
         self, request: pb.ApproveTaskRequest, context: Context
     ) -> pb.ApproveTaskResponse:
-        raise _unimplemented("the review gate (ApproveTask)")
+        task = await self.pool.approve_task(_required(request.task_id, "task_id"))
+        return pb.ApproveTaskResponse(task=mappers.task_out(task))
 
     async def RejectTask(
         self, request: pb.RejectTaskRequest, context: Context
     ) -> pb.RejectTaskResponse:
-        raise _unimplemented("the review gate (RejectTask)")
+        task = await self.pool.reject_task(_required(request.task_id, "task_id"), request.feedback)
+        return pb.RejectTaskResponse(task=mappers.task_out(task))
 
     # fan-out -----------------------------------------------------------------------------------
 
     async def FanOut(self, request: pb.FanOutRequest, context: Context) -> pb.FanOutResponse:
-        raise _unimplemented("fan-out (FanOut)")
+        specs = [mappers.spec_in(t, f"tasks[{i}]") for i, t in enumerate(request.tasks)]
+        items = await self.pool.fan_out(specs, request.request_id)
+        return pb.FanOutResponse(items=[mappers.fan_out_item_out(item) for item in items])
 
     async def FanOutStream(
         self, request: pb.FanOutStreamRequest, context: Context
     ) -> AsyncIterator[pb.FanOutStreamResponse]:
-        raise _unimplemented("fan-out (FanOutStream)")
-        yield  # pragma: no cover
+        specs = [mappers.spec_in(t, f"tasks[{i}]") for i, t in enumerate(request.tasks)]
+        async for item in self.pool.fan_out_stream(specs, request.request_id):
+            yield pb.FanOutStreamResponse(item=mappers.fan_out_item_out(item))
 
     # chains ------------------------------------------------------------------------------------
 
     async def SubmitChain(
         self, request: pb.SubmitChainRequest, context: Context
     ) -> pb.SubmitChainResponse:
-        raise _unimplemented("chains (SubmitChain)")
+        chain = await self.pool.submit_chain(
+            mappers.chain_steps_in(request.steps),
+            mappers.chain_options_in(request.options),
+            request.request_id,
+        )
+        return pb.SubmitChainResponse(chain=mappers.chain_out(chain))
 
     async def FanOutChains(
         self, request: pb.FanOutChainsRequest, context: Context
     ) -> pb.FanOutChainsResponse:
-        raise _unimplemented("chains (FanOutChains)")
+        chains = await self.pool.fan_out_chains(
+            [
+                (
+                    mappers.chain_steps_in(spec.steps, f"chains[{i}].steps"),
+                    mappers.chain_options_in(spec.options, f"chains[{i}].options"),
+                )
+                for i, spec in enumerate(request.chains)
+            ],
+            request.request_id,
+        )
+        return pb.FanOutChainsResponse(chains=[mappers.chain_out(c) for c in chains])
 
     async def GetChainProgress(
         self, request: pb.GetChainProgressRequest, context: Context
     ) -> pb.GetChainProgressResponse:
-        raise _unimplemented("chains (GetChainProgress)")
+        chain = await self.pool.get_chain(request.chain_id)
+        return pb.GetChainProgressResponse(chain=mappers.chain_out(chain))
 
     async def ListChainProgress(
         self, request: pb.ListChainProgressRequest, context: Context
     ) -> pb.ListChainProgressResponse:
-        raise _unimplemented("chains (ListChainProgress)")
+        page = await self.pool.list_chains(
+            mappers.chain_status_in(request.status, "status"),
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListChainProgressResponse(
+            chains=[mappers.chain_out(c) for c in page.chains],
+            next_page_token=page.next_page_token,
+        )
 
     async def WatchChain(
         self, request: pb.WatchChainRequest, context: Context
     ) -> AsyncIterator[pb.WatchChainResponse]:
-        raise _unimplemented("chains (WatchChain)")
-        yield  # pragma: no cover
+        async for chain in self.pool.watch_chain(request.chain_id, request.after_seq):
+            yield pb.WatchChainResponse(chain=mappers.chain_out(chain))
 
     async def CancelChain(
         self, request: pb.CancelChainRequest, context: Context
     ) -> pb.CancelChainResponse:
-        raise _unimplemented("chains (CancelChain)")
+        chain = await self.pool.cancel_chain(_required(request.chain_id, "chain_id"))
+        return pb.CancelChainResponse(chain=mappers.chain_out(chain))
 
     # routing -----------------------------------------------------------------------------------
 
     async def Route(self, request: pb.RouteRequest, context: Context) -> pb.RouteResponse:
-        raise _unimplemented("auto-routing (Route)")
+        route, cost = await self.pool.route(
+            _required(request.prompt, "prompt"), mappers.auto_config_in(request.config)
+        )
+        return pb.RouteResponse(route=mappers.route_out(route), cost_micros=cost)
 
     async def Auto(self, request: pb.AutoRequest, context: Context) -> pb.AutoResponse:
-        raise _unimplemented("auto-routing (Auto)")
+        result = await self.pool.auto(
+            _required(request.prompt, "prompt"), mappers.auto_config_in(request.config)
+        )
+        return pb.AutoResponse(result=mappers.auto_result_out(result))
 
     async def ExecuteRoute(
         self, request: pb.ExecuteRouteRequest, context: Context
     ) -> pb.ExecuteRouteResponse:
-        raise _unimplemented("auto-routing (ExecuteRoute)")
+        result = await self.pool.execute_route(mappers.route_in(request.route))
+        return pb.ExecuteRouteResponse(result=mappers.auto_result_out(result))
 
     # context -----------------------------------------------------------------------------------
 
@@ -216,48 +256,65 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
     async def SendMessage(
         self, request: pb.SendMessageRequest, context: Context
     ) -> pb.SendMessageResponse:
-        raise _unimplemented("messaging (SendMessage)")
+        message = await self.pool.send_message(
+            request.from_slot_id, request.to_slot_id, request.content
+        )
+        return pb.SendMessageResponse(message=mappers.message_out(message))
 
     async def BroadcastMessage(
         self, request: pb.BroadcastMessageRequest, context: Context
     ) -> pb.BroadcastMessageResponse:
-        raise _unimplemented("messaging (BroadcastMessage)")
+        messages = await self.pool.broadcast_message(request.from_slot_id, request.content)
+        return pb.BroadcastMessageResponse(messages=[mappers.message_out(m) for m in messages])
 
     async def ReadMessages(
         self, request: pb.ReadMessagesRequest, context: Context
     ) -> pb.ReadMessagesResponse:
-        raise _unimplemented("messaging (ReadMessages)")
+        messages = await self.pool.read_messages(request.slot_id)
+        return pb.ReadMessagesResponse(messages=[mappers.message_out(m) for m in messages])
 
     async def PeekMessages(
         self, request: pb.PeekMessagesRequest, context: Context
     ) -> pb.PeekMessagesResponse:
-        raise _unimplemented("messaging (PeekMessages)")
+        messages = await self.pool.peek_messages(request.slot_id)
+        return pb.PeekMessagesResponse(messages=[mappers.message_out(m) for m in messages])
 
     async def CountMessages(
         self, request: pb.CountMessagesRequest, context: Context
     ) -> pb.CountMessagesResponse:
-        raise _unimplemented("messaging (CountMessages)")
+        return pb.CountMessagesResponse(count=await self.pool.count_messages(request.slot_id))
 
     # slots and pool ----------------------------------------------------------------------------
 
-    async def FindSlots(self, request: pb.FindSlotsRequest, context: Context) -> pb.FindSlotsResponse:
+    async def FindSlots(
+        self, request: pb.FindSlotsRequest, context: Context
+    ) -> pb.FindSlotsResponse:
         slots = await self.pool.find_slots(
             request.name, request.role, mappers.slot_state_in(request.state, "state")
         )
         return pb.FindSlotsResponse(slots=[mappers.slot_out(s) for s in slots])
 
     async def ScaleUp(self, request: pb.ScaleUpRequest, context: Context) -> pb.ScaleUpResponse:
-        raise _unimplemented("scaling (ScaleUp)")
+        return pb.ScaleUpResponse(total_slots=await self.pool.scale_up(request.count))
 
-    async def ScaleDown(self, request: pb.ScaleDownRequest, context: Context) -> pb.ScaleDownResponse:
-        raise _unimplemented("scaling (ScaleDown)")
+    async def ScaleDown(
+        self, request: pb.ScaleDownRequest, context: Context
+    ) -> pb.ScaleDownResponse:
+        busy_timeout = DEFAULT_BUSY_TIMEOUT_SECONDS
+        if request.HasField("busy_timeout"):
+            busy_timeout = mappers.seconds_in(request.busy_timeout, "busy_timeout")
+        total = await self.pool.scale_down(request.count, busy_timeout)
+        return pb.ScaleDownResponse(total_slots=total)
 
     async def SetTargetSlots(
         self, request: pb.SetTargetSlotsRequest, context: Context
     ) -> pb.SetTargetSlotsResponse:
-        raise _unimplemented("scaling (SetTargetSlots)")
+        total = await self.pool.set_target_slots(request.target)
+        return pb.SetTargetSlotsResponse(total_slots=total)
 
-    async def GetStatus(self, request: pb.GetStatusRequest, context: Context) -> pb.GetStatusResponse:
+    async def GetStatus(
+        self, request: pb.GetStatusRequest, context: Context
+    ) -> pb.GetStatusResponse:
         status = await self.pool.status()
         return pb.GetStatusResponse(
             status=pool_pb2.PoolStatus(
@@ -278,7 +335,9 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
             )
         )
 
-    async def GetConfig(self, request: pb.GetConfigRequest, context: Context) -> pb.GetConfigResponse:
+    async def GetConfig(
+        self, request: pb.GetConfigRequest, context: Context
+    ) -> pb.GetConfigResponse:
         return pb.GetConfigResponse(config=self.config_view)
 
     async def Drain(self, request: pb.DrainRequest, context: Context) -> pb.DrainResponse:
@@ -297,4 +356,5 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
     async def GetSessionMetrics(
         self, request: pb.GetSessionMetricsRequest, context: Context
     ) -> pb.GetSessionMetricsResponse:
-        raise _unimplemented("session metrics (GetSessionMetrics)")
+        result = await self.pool.session_metrics(mappers.metrics_filter_in(request.filter))
+        return pb.GetSessionMetricsResponse(metrics=mappers.session_metrics_out(result))

@@ -75,9 +75,7 @@ def status_for(error: errors.PoolError) -> grpc.Status:
                 )
             )
         )
-    return _to_status(
-        status_pb2.Status(code=code.value[0], message=error.message, details=details)
-    )
+    return _to_status(status_pb2.Status(code=code.value[0], message=error.message, details=details))
 
 
 def internal_status(request_id: str) -> grpc.Status:

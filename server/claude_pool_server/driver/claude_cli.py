@@ -22,7 +22,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from claude_agent_sdk import (
@@ -108,22 +108,25 @@ class ClaudeCliRun:
         self._started = time.monotonic()
         self._consumer: asyncio.Task[None] | None = None
 
-    async def events(self) -> AsyncIterator[RunEvent]:
+    async def events(self) -> AsyncGenerator[RunEvent, None]:
         self._consumer = asyncio.create_task(self._consume())
         watchdog = asyncio.create_task(self._watchdog())
+        finished = False
         try:
             while True:
                 event = await self._queue.get()
-                yield event
                 if isinstance(event, RunOutcome):
+                    finished = True  # the consumer put this last: it is done with the process
+                yield event
+                if finished:
                     return
         finally:
             watchdog.cancel()
-            if self._consumer is not None and not self._consumer.done():
+            if not finished:  # the caller stopped reading early: do not leave a CLI behind
                 await self._kill()
                 self._consumer.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await self._consumer
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._consumer
 
     async def stop(self) -> None:
         self._cancelled = True

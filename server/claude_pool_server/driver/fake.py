@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 
 from claude_pool_server.domain.runs import RunEvent, RunOutcome, RunRequest
@@ -49,7 +49,7 @@ class FakeRun:
     async def stop(self) -> None:
         self._stopped.set()
 
-    async def events(self) -> AsyncIterator[RunEvent]:
+    async def events(self) -> AsyncGenerator[RunEvent, None]:
         reply = self._reply
         for chunk in reply.chunks:
             if reply.delay:

@@ -44,7 +44,9 @@ class EventBatcher:
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self._flush_interval)
-        await self.flush()
+        # Shielded: `close()` cancels this timer, and cancelling a store write half-way (a
+        # Postgres transaction) would drop the batch; close's own flush waits for it instead.
+        await asyncio.shield(self.flush())
 
     async def flush(self) -> None:
         async with self._lock:

@@ -6,21 +6,31 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from claude_pool_server.domain.budget import BudgetChange, BudgetState
+from claude_pool_server.domain.chains import (
+    ChainOptions,
+    ChainPage,
+    ChainProgress,
+    ChainStatus,
+    ChainStep,
+)
 from claude_pool_server.domain.context import ContextEntry, ContextPage
 from claude_pool_server.domain.errors import (
     ContextNotFound,
     IllegalState,
     InvalidArgument,
     PoolDraining,
+    RequestIdReused,
     SlotNotFound,
     TaskNotFound,
 )
 from claude_pool_server.domain.ids import new_id
+from claude_pool_server.domain.messages import SlotMessage
 from claude_pool_server.domain.ports import ClaudeDriver, PoolStore
 from claude_pool_server.domain.slots import Slot, SlotState
 from claude_pool_server.domain.tasks import (
@@ -33,8 +43,20 @@ from claude_pool_server.domain.tasks import (
     TaskSpec,
     TaskState,
 )
-from claude_pool_server.engine import validation
+from claude_pool_server.engine import (
+    chains,
+    messaging,
+    metrics,
+    review,
+    routing,
+    scaling,
+    supervisor,
+    validation,
+)
+from claude_pool_server.engine import fan_out as fanout
 from claude_pool_server.engine.events import watch_events
+from claude_pool_server.engine.fan_out import FanOutItem
+from claude_pool_server.engine.replicas import ReplicaKeeper
 from claude_pool_server.engine.settings import PoolSettings
 from claude_pool_server.engine.slot_worker import SlotWorker
 
@@ -78,22 +100,34 @@ class Pool:
         self.replica_id = replica_id or new_id("replica")
         self.draining = False
         self.workers: dict[str, SlotWorker] = {}
+        self.replicas = ReplicaKeeper(self)
+        self.background: set[asyncio.Task[None]] = set()  # chain runners, supervisor
 
     # lifecycle ---------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Register this replica's slots and start their workers."""
-        for index in range(self.settings.slots):
+        """Register this replica and its slots, and start their workers."""
+        await self.replicas.start()
+        slot_ids = await self.store.allocate_slot_ids(self.replica_id, self.settings.slots)
+        for index, slot_id in enumerate(slot_ids):
             config = (
                 self.settings.slot_configs[index]
                 if index < len(self.settings.slot_configs)
                 else None
             )
-            slot = Slot(f"slot-{index}", replica_id=self.replica_id)
+            slot = Slot(slot_id, replica_id=self.replica_id)
             if config is not None:
                 slot = dataclasses.replace(slot, config=config)
             await self.store.put_slot(slot)
             self._start_worker(slot.id)
+        self.spawn(supervisor.run(self), name="supervisor")
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """Run `work` in the background until it ends or the pool shuts down."""
+        task = asyncio.create_task(work, name=name)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return task
 
     def _start_worker(self, slot_id: str) -> None:
         worker = SlotWorker(self, slot_id)
@@ -103,23 +137,25 @@ class Pool:
     async def shutdown(self, grace_seconds: float) -> None:
         """Refuse new work, let running tasks finish within the grace period, then stop them."""
         self.draining = True
+        for task in list(self.background):
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
         await self._stop_workers(grace_seconds)
+        await self.replicas.stop()
 
     async def _stop_workers(self, grace_seconds: float) -> int:
         for worker in self.workers.values():
             await worker.stop()
         cancelled = 0
-        deadline = time.monotonic() + grace_seconds
-        while any(w.busy for w in self.workers.values()) and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        for worker in self.workers.values():
-            if worker.busy and worker.current_task_id:
-                await self.cancel_task(worker.current_task_id, reason="server shutting down")
-                cancelled += 1
-        for worker in self.workers.values():
-            await worker.wait_idle()
-        while any(w.busy for w in self.workers.values()):
-            await asyncio.sleep(0.05)
+        all_idle = asyncio.gather(*(w.wait_idle() for w in self.workers.values()))
+        try:
+            await asyncio.wait_for(asyncio.shield(all_idle), grace_seconds)
+        except TimeoutError:
+            for worker in self.workers.values():
+                if worker.busy and worker.current_task_id:
+                    await self.cancel_task(worker.current_task_id, reason="server shutting down")
+                    cancelled += 1
+            await all_idle
         for slot_id in self.workers:
             slot = await self.store.get_slot(slot_id)
             if slot is not None:
@@ -162,6 +198,8 @@ class Pool:
         if stored.id == task.id:
             await self.store.append_events(task.id, [StateChanged(TaskState.PENDING)])
             await self.store.notifier.publish("tasks")
+        elif stored.spec != spec or stored.chain_id != chain_id:
+            raise RequestIdReused(request_id)
         return stored
 
     async def get_task(self, task_id: str) -> Task:
@@ -245,6 +283,96 @@ class Pool:
         """Hook for capabilities that follow tasks (chains, fan-out); nothing to do by default."""
         return None
 
+    # review gate (engine/review.py) ------------------------------------------------------------
+
+    async def approve_task(self, task_id: str) -> Task:
+        return await review.approve(self, task_id)
+
+    async def reject_task(self, task_id: str, feedback: str) -> Task:
+        return await review.reject(self, task_id, feedback)
+
+    # messaging (engine/messaging.py) -----------------------------------------------------------
+
+    async def send_message(self, from_slot_id: str, to_slot_id: str, content: str) -> SlotMessage:
+        return await messaging.send(self, from_slot_id, to_slot_id, content)
+
+    async def broadcast_message(self, from_slot_id: str, content: str) -> list[SlotMessage]:
+        return await messaging.broadcast(self, from_slot_id, content)
+
+    async def read_messages(self, slot_id: str) -> list[SlotMessage]:
+        return await messaging.read(self, slot_id)
+
+    async def peek_messages(self, slot_id: str) -> list[SlotMessage]:
+        return await messaging.peek(self, slot_id)
+
+    async def count_messages(self, slot_id: str) -> int:
+        return await messaging.count(self, slot_id)
+
+    # fan-out (engine/fan_out.py) ---------------------------------------------------------------
+
+    async def fan_out(self, specs: list[TaskSpec], request_id: str = "") -> list[FanOutItem]:
+        return await fanout.fan_out(self, specs, request_id)
+
+    def fan_out_stream(
+        self, specs: list[TaskSpec], request_id: str = ""
+    ) -> AsyncIterator[FanOutItem]:
+        return fanout.fan_out_stream(self, specs, request_id)
+
+    # chains (engine/chains.py) -----------------------------------------------------------------
+
+    async def submit_chain(
+        self, steps: Sequence[ChainStep], options: ChainOptions, request_id: str = ""
+    ) -> ChainProgress:
+        return await chains.submit(self, steps, options, request_id)
+
+    async def fan_out_chains(
+        self, specs: Sequence[tuple[Sequence[ChainStep], ChainOptions]], request_id: str = ""
+    ) -> list[ChainProgress]:
+        return await chains.fan_out_chains(self, specs, request_id)
+
+    async def get_chain(self, chain_id: str) -> ChainProgress:
+        return await chains.get_progress(self, chain_id)
+
+    async def list_chains(
+        self, status: ChainStatus | None, page_size: int, page_token: str
+    ) -> ChainPage:
+        return await chains.list_chains(self, status, page_size, page_token)
+
+    def watch_chain(self, chain_id: str, after_seq: int) -> AsyncIterator[ChainProgress]:
+        return chains.watch(self, chain_id, after_seq)
+
+    async def cancel_chain(self, chain_id: str) -> ChainProgress:
+        return await chains.cancel(self, chain_id)
+
+    # scaling (engine/scaling.py) ---------------------------------------------------------------
+
+    async def scale_up(self, count: int) -> int:
+        return await scaling.scale_up(self, count)
+
+    async def scale_down(
+        self, count: int, busy_timeout: float = scaling.DEFAULT_BUSY_TIMEOUT
+    ) -> int:
+        return await scaling.scale_down(self, count, busy_timeout)
+
+    async def set_target_slots(self, target: int) -> int:
+        return await scaling.set_target(self, target)
+
+    # routing (engine/routing.py) ---------------------------------------------------------------
+
+    async def route(self, prompt: str, config: routing.AutoConfig) -> tuple[routing.Route, int]:
+        return await routing.route(self, prompt, config)
+
+    async def auto(self, prompt: str, config: routing.AutoConfig) -> routing.AutoResult:
+        return await routing.auto(self, prompt, config)
+
+    async def execute_route(self, route: routing.Route) -> routing.AutoResult:
+        return await routing.execute(self, route)
+
+    # metrics (engine/metrics.py) ---------------------------------------------------------------
+
+    async def session_metrics(self, flt: metrics.MetricsFilter) -> metrics.SessionMetrics:
+        return await metrics.session_metrics(self, flt)
+
     # slots and pool ----------------------------------------------------------------------------
 
     async def find_slots(
@@ -269,7 +397,7 @@ class Pool:
             budget=await self.store.get_budget(),
             budget_cap=self.settings.budget_micros,
             draining=self.draining,
-            replicas=1,
+            replicas=await self.store.live_replicas(),
         )
 
     async def drain(self, timeout: float) -> DrainSummary:

@@ -27,6 +27,7 @@ class PoolSettings:
     max_slots: int = 16
     max_restarts: int = 3
     max_consecutive_start_failures: int = 3
+    supervisor_interval_seconds: float = 10.0  # how often errored slots are restarted
     worktree_isolation: bool = False
     # money (micro-dollars)
     budget_micros: int | None = None
@@ -35,6 +36,11 @@ class PoolSettings:
     task_timeout_seconds: float = 1800.0
     idle_output_timeout_seconds: float = 600.0
     poll_interval_seconds: float = 1.0
+    # replicas: a running task's lease is renewed every heartbeat; an expired lease is
+    # re-queued by a live replica (re-dispatch < lease + heartbeat), at most max_attempts runs
+    heartbeat_seconds: float = 5.0
+    lease_seconds: float = 20.0
+    max_attempts: int = 3
     # limits and policy
     work_roots: tuple[str, ...] = ()
     default_working_dir: str = "."

@@ -129,8 +129,10 @@ class SlotWorker:
         while True:
             seen = store.notifier.version(topic)
             current = await store.get_task(task.id)
-            if current is None or current.state is not TaskState.RUNNING or (
-                current.attempt != task.attempt
+            if (
+                current is None
+                or current.state is not TaskState.RUNNING
+                or (current.attempt != task.attempt)
             ):
                 if self._batcher is not None:
                     self._batcher.discard = True
@@ -196,9 +198,7 @@ class SlotWorker:
         return RunRequest(
             prompt=preamble + task.prompt,
             cwd=cwd,
-            system_prompt=prompts.build_system_prompt(
-                slot.config, resolved.system_prompt, context
-            ),
+            system_prompt=prompts.build_system_prompt(slot.config, resolved.system_prompt, context),
             model=resolved.model,
             permission_mode=resolved.permission_mode,
             max_turns=resolved.max_turns,
@@ -224,13 +224,14 @@ class SlotWorker:
         watcher = asyncio.create_task(self._watch_cancel(task, run))
         outcome: RunOutcome | None = None
         try:
-            async for event in run.events():
-                if isinstance(event, RunOutcome):
-                    outcome = event
-                    break
-                if isinstance(event, TextDelta):
-                    event = TextDelta(event.text, attempt=task.attempt)
-                await batcher.add(event)
+            async with contextlib.aclosing(run.events()) as events:
+                async for event in events:
+                    if isinstance(event, RunOutcome):
+                        outcome = event
+                        break
+                    if isinstance(event, TextDelta):
+                        event = TextDelta(event.text, attempt=task.attempt)
+                    await batcher.add(event)
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -292,8 +293,10 @@ class SlotWorker:
                 changes["session_id"] = outcome.session_id
             if failure is not None and any("No conversation found" in e for e in failure.errors):
                 changes["session_id"] = ""  # the session is gone: start a fresh one next time
-            if failure is not None and failure.kind is FailureKind.PROCESS_ERROR and not (
-                outcome.cancelled
+            if (
+                failure is not None
+                and failure.kind is FailureKind.PROCESS_ERROR
+                and not (outcome.cancelled)
             ):
                 failures = slot.consecutive_failures + 1
                 changes["consecutive_failures"] = failures

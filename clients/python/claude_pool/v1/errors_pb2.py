@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63laude_pool/v1/errors.proto\x12\x0e\x63laude_pool.v1*\xf8\x04\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x45RROR_REASON_TASK_NOT_FOUND\x10\x01\x12\x1f\n\x1b\x45RROR_REASON_SLOT_NOT_FOUND\x10\x02\x12 \n\x1c\x45RROR_REASON_CHAIN_NOT_FOUND\x10\x03\x12\"\n\x1e\x45RROR_REASON_CONTEXT_NOT_FOUND\x10\x04\x12!\n\x1d\x45RROR_REASON_INVALID_ARGUMENT\x10\x05\x12!\n\x1d\x45RROR_REASON_BUDGET_EXHAUSTED\x10\x06\x12\x1e\n\x1a\x45RROR_REASON_POOL_DRAINING\x10\x07\x12\x1e\n\x1a\x45RROR_REASON_ILLEGAL_STATE\x10\x08\x12*\n&ERROR_REASON_WORKING_DIR_OUTSIDE_ROOTS\x10\t\x12\'\n#ERROR_REASON_PERMISSION_MODE_DENIED\x10\n\x12 \n\x1c\x45RROR_REASON_UNAUTHENTICATED\x10\x0b\x12\x1d\n\x19\x45RROR_REASON_SCOPE_DENIED\x10\x0c\x12\x1f\n\x1b\x45RROR_REASON_SCALING_BOUNDS\x10\r\x12!\n\x1d\x45RROR_REASON_SEQ_OUT_OF_RANGE\x10\x0e\x12 \n\x1c\x45RROR_REASON_NOT_IMPLEMENTED\x10\x0f\x12\"\n\x1e\x45RROR_REASON_REQUEST_ID_REUSED\x10\x10\x12\x1d\n\x19\x45RROR_REASON_WAIT_TIMEOUT\x10\x11\x42k\n\x11\x64\x65v.claudepool.v1B\x0b\x45rrorsProtoP\x01ZGgithub.com/claude-pool/claude-pool/clients/go/gen/claude_pool/v1;poolv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63laude_pool/v1/errors.proto\x12\x0e\x63laude_pool.v1*\x99\x05\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x45RROR_REASON_TASK_NOT_FOUND\x10\x01\x12\x1f\n\x1b\x45RROR_REASON_SLOT_NOT_FOUND\x10\x02\x12 \n\x1c\x45RROR_REASON_CHAIN_NOT_FOUND\x10\x03\x12\"\n\x1e\x45RROR_REASON_CONTEXT_NOT_FOUND\x10\x04\x12!\n\x1d\x45RROR_REASON_INVALID_ARGUMENT\x10\x05\x12!\n\x1d\x45RROR_REASON_BUDGET_EXHAUSTED\x10\x06\x12\x1e\n\x1a\x45RROR_REASON_POOL_DRAINING\x10\x07\x12\x1e\n\x1a\x45RROR_REASON_ILLEGAL_STATE\x10\x08\x12*\n&ERROR_REASON_WORKING_DIR_OUTSIDE_ROOTS\x10\t\x12\'\n#ERROR_REASON_PERMISSION_MODE_DENIED\x10\n\x12 \n\x1c\x45RROR_REASON_UNAUTHENTICATED\x10\x0b\x12\x1d\n\x19\x45RROR_REASON_SCOPE_DENIED\x10\x0c\x12\x1f\n\x1b\x45RROR_REASON_SCALING_BOUNDS\x10\r\x12!\n\x1d\x45RROR_REASON_SEQ_OUT_OF_RANGE\x10\x0e\x12 \n\x1c\x45RROR_REASON_NOT_IMPLEMENTED\x10\x0f\x12\"\n\x1e\x45RROR_REASON_REQUEST_ID_REUSED\x10\x10\x12\x1d\n\x19\x45RROR_REASON_WAIT_TIMEOUT\x10\x11\x12\x1f\n\x1b\x45RROR_REASON_ROUTING_FAILED\x10\x12\x42k\n\x11\x64\x65v.claudepool.v1B\x0b\x45rrorsProtoP\x01ZGgithub.com/claude-pool/claude-pool/clients/go/gen/claude_pool/v1;poolv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,5 +33,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\021dev.claudepool.v1B\013ErrorsProtoP\001ZGgithub.com/claude-pool/claude-pool/clients/go/gen/claude_pool/v1;poolv1'
   _globals['_ERRORREASON']._serialized_start=48
-  _globals['_ERRORREASON']._serialized_end=680
+  _globals['_ERRORREASON']._serialized_end=713
 # @@protoc_insertion_point(module_scope)

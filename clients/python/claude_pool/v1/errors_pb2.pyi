@@ -60,6 +60,11 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """Not sent by v1: WaitTask reports a timeout as `done = false`, not as an error. Kept for
     servers that enforce a wait limit with DEADLINE_EXCEEDED; metadata `task_id`.
     """
+    ERROR_REASON_ROUTING_FAILED: _ErrorReason.ValueType  # 18
+    """FAILED_PRECONDITION; Auto/RouteTask could not get a usable routing decision from the routing
+    model (no JSON decision, unknown mode, or the routing call itself failed). Retry, or submit
+    the work directly with SubmitTask, FanOut or SubmitChain.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """The `reason` of the `google.rpc.ErrorInfo` detail every error carries (domain `claude-pool.dev`),
@@ -104,5 +109,10 @@ ERROR_REASON_REQUEST_ID_REUSED: ErrorReason.ValueType  # 16
 ERROR_REASON_WAIT_TIMEOUT: ErrorReason.ValueType  # 17
 """Not sent by v1: WaitTask reports a timeout as `done = false`, not as an error. Kept for
 servers that enforce a wait limit with DEADLINE_EXCEEDED; metadata `task_id`.
+"""
+ERROR_REASON_ROUTING_FAILED: ErrorReason.ValueType  # 18
+"""FAILED_PRECONDITION; Auto/RouteTask could not get a usable routing decision from the routing
+model (no JSON decision, unknown mode, or the routing call itself failed). Retry, or submit
+the work directly with SubmitTask, FanOut or SubmitChain.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

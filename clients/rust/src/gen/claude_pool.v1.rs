@@ -758,6 +758,10 @@ pub enum ErrorReason {
     /// Not sent by v1: WaitTask reports a timeout as `done = false`, not as an error. Kept for
     /// servers that enforce a wait limit with DEADLINE_EXCEEDED; metadata `task_id`.
     WaitTimeout = 17,
+    /// FAILED_PRECONDITION; Auto/RouteTask could not get a usable routing decision from the routing
+    /// model (no JSON decision, unknown mode, or the routing call itself failed). Retry, or submit
+    /// the work directly with SubmitTask, FanOut or SubmitChain.
+    RoutingFailed = 18,
 }
 impl ErrorReason {
     /// String value of the enum field names used in the ProtoBuf definition.
@@ -784,6 +788,7 @@ impl ErrorReason {
             Self::NotImplemented => "ERROR_REASON_NOT_IMPLEMENTED",
             Self::RequestIdReused => "ERROR_REASON_REQUEST_ID_REUSED",
             Self::WaitTimeout => "ERROR_REASON_WAIT_TIMEOUT",
+            Self::RoutingFailed => "ERROR_REASON_ROUTING_FAILED",
         }
     }
     /// Creates an enum from field names used in the ProtoBuf definition.
@@ -809,6 +814,7 @@ impl ErrorReason {
             "ERROR_REASON_NOT_IMPLEMENTED" => Some(Self::NotImplemented),
             "ERROR_REASON_REQUEST_ID_REUSED" => Some(Self::RequestIdReused),
             "ERROR_REASON_WAIT_TIMEOUT" => Some(Self::WaitTimeout),
+            "ERROR_REASON_ROUTING_FAILED" => Some(Self::RoutingFailed),
             _ => None,
         }
     }

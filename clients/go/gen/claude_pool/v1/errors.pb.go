@@ -64,6 +64,10 @@ const (
 	// Not sent by v1: WaitTask reports a timeout as `done = false`, not as an error. Kept for
 	// servers that enforce a wait limit with DEADLINE_EXCEEDED; metadata `task_id`.
 	ErrorReason_ERROR_REASON_WAIT_TIMEOUT ErrorReason = 17
+	// FAILED_PRECONDITION; Auto/RouteTask could not get a usable routing decision from the routing
+	// model (no JSON decision, unknown mode, or the routing call itself failed). Retry, or submit
+	// the work directly with SubmitTask, FanOut or SubmitChain.
+	ErrorReason_ERROR_REASON_ROUTING_FAILED ErrorReason = 18
 )
 
 // Enum value maps for ErrorReason.
@@ -87,6 +91,7 @@ var (
 		15: "ERROR_REASON_NOT_IMPLEMENTED",
 		16: "ERROR_REASON_REQUEST_ID_REUSED",
 		17: "ERROR_REASON_WAIT_TIMEOUT",
+		18: "ERROR_REASON_ROUTING_FAILED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":               0,
@@ -107,6 +112,7 @@ var (
 		"ERROR_REASON_NOT_IMPLEMENTED":           15,
 		"ERROR_REASON_REQUEST_ID_REUSED":         16,
 		"ERROR_REASON_WAIT_TIMEOUT":              17,
+		"ERROR_REASON_ROUTING_FAILED":            18,
 	}
 )
 
@@ -141,7 +147,7 @@ var File_claude_pool_v1_errors_proto protoreflect.FileDescriptor
 
 const file_claude_pool_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1bclaude_pool/v1/errors.proto\x12\x0eclaude_pool.v1*\xf8\x04\n" +
+	"\x1bclaude_pool/v1/errors.proto\x12\x0eclaude_pool.v1*\x99\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bERROR_REASON_TASK_NOT_FOUND\x10\x01\x12\x1f\n" +
@@ -161,7 +167,8 @@ const file_claude_pool_v1_errors_proto_rawDesc = "" +
 	"\x1dERROR_REASON_SEQ_OUT_OF_RANGE\x10\x0e\x12 \n" +
 	"\x1cERROR_REASON_NOT_IMPLEMENTED\x10\x0f\x12\"\n" +
 	"\x1eERROR_REASON_REQUEST_ID_REUSED\x10\x10\x12\x1d\n" +
-	"\x19ERROR_REASON_WAIT_TIMEOUT\x10\x11Bk\n" +
+	"\x19ERROR_REASON_WAIT_TIMEOUT\x10\x11\x12\x1f\n" +
+	"\x1bERROR_REASON_ROUTING_FAILED\x10\x12Bk\n" +
 	"\x11dev.claudepool.v1B\vErrorsProtoP\x01ZGgithub.com/claude-pool/claude-pool/clients/go/gen/claude_pool/v1;poolv1b\x06proto3"
 
 var (

@@ -162,6 +162,16 @@ public enum ErrorReason
    * <code>ERROR_REASON_WAIT_TIMEOUT = 17;</code>
    */
   ERROR_REASON_WAIT_TIMEOUT(17),
+  /**
+   * <pre>
+   * FAILED_PRECONDITION; Auto/RouteTask could not get a usable routing decision from the routing
+   * model (no JSON decision, unknown mode, or the routing call itself failed). Retry, or submit
+   * the work directly with SubmitTask, FanOut or SubmitChain.
+   * </pre>
+   *
+   * <code>ERROR_REASON_ROUTING_FAILED = 18;</code>
+   */
+  ERROR_REASON_ROUTING_FAILED(18),
   UNRECOGNIZED(-1),
   ;
 
@@ -319,6 +329,16 @@ public enum ErrorReason
    * <code>ERROR_REASON_WAIT_TIMEOUT = 17;</code>
    */
   public static final int ERROR_REASON_WAIT_TIMEOUT_VALUE = 17;
+  /**
+   * <pre>
+   * FAILED_PRECONDITION; Auto/RouteTask could not get a usable routing decision from the routing
+   * model (no JSON decision, unknown mode, or the routing call itself failed). Retry, or submit
+   * the work directly with SubmitTask, FanOut or SubmitChain.
+   * </pre>
+   *
+   * <code>ERROR_REASON_ROUTING_FAILED = 18;</code>
+   */
+  public static final int ERROR_REASON_ROUTING_FAILED_VALUE = 18;
 
 
   public final int getNumber() {
@@ -363,6 +383,7 @@ public enum ErrorReason
       case 15: return ERROR_REASON_NOT_IMPLEMENTED;
       case 16: return ERROR_REASON_REQUEST_ID_REUSED;
       case 17: return ERROR_REASON_WAIT_TIMEOUT;
+      case 18: return ERROR_REASON_ROUTING_FAILED;
       default: return null;
     }
   }

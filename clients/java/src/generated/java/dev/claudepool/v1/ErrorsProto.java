@@ -36,7 +36,7 @@ public final class ErrorsProto extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n\033claude_pool/v1/errors.proto\022\016claude_po" +
-      "ol.v1*\370\004\n\013ErrorReason\022\034\n\030ERROR_REASON_UN" +
+      "ol.v1*\231\005\n\013ErrorReason\022\034\n\030ERROR_REASON_UN" +
       "SPECIFIED\020\000\022\037\n\033ERROR_REASON_TASK_NOT_FOU" +
       "ND\020\001\022\037\n\033ERROR_REASON_SLOT_NOT_FOUND\020\002\022 \n" +
       "\034ERROR_REASON_CHAIN_NOT_FOUND\020\003\022\"\n\036ERROR" +
@@ -52,9 +52,10 @@ public final class ErrorsProto extends com.google.protobuf.GeneratedFile {
       "_SEQ_OUT_OF_RANGE\020\016\022 \n\034ERROR_REASON_NOT_" +
       "IMPLEMENTED\020\017\022\"\n\036ERROR_REASON_REQUEST_ID" +
       "_REUSED\020\020\022\035\n\031ERROR_REASON_WAIT_TIMEOUT\020\021" +
-      "Bk\n\021dev.claudepool.v1B\013ErrorsProtoP\001ZGgi" +
-      "thub.com/claude-pool/claude-pool/clients" +
-      "/go/gen/claude_pool/v1;poolv1b\006proto3"
+      "\022\037\n\033ERROR_REASON_ROUTING_FAILED\020\022Bk\n\021dev" +
+      ".claudepool.v1B\013ErrorsProtoP\001ZGgithub.co" +
+      "m/claude-pool/claude-pool/clients/go/gen" +
+      "/claude_pool/v1;poolv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
