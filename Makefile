@@ -28,6 +28,10 @@ check-generated: generate            ## CI: generated code must match the contra
 
 lint: install-dev tools              ## buf lint/format, ruff, import rules
 	cd proto && npx buf lint && npx buf format --diff --exit-code
+	@tag=$$(git tag --list 'v*' --sort=-v:refname | head -1); \
+	if [ -n "$$tag" ]; then echo "buf breaking against $$tag"; \
+	  cd proto && npx buf breaking --against "../.git#tag=$$tag,subdir=proto"; \
+	else echo "no release tag yet: buf breaking skipped"; fi
 	$(ACTIVATE) && ruff check server tests clients/python bench && ruff format --check server tests clients/python bench && lint-imports
 
 typecheck: install-dev               ## mypy --strict on the server package and the Python client

@@ -6,11 +6,10 @@ import os
 from dataclasses import dataclass
 
 from claude_pool.v1 import pool_pb2
-
 from claude_pool_server import __version__
 from claude_pool_server.api import mappers
 from claude_pool_server.api.servicer import PoolServicer
-from claude_pool_server.config import ConfigError, ServerConfig
+from claude_pool_server.config import ConfigError, ServerConfig, default_state_dir
 from claude_pool_server.domain.ports import ClaudeDriver, PoolStore
 from claude_pool_server.driver.claude_cli import ClaudeCliDriver
 from claude_pool_server.engine.pool import Pool
@@ -41,10 +40,19 @@ class App:
         await self.store.close()
 
 
-def build_store(config: ServerConfig) -> PoolStore:
+async def build_store(config: ServerConfig) -> PoolStore:
     if config.store == "memory":
-        return InMemoryStore()
-    raise ConfigError(f"unknown store {config.store!r}: this build supports --store memory")
+        return InMemoryStore(lease_seconds=config.pool.lease_seconds)
+    if config.store == "postgres":
+        from claude_pool_server.store.postgres.bootstrap import open_postgres_store
+
+        return await open_postgres_store(
+            config.database_url,
+            config.pool.state_dir or default_state_dir(),
+            config.migrate,
+            config.pool.lease_seconds,
+        )
+    raise ConfigError(f"unknown store {config.store!r}: use --store postgres or --store memory")
 
 
 def build_driver(config: ServerConfig) -> ClaudeDriver:
@@ -72,7 +80,7 @@ def config_view(config: ServerConfig, cli_version: str) -> pool_pb2.PoolConfig:
         max_turns=pool.max_turns,
         system_prompt=pool.system_prompt,
         allowed_tools=pool.allowed_tools,
-        effort=mappers.EFFORTS[pool.effort] if pool.effort else 0,
+        effort=mappers.effort_out(pool.effort),
         fallback_model=pool.fallback_model or "",
         budget_micros=pool.budget_micros,
         default_task_reservation_micros=pool.default_task_reservation_micros,
@@ -100,7 +108,7 @@ def config_view(config: ServerConfig, cli_version: str) -> pool_pb2.PoolConfig:
 async def build_app(
     config: ServerConfig, driver: ClaudeDriver | None = None, store: PoolStore | None = None
 ) -> App:
-    store = store or build_store(config)
+    store = store or await build_store(config)
     driver = driver or build_driver(config)
     pool = Pool(config.pool, store, driver)
     servicer = PoolServicer(pool, config_view(config, await driver.cli_version()))

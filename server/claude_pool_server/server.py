@@ -10,10 +10,10 @@ import signal
 from dataclasses import dataclass
 
 import grpc
-from claude_pool.v1 import pool_service_pb2, pool_service_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from claude_pool.v1 import pool_service_pb2, pool_service_pb2_grpc
 from claude_pool_server.api.interceptors import AuthInterceptor, ObservabilityInterceptor
 from claude_pool_server.app import App, build_app
 from claude_pool_server.config import ConfigError, ServerConfig

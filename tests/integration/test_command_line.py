@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -135,3 +136,12 @@ def test_sigterm_stops_the_server_cleanly() -> None:
             text = log.read()
         assert "shutting down" in text and "stopped" in text and "Traceback" not in text
         assert task.startswith("task-")
+
+
+def test_server_logs_carry_the_request_id(server: LiveServer) -> None:
+    missing = claude_pool(server, "result", "task-logged")
+    assert missing.returncode != 0
+    with open(server.log_path) as log:
+        lines = [line for line in log if "task-logged" in line]
+    assert lines, "the failed call should be logged"
+    assert re.search(r"\[[0-9a-f]{16}\] rpc /claude_pool.v1.PoolService/GetTask failed", lines[-1])
