@@ -13,6 +13,7 @@ from claude_pool_server.domain.chains import ChainProgress, ChainStatus, ChainSt
 from claude_pool_server.domain.errors import BudgetExhausted, InvalidArgument
 from claude_pool_server.domain.messages import SlotMessage
 from claude_pool_server.domain.ports import PoolStore
+from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.slots import Slot, SlotConfig, SlotState
 from claude_pool_server.domain.tasks import (
     FailureKind,
@@ -489,3 +490,24 @@ async def test_a_task_cancelled_on_a_dead_replica_gets_its_reservation_back(
     assert released.state is TaskState.CANCELLED and released.reserved_micros == 0
     assert await store.get_budget() == BudgetState(spent_micros=0, reserved_micros=0)
     assert await store.recover(max_attempts=3) == []
+
+
+# remembered replies ----------------------------------------------------------------------------
+
+
+async def test_the_first_remembered_reply_wins_and_is_recalled(store: PoolStore) -> None:
+    assert await store.recall_reply("SendMessage:r1") is None
+    first = StoredReply("fp-a", b"\x00first reply")
+    assert await store.remember_reply("SendMessage:r1", first, 3600) == first
+    later = await store.remember_reply("SendMessage:r1", StoredReply("fp-b", b"second"), 3600)
+    assert later == first
+    assert await store.recall_reply("SendMessage:r1") == first
+    assert await store.recall_reply("SendMessage:r2") is None
+
+
+async def test_replies_older_than_the_retention_are_forgotten(store: PoolStore) -> None:
+    await store.remember_reply("ScaleUp:old", StoredReply("fp", b"old"), 3600)
+    await asyncio.sleep(0.05)
+    await store.remember_reply("ScaleUp:new", StoredReply("fp", b"new"), 0.01)
+    assert await store.recall_reply("ScaleUp:old") is None
+    assert await store.recall_reply("ScaleUp:new") == StoredReply("fp", b"new")

@@ -100,8 +100,9 @@ def chain_options(
 class PoolClient:
     """Async client. Use as `async with PoolClient("host:port", token=...) as pool:`.
 
-    Every mutating call sends a fresh `request_id` unless one is given, so a retried call never
-    runs the same work twice. Errors are raised as `claude_pool.PoolError` subclasses.
+    Every mutating call carries a fresh `request_id`; resending that same request (say, after a
+    lost connection) gets the first reply back instead of acting twice. Errors are raised as
+    `claude_pool.PoolError` subclasses.
     """
 
     def __init__(

@@ -1,6 +1,8 @@
 """PoolService handlers: map the request, call one engine method, map the result.
 
 Handlers do not catch errors: domain errors reach the error table through the interceptor.
+Mutating calls that the engine does not deduplicate itself are `@replayed`: a retry with the
+same `request_id` gets the first reply (Run, SubmitTask, FanOut and chains dedupe in the store).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import grpc
 
 from claude_pool.v1 import pool_pb2, pool_service_pb2, pool_service_pb2_grpc
 from claude_pool_server.api import mappers
+from claude_pool_server.api.replay import replayed
 from claude_pool_server.domain.errors import InvalidArgument, NotImplementedCapability
 from claude_pool_server.domain.tasks import TaskQuery, TaskState
 from claude_pool_server.engine.pool import Pool
+from claude_pool_server.engine.replay import ReplyCache
 
 Context = grpc.aio.ServicerContext[Any, Any]
 pb = pool_service_pb2
@@ -38,6 +42,7 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
     def __init__(self, pool: Pool, config_view: pool_pb2.PoolConfig) -> None:
         self.pool = pool
         self.config_view = config_view
+        self.replies = ReplyCache(pool.store)
 
     # tasks -------------------------------------------------------------------------------------
 
@@ -104,24 +109,28 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
         async for event in self.pool.watch(task_id, request.after_seq):
             yield pb.WatchTaskResponse(event=mappers.event_out(event))
 
+    @replayed(pb.CancelTaskResponse)
     async def CancelTask(
         self, request: pb.CancelTaskRequest, context: Context
     ) -> pb.CancelTaskResponse:
         task = await self.pool.cancel_task(_required(request.task_id, "task_id"))
         return pb.CancelTaskResponse(task=mappers.task_out(task))
 
+    @replayed(pb.ClaimTaskResponse)
     async def ClaimTask(
         self, request: pb.ClaimTaskRequest, context: Context
     ) -> pb.ClaimTaskResponse:
         task = await self.pool.claim_task(_required(request.slot_id, "slot_id"))
         return pb.ClaimTaskResponse(task=mappers.task_out(task) if task else None)
 
+    @replayed(pb.ApproveTaskResponse)
     async def ApproveTask(
         self, request: pb.ApproveTaskRequest, context: Context
     ) -> pb.ApproveTaskResponse:
         task = await self.pool.approve_task(_required(request.task_id, "task_id"))
         return pb.ApproveTaskResponse(task=mappers.task_out(task))
 
+    @replayed(pb.RejectTaskResponse)
     async def RejectTask(
         self, request: pb.RejectTaskRequest, context: Context
     ) -> pb.RejectTaskResponse:
@@ -194,6 +203,7 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
         async for chain in self.pool.watch_chain(request.chain_id, request.after_seq):
             yield pb.WatchChainResponse(chain=mappers.chain_out(chain))
 
+    @replayed(pb.CancelChainResponse)
     async def CancelChain(
         self, request: pb.CancelChainRequest, context: Context
     ) -> pb.CancelChainResponse:
@@ -208,12 +218,14 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
         )
         return pb.RouteResponse(route=mappers.route_out(route), cost_micros=cost)
 
+    @replayed(pb.AutoResponse)
     async def Auto(self, request: pb.AutoRequest, context: Context) -> pb.AutoResponse:
         result = await self.pool.auto(
             _required(request.prompt, "prompt"), mappers.auto_config_in(request.config)
         )
         return pb.AutoResponse(result=mappers.auto_result_out(result))
 
+    @replayed(pb.ExecuteRouteResponse)
     async def ExecuteRoute(
         self, request: pb.ExecuteRouteRequest, context: Context
     ) -> pb.ExecuteRouteResponse:
@@ -222,6 +234,7 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
 
     # context -----------------------------------------------------------------------------------
 
+    @replayed(pb.SetContextResponse)
     async def SetContext(
         self, request: pb.SetContextRequest, context: Context
     ) -> pb.SetContextResponse:
@@ -234,6 +247,7 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
         entry = await self.pool.get_context(request.key)
         return pb.GetContextResponse(entry=mappers.context_out(entry))
 
+    @replayed(pb.DeleteContextResponse)
     async def DeleteContext(
         self, request: pb.DeleteContextRequest, context: Context
     ) -> pb.DeleteContextResponse:
@@ -253,6 +267,7 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
 
     # messaging ---------------------------------------------------------------------------------
 
+    @replayed(pb.SendMessageResponse)
     async def SendMessage(
         self, request: pb.SendMessageRequest, context: Context
     ) -> pb.SendMessageResponse:
@@ -261,6 +276,7 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
         )
         return pb.SendMessageResponse(message=mappers.message_out(message))
 
+    @replayed(pb.BroadcastMessageResponse)
     async def BroadcastMessage(
         self, request: pb.BroadcastMessageRequest, context: Context
     ) -> pb.BroadcastMessageResponse:
@@ -294,9 +310,11 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
         )
         return pb.FindSlotsResponse(slots=[mappers.slot_out(s) for s in slots])
 
+    @replayed(pb.ScaleUpResponse)
     async def ScaleUp(self, request: pb.ScaleUpRequest, context: Context) -> pb.ScaleUpResponse:
         return pb.ScaleUpResponse(total_slots=await self.pool.scale_up(request.count))
 
+    @replayed(pb.ScaleDownResponse)
     async def ScaleDown(
         self, request: pb.ScaleDownRequest, context: Context
     ) -> pb.ScaleDownResponse:
@@ -306,6 +324,7 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
         total = await self.pool.scale_down(request.count, busy_timeout)
         return pb.ScaleDownResponse(total_slots=total)
 
+    @replayed(pb.SetTargetSlotsResponse)
     async def SetTargetSlots(
         self, request: pb.SetTargetSlotsRequest, context: Context
     ) -> pb.SetTargetSlotsResponse:

@@ -13,6 +13,7 @@ from claude_pool_server.domain.budget import BudgetChange, BudgetState
 from claude_pool_server.domain.chains import ChainPage, ChainProgress, ChainStatus
 from claude_pool_server.domain.context import ContextEntry, ContextPage
 from claude_pool_server.domain.messages import SlotMessage
+from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.runs import RunEvent, RunRequest
 from claude_pool_server.domain.slots import Slot
 from claude_pool_server.domain.tasks import (
@@ -159,6 +160,18 @@ class PoolStore(Protocol):
     async def peek_messages(self, slot_id: str) -> list[SlotMessage]: ...
 
     async def count_messages(self, slot_id: str) -> int: ...
+
+    # remembered replies (engine/replay.py)
+    async def recall_reply(self, key: str) -> StoredReply | None:
+        """The reply remembered under `key`, unless none was or it is older than retention."""
+        ...
+
+    async def remember_reply(
+        self, key: str, reply: StoredReply, retention_seconds: float
+    ) -> StoredReply:
+        """Keep `reply` under `key` unless one is already kept (the first writer wins) and
+        return the kept one; replies older than `retention_seconds` may be forgotten."""
+        ...
 
 
 class CliRun(Protocol):

@@ -16,6 +16,7 @@ from claude_pool_server.domain.context import ContextEntry, ContextPage
 from claude_pool_server.domain.errors import BudgetExhausted, InvalidArgument
 from claude_pool_server.domain.messages import SlotMessage
 from claude_pool_server.domain.recovery import expired_lease_outcome, free_slot_ids, holds_lease
+from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.slots import Slot, SlotState
 from claude_pool_server.domain.tasks import (
     EventPayload,
@@ -66,6 +67,7 @@ class InMemoryStore:
         self._chains: dict[str, ChainProgress] = {}
         self._chain_order: list[str] = []  # submission order, oldest first
         self._chain_request_ids: dict[str, str] = {}
+        self._replies: dict[str, tuple[StoredReply, datetime]] = {}  # insertion = time order
 
     async def start(self) -> None:
         return None
@@ -316,6 +318,25 @@ class InMemoryStore:
 
     async def count_messages(self, slot_id: str) -> int:
         return len(self._inboxes.get(slot_id, []))
+
+    # remembered replies ------------------------------------------------------------------------
+
+    async def recall_reply(self, key: str) -> StoredReply | None:
+        kept = self._replies.get(key)
+        return kept[0] if kept is not None else None
+
+    async def remember_reply(
+        self, key: str, reply: StoredReply, retention_seconds: float
+    ) -> StoredReply:
+        now = datetime.now(UTC)
+        forget_before = now - timedelta(seconds=retention_seconds)
+        while self._replies:
+            oldest = next(iter(self._replies))
+            if self._replies[oldest][1] >= forget_before:
+                break
+            del self._replies[oldest]
+        kept = self._replies.setdefault(key, (reply, now))
+        return kept[0]
 
 
 def slot_sort_key(slot_id: str) -> tuple[int, str]:

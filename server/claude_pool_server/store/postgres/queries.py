@@ -31,6 +31,7 @@ from claude_pool_server.store.postgres.tables import (
     chains,
     context_entries,
     replicas,
+    request_replies,
     slot_messages,
     slots,
     task_events,
@@ -341,6 +342,26 @@ def peek_messages(slot_id: str) -> Select[Any]:
 
 def count_messages(slot_id: str) -> Select[Any]:
     return select(func.count()).where(slot_messages.c.to_slot_id == slot_id)
+
+
+# --- remembered replies -------------------------------------------------------------------------
+
+
+def recall_reply(key: str) -> Select[Any]:
+    return select(request_replies.c.fingerprint, request_replies.c.reply).where(
+        request_replies.c.key == key
+    )
+
+
+def insert_reply(key: str, fingerprint: str, reply: bytes, now: datetime) -> Insert:
+    statement = pg_insert(request_replies).values(
+        key=key, fingerprint=fingerprint, reply=reply, create_time=now
+    )
+    return statement.on_conflict_do_nothing(index_elements=[request_replies.c.key])
+
+
+def forget_replies(before: datetime) -> Executable:
+    return delete(request_replies).where(request_replies.c.create_time < before)
 
 
 # --- replicas -----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from claude_pool_server.domain.context import ContextEntry, ContextPage
 from claude_pool_server.domain.errors import BudgetExhausted, InvalidArgument
 from claude_pool_server.domain.messages import SlotMessage
 from claude_pool_server.domain.recovery import expired_lease_outcome, free_slot_ids, holds_lease
+from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.slots import Slot, SlotState
 from claude_pool_server.domain.tasks import (
     EventPayload,
@@ -381,6 +382,23 @@ class PostgresStore:
         async with self.engine.connect() as conn:
             count: int = (await conn.execute(q.count_messages(slot_id))).scalar_one()
         return count
+
+    # remembered replies ------------------------------------------------------------------------
+
+    async def recall_reply(self, key: str) -> StoredReply | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(q.recall_reply(key))).one_or_none()
+        return None if row is None else StoredReply(row.fingerprint, bytes(row.reply))
+
+    async def remember_reply(
+        self, key: str, reply: StoredReply, retention_seconds: float
+    ) -> StoredReply:
+        now = datetime.now(UTC)
+        async with self.engine.begin() as conn:
+            await conn.execute(q.forget_replies(now - timedelta(seconds=retention_seconds)))
+            await conn.execute(q.insert_reply(key, reply.fingerprint, reply.reply, now))
+            row = (await conn.execute(q.recall_reply(key))).one()
+        return StoredReply(row.fingerprint, bytes(row.reply))
 
     # replicas ----------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -140,3 +141,14 @@ Index(
     unique=True,
     postgresql_where=text("request_id <> ''"),
 )
+
+# The first reply to a mutating call per (method, request_id), so a retry gets it back.
+request_replies = Table(
+    "request_replies",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("fingerprint", Text, nullable=False),
+    Column("reply", LargeBinary, nullable=False),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+)
+Index("ix_request_replies_create_time", request_replies.c.create_time)
