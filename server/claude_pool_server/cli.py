@@ -93,6 +93,11 @@ def add_serve(sub: Any) -> None:
     p.add_argument("--idle-timeout", type=float, default=600.0, help="seconds without CLI output")
     p.add_argument("--grace", type=float, default=30.0, help="shutdown grace period in seconds")
     p.add_argument("--max-concurrent-spawns", type=int, default=4)
+    p.add_argument(
+        "--slot-worktrees",
+        action="store_true",
+        help="run each slot in its own git worktree (branch claude-pool/<slot>) of the task's repo",
+    )
     p.add_argument("--log-level", default=env_default("CLAUDE_POOL_LOG_LEVEL", "INFO"))
     p.add_argument("--log-format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_serve)
@@ -149,6 +154,7 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         denied_permission_modes=frozenset(denied),
         state_dir=state_dir,
         max_concurrent_spawns=args.max_concurrent_spawns,
+        slot_worktrees=args.slot_worktrees,
         heartbeat_seconds=args.heartbeat_seconds,
         lease_seconds=args.lease_seconds,
         max_attempts=args.max_attempts,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -144,14 +143,6 @@ def validate_steps(pool: Pool, steps: Sequence[ChainStep], field: str = "steps")
     return named
 
 
-def _work_root_of(pool: Pool, directory: str) -> str:
-    roots = [os.path.realpath(r) for r in pool.settings.work_roots] or [os.path.realpath(".")]
-    for root in roots:
-        if directory == root or directory.startswith(root.rstrip(os.sep) + os.sep):
-            return root
-    return roots[0]
-
-
 # --- progress persistence -------------------------------------------------------------------------
 
 
@@ -245,7 +236,10 @@ async def _run(pool: Pool, progress: ChainProgress, base: str) -> None:
         if options.isolation is not ChainIsolation.NONE:
             try:
                 isolated = await isolation.create(
-                    options.isolation, base, _work_root_of(pool, base), chain_id
+                    options.isolation,
+                    base,
+                    isolation.work_root_of(pool.settings.work_roots, base),
+                    chain_id,
                 )
                 workdir = isolated.working_dir
             except (isolation.GitError, PoolError, OSError) as exc:

@@ -1,20 +1,22 @@
-"""Git isolation for chains: a worktree or a local shared clone, created for one chain and removed
-after it (SEED-API.md §5.5).
+"""Git isolation (SEED-API.md §5.5): for a chain, a worktree or a local shared clone created for
+the chain and removed after it; for a slot (`--slot-worktrees`), a worktree of its own per
+repository, on branch `claude-pool/<slot>`, kept between the slot's tasks and across restarts.
 
-The directory lies under `<work root>/.claude-pool/` so step tasks pass the same working-directory
-confinement as any other task.
+Every directory lies under `<work root>/.claude-pool/`, so tasks run there pass the same
+working-directory confinement as any other task.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import shutil
 from dataclasses import dataclass
 
 from claude_pool_server.domain.chains import ChainIsolation
-from claude_pool_server.domain.errors import InvalidArgument
+from claude_pool_server.domain.errors import InvalidArgument, PoolError
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,15 @@ async def repo_top(directory: str) -> str:
         raise InvalidArgument(
             "options.isolation", f"{directory!r} is not inside a git repository ({exc})"
         ) from exc
+
+
+def work_root_of(work_roots: tuple[str, ...], directory: str) -> str:
+    """The configured work root holding `directory` (the first one when none does)."""
+    roots = [os.path.realpath(r) for r in work_roots] or [os.path.realpath(".")]
+    for root in roots:
+        if directory == root or directory.startswith(root.rstrip(os.sep) + os.sep):
+            return root
+    return roots[0]
 
 
 @dataclass(frozen=True)
@@ -108,3 +119,118 @@ async def remove(isolated: Isolated) -> None:
             await git("worktree", "prune", cwd=isolated.repo)
         except (GitError, OSError) as exc:
             log.warning("pruning worktrees of %s: %s", isolated.repo, exc)
+
+
+# --- per-slot worktrees --------------------------------------------------------------------------
+
+SLOTS_FOLDER = os.path.join(".claude-pool", "slots")
+_repo_locks: dict[str, asyncio.Lock] = {}  # git serializes worktree changes per repository
+
+
+class SlotWorktreeFailed(PoolError):
+    """The slot's worktree could not be made; the task fails with this message."""
+
+    def __init__(self, slot_id: str, repo: str, detail: str) -> None:
+        super().__init__(f"cannot prepare the worktree of {slot_id} for {repo}: {detail}")
+
+
+def _realpaths_listed(listing: str) -> set[str]:
+    return {
+        os.path.realpath(line.removeprefix("worktree "))
+        for line in listing.splitlines()
+        if line.startswith("worktree ")
+    }
+
+
+async def _branch_exists(repo: str, branch: str) -> bool:
+    try:
+        await git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", cwd=repo)
+    except GitError:
+        return False
+    return True
+
+
+def _already_isolated(directory: str, work_roots: tuple[str, ...]) -> bool:
+    """True inside `<work root>/.claude-pool/` (a chain's worktree or clone, a slot's worktree)."""
+    own = os.path.join(work_root_of(work_roots, directory), ".claude-pool")
+    return directory == own or directory.startswith(own + os.sep)
+
+
+@dataclass(frozen=True)
+class SlotWorktree:
+    repo: str  # the repository's top directory
+    root: str  # the slot's worktree of it
+    branch: str
+    working_dir: str  # where the task runs: the requested directory's place in the worktree
+
+    @staticmethod
+    def plan(directory: str, top: str, work_roots: tuple[str, ...], slot_id: str) -> SlotWorktree:
+        top = os.path.realpath(top)
+        name = f"{os.path.basename(top)}-{hashlib.sha256(top.encode()).hexdigest()[:8]}"
+        root = os.path.join(work_root_of(work_roots, directory), SLOTS_FOLDER, slot_id, name)
+        working_dir = os.path.normpath(os.path.join(root, os.path.relpath(directory, top)))
+        return SlotWorktree(top, root, f"claude-pool/{slot_id}", working_dir)
+
+    def present(self, listing: str) -> bool:
+        return self.root in _realpaths_listed(listing) and os.path.isdir(self.root)
+
+
+async def slot_working_dir(directory: str, work_roots: tuple[str, ...], slot_id: str) -> str:
+    """Where `slot_id` runs a task asked to run in `directory`: the same place in the slot's own
+    worktree of the repository holding `directory`, made on first use and reused after. The
+    directory itself when it is in no git repository or already in an isolated copy."""
+    directory = await asyncio.to_thread(os.path.realpath, directory)
+    if _already_isolated(directory, work_roots):
+        return directory
+    try:
+        top = await git("rev-parse", "--show-toplevel", cwd=directory)
+    except (GitError, OSError):
+        return directory  # not a repository: nothing to isolate
+    tree = SlotWorktree.plan(directory, top, work_roots, slot_id)
+    async with _repo_locks.setdefault(tree.repo, asyncio.Lock()):
+        try:
+            if not tree.present(await git("worktree", "list", "--porcelain", cwd=tree.repo)):
+                await git("worktree", "prune", cwd=tree.repo)
+                await asyncio.to_thread(_make_room, tree.root)
+                if await _branch_exists(tree.repo, tree.branch):
+                    # the slot's branch keeps what earlier worktrees committed: check it out again
+                    await git("worktree", "add", tree.root, tree.branch, cwd=tree.repo)
+                else:
+                    await git(
+                        "worktree", "add", "-b", tree.branch, tree.root, "HEAD", cwd=tree.repo
+                    )
+        except (GitError, OSError) as exc:
+            raise SlotWorktreeFailed(slot_id, tree.repo, str(exc)) from exc
+    return tree.working_dir
+
+
+def _make_room(root: str) -> None:
+    """Remove a stale directory git no longer knows as a worktree; create its parent."""
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(os.path.dirname(root), exist_ok=True)
+
+
+def _slot_folders(work_roots: tuple[str, ...], slot_id: str) -> list[str]:
+    folders = {os.path.join(os.path.realpath(r), SLOTS_FOLDER, slot_id) for r in work_roots}
+    return [f for f in sorted(folders) if os.path.isdir(f)]
+
+
+def _children(folder: str) -> list[str]:
+    return [os.path.join(folder, name) for name in sorted(os.listdir(folder))]
+
+
+async def remove_slot_worktrees(work_roots: tuple[str, ...], slot_id: str) -> None:
+    """Remove `slot_id`'s worktrees (ScaleDown); the `claude-pool/<slot>` branches stay, with
+    whatever the slot committed. Failures are logged, not raised."""
+    for folder in await asyncio.to_thread(_slot_folders, work_roots, slot_id):
+        for root in await asyncio.to_thread(_children, folder):
+            try:
+                common = await git(
+                    "rev-parse", "--path-format=absolute", "--git-common-dir", cwd=root
+                )
+                repo = os.path.dirname(common)
+                await git("worktree", "remove", "--force", root, cwd=repo)
+                await git("worktree", "prune", cwd=repo)
+            except (GitError, OSError) as exc:
+                log.warning("removing worktree %s of %s: %s", root, slot_id, exc)
+        await asyncio.to_thread(_remove_tree, folder)

@@ -21,6 +21,7 @@ from claude_pool_server.domain.errors import (
     ScalingBounds,
 )
 from claude_pool_server.domain.slots import Slot, SlotState
+from claude_pool_server.engine import isolation
 
 if TYPE_CHECKING:
     from claude_pool_server.engine.pool import Pool
@@ -107,6 +108,8 @@ async def _retire(pool: Pool, slot_id: str, busy_timeout: float) -> None:
             dataclasses.replace(slot, state=SlotState.STOPPED, current_task_id="")
         )
     del pool.workers[slot_id]
+    if pool.settings.slot_worktrees:
+        await isolation.remove_slot_worktrees(pool.settings.work_roots, slot_id)
 
 
 async def set_target(pool: Pool, target: int, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> int:

@@ -54,6 +54,8 @@ class PoolSettings:
     denied_permission_modes: frozenset[PermissionMode] = frozenset(
         {PermissionMode.BYPASS_PERMISSIONS}
     )
+    # each slot works in its own git worktree of the task's repository (SEED-API.md §5.5)
+    slot_worktrees: bool = False
     # where slots keep their CLI config dirs (sessions)
     state_dir: str = ""
     # concurrent CLI process starts (spawning is CPU-bound; slots are not)

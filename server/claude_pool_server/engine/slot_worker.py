@@ -26,7 +26,7 @@ from claude_pool_server.domain.tasks import (
     TaskState,
     TextDelta,
 )
-from claude_pool_server.engine import prompts, resolution, validation
+from claude_pool_server.engine import isolation, prompts, resolution, validation
 from claude_pool_server.engine.events import EventBatcher
 
 if TYPE_CHECKING:
@@ -189,6 +189,8 @@ class SlotWorker:
             [(m.from_slot_id, m.create_time, m.content) for m in messages]
         )
         cwd = validation.resolve_working_dir(task.spec.working_dir, settings)
+        if settings.slot_worktrees:
+            cwd = await isolation.slot_working_dir(cwd, settings.work_roots, self.slot_id)
         env = {}
         if settings.state_dir:
             config_dir = os.path.join(settings.state_dir, "slots", self.slot_id, "claude-config")
