@@ -154,7 +154,7 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         denied_permission_modes=frozenset(denied),
         state_dir=state_dir,
         max_concurrent_spawns=args.max_concurrent_spawns,
-        slot_worktrees=args.slot_worktrees,
+        worktree_isolation=args.slot_worktrees,
         heartbeat_seconds=args.heartbeat_seconds,
         lease_seconds=args.lease_seconds,
         max_attempts=args.max_attempts,
@@ -668,14 +668,18 @@ def run_client(
         return 130
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claude-pool", description=__doc__)
     parser.add_argument("--version", action="version", version=f"claude-pool {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     add_serve(sub)
     add_migrate(sub)
     add_client_commands(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         if hasattr(args, "client"):
             return run_client(args, args.client)

@@ -11,6 +11,7 @@ import pytest
 
 from claude_pool import task_spec
 from claude_pool.v1 import task_pb2
+from claude_pool_server import cli
 from tests.conftest import ServerFactory
 from tests.integration.test_chains import _git_repo
 
@@ -39,7 +40,7 @@ def requests_mentioning(stub: object, text: str) -> int:
 async def test_each_slot_runs_in_its_own_worktree_kept_between_tasks(
     make_server: ServerFactory,
 ) -> None:
-    pool = await make_server(slots=2, slot_worktrees=True)
+    pool = await make_server(slots=2, worktree_isolation=True)
     _git_repo(pool.work_root)
     (pool.work_root / "sub").mkdir()
     for slot in ("slot-0", "slot-1", "slot-0"):
@@ -62,7 +63,7 @@ async def test_each_slot_runs_in_its_own_worktree_kept_between_tasks(
 async def test_a_slot_keeps_its_branch_commits_when_its_worktree_is_made_again(
     make_server: ServerFactory,
 ) -> None:
-    pool = await make_server(slots=1, slot_worktrees=True)
+    pool = await make_server(slots=1, worktree_isolation=True)
     _git_repo(pool.work_root)
     await pool.client.run(task_spec("first", slot_id="slot-0"))
     (tree,) = (pool.work_root.resolve() / ".claude-pool" / "slots" / "slot-0").iterdir()
@@ -80,7 +81,7 @@ async def test_a_slot_keeps_its_branch_commits_when_its_worktree_is_made_again(
 async def test_scaling_down_removes_the_worktree_and_keeps_the_branch(
     make_server: ServerFactory,
 ) -> None:
-    pool = await make_server(slots=2, slot_worktrees=True)
+    pool = await make_server(slots=2, worktree_isolation=True)
     _git_repo(pool.work_root)
     for slot in ("slot-0", "slot-0", "slot-1"):  # slot-1 is the least used, so it goes
         await pool.client.run(task_spec("work", slot_id=slot))
@@ -93,7 +94,14 @@ async def test_scaling_down_removes_the_worktree_and_keeps_the_branch(
 
 
 async def test_outside_a_repository_tasks_run_in_place(make_server: ServerFactory) -> None:
-    pool = await make_server(slots=1, slot_worktrees=True)
+    pool = await make_server(slots=1, worktree_isolation=True)
     task = await pool.client.run(task_spec("no repo here"))
     assert task.state == task_pb2.TASK_STATE_COMPLETED, task.result
     assert not (pool.work_root / ".claude-pool").exists()
+
+
+def test_the_serve_flag_turns_slot_worktrees_on() -> None:
+    parser = cli.build_parser()
+    on = cli.server_config(parser.parse_args(["serve", "--store", "memory", "--slot-worktrees"]))
+    off = cli.server_config(parser.parse_args(["serve", "--store", "memory"]))
+    assert on.pool.worktree_isolation and not off.pool.worktree_isolation

@@ -28,6 +28,7 @@ class PoolSettings:
     max_restarts: int = 3
     max_consecutive_start_failures: int = 3
     supervisor_interval_seconds: float = 10.0  # how often errored slots are restarted
+    # each slot works in its own git worktree of the task's repository (--slot-worktrees)
     worktree_isolation: bool = False
     # money (micro-dollars)
     budget_micros: int | None = None
@@ -54,8 +55,6 @@ class PoolSettings:
     denied_permission_modes: frozenset[PermissionMode] = frozenset(
         {PermissionMode.BYPASS_PERMISSIONS}
     )
-    # each slot works in its own git worktree of the task's repository (SEED-API.md §5.5)
-    slot_worktrees: bool = False
     # where slots keep their CLI config dirs (sessions)
     state_dir: str = ""
     # concurrent CLI process starts (spawning is CPU-bound; slots are not)

@@ -189,7 +189,7 @@ class SlotWorker:
             [(m.from_slot_id, m.create_time, m.content) for m in messages]
         )
         cwd = validation.resolve_working_dir(task.spec.working_dir, settings)
-        if settings.slot_worktrees:
+        if settings.worktree_isolation:
             cwd = await isolation.slot_working_dir(cwd, settings.work_roots, self.slot_id)
         env = {}
         if settings.state_dir:
