@@ -100,7 +100,7 @@ async def test_outside_a_repository_tasks_run_in_place(make_server: ServerFactor
     assert not (pool.work_root / ".claude-pool").exists()
 
 
-def test_the_serve_flag_turns_slot_worktrees_on() -> None:
+async def test_the_serve_flag_turns_slot_worktrees_on() -> None:
     parser = cli.build_parser()
     on = cli.server_config(parser.parse_args(["serve", "--store", "memory", "--slot-worktrees"]))
     off = cli.server_config(parser.parse_args(["serve", "--store", "memory"]))
