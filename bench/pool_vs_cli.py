@@ -64,17 +64,27 @@ async def main() -> None:
     parser.add_argument("--tasks", type=int, default=24)
     parser.add_argument("--slots", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--store", choices=["memory", "postgres"], default="memory")
+    parser.add_argument(
+        "--warm-slots",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="serve with warm slots (the server's default) or --no-warm-slots (a process per task)",
+    )
     args = parser.parse_args()
     pool_times, direct_times = [], []
-    with live_server(
-        slots=args.slots, extra_args=("--max-concurrent-spawns", str(args.slots))
-    ) as server:
+    extra = ["--max-concurrent-spawns", str(args.slots), "--store", args.store]
+    extra.append("--warm-slots" if args.warm_slots else "--no-warm-slots")
+    with live_server(slots=args.slots, extra_args=tuple(extra)) as server:
         for _ in range(args.repeat):
             direct_times.append(await direct_cli(server.stub, args.tasks, args.slots))
             pool_times.append(await through_pool(server.address, server.token, args.tasks))
     pool_median = statistics.median(pool_times)
     direct_median = statistics.median(direct_times)
-    print(f"tasks={args.tasks} slots={args.slots} repeat={args.repeat}")
+    print(
+        f"tasks={args.tasks} slots={args.slots} repeat={args.repeat} store={args.store}"
+        f" warm_slots={args.warm_slots}"
+    )
     direct_runs = [round(t, 2) for t in direct_times]
     pool_runs = [round(t, 2) for t in pool_times]
     print(f"direct CLI makespan: median {direct_median:.2f}s  runs {direct_runs}")

@@ -66,6 +66,7 @@ async def make_server(stub: StubAnthropic, tmp_path: Path) -> AsyncIterator[Serv
         driver: ClaudeDriver | None = None,
         tokens: str | None = None,
         cli_env: dict[str, str] | None = None,
+        warm_slots: bool = True,
         **settings: Any,
     ) -> PoolHarness:
         work_root = tmp_path / "work"
@@ -89,6 +90,7 @@ async def make_server(stub: StubAnthropic, tmp_path: Path) -> AsyncIterator[Serv
             tokens=load_tokens(None, tokens),
             cli_env={**stub.env(), "HOME": str(home), **(cli_env or {})},
             grace_seconds=5,
+            warm_slots=warm_slots,
             pool=pool,
         )
         server = await start_server(config, driver=driver)

@@ -12,6 +12,7 @@ from claude_pool_server.api.servicer import PoolServicer
 from claude_pool_server.config import ConfigError, ServerConfig, default_state_dir
 from claude_pool_server.domain.ports import ClaudeDriver, PoolStore
 from claude_pool_server.driver.claude_cli import ClaudeCliDriver
+from claude_pool_server.driver.warm import WarmProcesses
 from claude_pool_server.engine.pool import Pool
 from claude_pool_server.store.memory import InMemoryStore
 
@@ -37,6 +38,7 @@ class App:
 
     async def stop(self) -> None:
         await self.pool.shutdown(self.config.grace_seconds)
+        await self.driver.close()
         await self.store.close()
 
 
@@ -63,6 +65,7 @@ def build_driver(config: ServerConfig) -> ClaudeDriver:
         base_env=base_env,
         max_concurrent_spawns=config.pool.max_concurrent_spawns,
         bare=config.bare,
+        warm=WarmProcesses(config.warm_idle_seconds) if config.warm_slots else None,
     )
     if driver.cli_path is None or not os.access(driver.cli_path, os.X_OK):
         raise ConfigError(

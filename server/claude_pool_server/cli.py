@@ -94,6 +94,18 @@ def add_serve(sub: Any) -> None:
     p.add_argument("--grace", type=float, default=30.0, help="shutdown grace period in seconds")
     p.add_argument("--max-concurrent-spawns", type=int, default=4)
     p.add_argument(
+        "--warm-slots",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep each slot's CLI process for its next task (default; ~200 MB per slot)",
+    )
+    p.add_argument(
+        "--warm-idle-seconds",
+        type=float,
+        default=300.0,
+        help="stop a warm slot's process after this long idle (300)",
+    )
+    p.add_argument(
         "--slot-worktrees",
         action="store_true",
         help="run each slot in its own git worktree (branch claude-pool/<slot>) of the task's repo",
@@ -169,6 +181,8 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         migrate=args.migrate,
         claude_path=args.claude_path,
         bare=args.bare,
+        warm_slots=args.warm_slots,
+        warm_idle_seconds=args.warm_idle_seconds,
         grace_seconds=args.grace,
         pool=pool,
     )

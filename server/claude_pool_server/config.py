@@ -32,6 +32,9 @@ class ServerConfig:
     migrate: bool = False  # apply database migrations at start
     claude_path: str | None = None
     bare: bool = False
+    # keep each slot's CLI process between tasks (driver/warm.py); idle ones stop after this
+    warm_slots: bool = True
+    warm_idle_seconds: float = 300.0
     cli_env: dict[str, str] = field(default_factory=dict)
     grace_seconds: float = 30.0
     pool: PoolSettings = field(default_factory=PoolSettings)

@@ -52,6 +52,7 @@ class RunningServer:
         self.app.pool.draining = True
         # In-flight tasks finish (or are cancelled) first; then RPCs (watch streams) get a grace.
         await self.app.pool.shutdown(grace)
+        await self.app.driver.close()  # warm CLI processes of idle slots
         await self.server.stop(grace=min(grace, 5.0))
         await self.app.store.close()
 

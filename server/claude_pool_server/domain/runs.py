@@ -37,6 +37,8 @@ class RunRequest:
     env: dict[str, str] = field(default_factory=dict)
     timeout_seconds: float = 1800.0
     idle_timeout_seconds: float = 600.0
+    # the slot running it: a driver may keep that slot's process for its next run
+    slot_id: str = ""
 
 
 @dataclass(frozen=True)

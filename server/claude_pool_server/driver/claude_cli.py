@@ -22,7 +22,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from typing import Any
 
 from claude_agent_sdk import (
@@ -48,6 +48,7 @@ from claude_pool_server.domain.tasks import (
     Usage,
 )
 from claude_pool_server.driver import process_tree
+from claude_pool_server.driver.warm import WarmProcess, WarmProcesses, reusable
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +71,20 @@ class _TrackedTransport(SubprocessCLITransport):
     the per-run cost; we keep the raw line.
     """
 
-    def __init__(self, prompt: str, options: ClaudeAgentOptions) -> None:
+    def __init__(
+        self, prompt: str | AsyncIterable[dict[str, Any]], options: ClaudeAgentOptions
+    ) -> None:
         super().__init__(prompt=prompt, options=options)
         self.pid: int | None = None
         self.last_activity = time.monotonic()
         self.raw_result: dict[str, Any] | None = None
         self.first_line = asyncio.Event()
+
+    def new_turn(self) -> None:
+        """A warm process starts another task: forget the last one's result and activity."""
+        self.last_activity = time.monotonic()
+        self.raw_result = None
+        self.first_line.clear()
 
     async def connect(self) -> None:
         await super().connect()
@@ -209,12 +218,26 @@ class ClaudeCliRun:
         process_error: BaseException | None = None
         result: ResultMessage | None = None
         gate = self._driver.spawn_gate
-        await gate.acquire()
-        gate_held = True
+        gate_held = False
+        warm: WarmProcess | None = None
         try:
-            options = self._options()
-            self._transport = _TrackedTransport(self._request.prompt, options)
-            stream = query(prompt=self._request.prompt, options=options, transport=self._transport)
+            stream: AsyncIterator[Any]
+            if self._driver.warm is not None and reusable(self._request):
+                warm = await self._warm_process()
+                self._transport = warm.transport
+                warm.send_stderr_to(self._stderr.append)
+                await warm.client.query(self._request.prompt)
+                stream = warm.client.receive_response()
+            else:
+                if self._driver.warm is not None:
+                    self._driver.warm.drop(self._request.slot_id)
+                await gate.acquire()
+                gate_held = True
+                options = self._options()
+                self._transport = _TrackedTransport(self._request.prompt, options)
+                stream = query(
+                    prompt=self._request.prompt, options=options, transport=self._transport
+                )
             async for message in stream:
                 if gate_held:
                     gate.release()
@@ -241,7 +264,29 @@ class ClaudeCliRun:
             if gate_held:
                 gate.release()
         outcome = self._outcome(result, model, process_error)
+        if warm is not None:
+            await self._release_warm(warm, outcome)
         self._queue.put_nowait(outcome)
+
+    async def _warm_process(self) -> WarmProcess:
+        """The slot's idle process if it fits this run, else a new one (a spawn, so gated)."""
+        warm = self._driver.warm
+        assert warm is not None
+        process = warm.take(self._request)
+        if process is not None:
+            process.transport.new_turn()
+            return process
+        async with self._driver.spawn_gate:
+            return await warm.start(self._request, self._options(), _TrackedTransport)
+
+    async def _release_warm(self, process: WarmProcess, outcome: RunOutcome) -> None:
+        """Keep the process for the slot's next task only after a clean success."""
+        warm = self._driver.warm
+        clean = outcome.success and not self._cancelled and self._stop_reason is None
+        if warm is not None and clean and outcome.session_id:
+            warm.put_back(self._request.slot_id, process, outcome.session_id)
+        else:
+            await process.close()
 
     def _outcome(
         self, result: ResultMessage | None, model: str, error: BaseException | None
@@ -340,8 +385,10 @@ class ClaudeCliDriver:
         base_env: dict[str, str] | None = None,
         max_concurrent_spawns: int = 4,
         bare: bool = False,
+        warm: WarmProcesses | None = None,
     ) -> None:
         self.cli_path = cli_path or bundled_cli_path()
+        self.warm = warm  # None: a fresh process per run
         self.base_env = dict(base_env or {})
         self.bare = bare
         self._max_spawns = max_concurrent_spawns
@@ -355,6 +402,11 @@ class ClaudeCliDriver:
 
     def start(self, request: RunRequest) -> ClaudeCliRun:
         return ClaudeCliRun(self, request)
+
+    async def close(self) -> None:
+        """Stop the warm processes kept for idle slots."""
+        if self.warm is not None:
+            await self.warm.close()
 
     async def cli_version(self) -> str:
         if not self.cli_path:

@@ -40,6 +40,9 @@ class FakeDriver:
     async def cli_version(self) -> str:
         return "fake"
 
+    async def close(self) -> None:
+        return None
+
 
 class FakeRun:
     def __init__(self, reply: FakeReply) -> None:

@@ -216,6 +216,7 @@ class SlotWorker:
             env=env,
             timeout_seconds=resolved.timeout_seconds,
             idle_timeout_seconds=settings.idle_output_timeout_seconds,
+            slot_id=self.slot_id,
         )
 
     async def _run_cli(self, task: Task, request: RunRequest) -> RunOutcome:
