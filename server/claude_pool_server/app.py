@@ -33,13 +33,9 @@ class App:
     servicer: PoolServicer
 
     async def start(self) -> None:
+        """Open the store and start the slots; `RunningServer.stop` undoes both, in order."""
         await self.store.start()
         await self.pool.start()
-
-    async def stop(self) -> None:
-        await self.pool.shutdown(self.config.grace_seconds)
-        await self.driver.close()
-        await self.store.close()
 
 
 async def build_store(config: ServerConfig) -> PoolStore:

@@ -132,3 +132,16 @@ async def test_without_warm_slots_no_process_outlives_its_task(
         return not processes_of(pool)
 
     await eventually(none_left, within=5)
+
+
+async def test_scaling_a_slot_down_stops_its_warm_process(make_server: ServerFactory) -> None:
+    pool = await make_server(slots=2, warm_slots=True)
+    for slot in ("slot-0", "slot-0", "slot-1"):  # slot-1 is the least used, so it goes
+        await pool.client.run(task_spec("work", slot_id=slot))
+    assert len(processes_of(pool)) == 2
+    await pool.client.scale_down(1)
+
+    async def one_left() -> bool:
+        return len(processes_of(pool)) == 1
+
+    await eventually(one_left, within=10)

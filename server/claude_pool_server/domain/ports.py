@@ -191,6 +191,10 @@ class ClaudeDriver(Protocol):
 
     async def cli_version(self) -> str: ...
 
+    async def forget_slot(self, slot_id: str) -> None:
+        """The slot is gone (scaled down): stop what the driver kept for it."""
+        ...
+
     async def close(self) -> None:
         """Stop whatever the driver keeps between runs (warm processes)."""
         ...

@@ -403,6 +403,10 @@ class ClaudeCliDriver:
     def start(self, request: RunRequest) -> ClaudeCliRun:
         return ClaudeCliRun(self, request)
 
+    async def forget_slot(self, slot_id: str) -> None:
+        if self.warm is not None:
+            self.warm.drop(slot_id)
+
     async def close(self) -> None:
         """Stop the warm processes kept for idle slots."""
         if self.warm is not None:

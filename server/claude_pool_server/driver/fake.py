@@ -40,6 +40,9 @@ class FakeDriver:
     async def cli_version(self) -> str:
         return "fake"
 
+    async def forget_slot(self, slot_id: str) -> None:
+        return None
+
     async def close(self) -> None:
         return None
 

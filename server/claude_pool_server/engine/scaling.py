@@ -108,6 +108,7 @@ async def _retire(pool: Pool, slot_id: str, busy_timeout: float) -> None:
             dataclasses.replace(slot, state=SlotState.STOPPED, current_task_id="")
         )
     del pool.workers[slot_id]
+    await pool.driver.forget_slot(slot_id)
     if pool.settings.worktree_isolation:
         await isolation.remove_slot_worktrees(pool.settings.work_roots, slot_id)
 
