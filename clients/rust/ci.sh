@@ -4,6 +4,11 @@
 # root: `python -m tests.support.live_server -- bash clients/rust/ci.sh`. Without the harness the
 # conformance test skips. Needs only a Rust toolchain (1.88+) and crates.io.
 set -euo pipefail
+if [ -n "${CI:-}" ] && [ -z "${CLAUDE_POOL_TEST_ADDR:-}" ]; then
+  echo "CI: CLAUDE_POOL_TEST_ADDR is unset, so the conformance test would only skip;" \
+    "run under: python -m tests.support.live_server -- bash $0" >&2
+  exit 1
+fi
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 
