@@ -101,6 +101,7 @@ def config_view(config: ServerConfig, cli_version: str) -> pool_pb2.PoolConfig:
         store=config.store,
         cli_version=cli_version,
         server_version=__version__,
+        warm_slots=config.warm_slots,
     )
 
 

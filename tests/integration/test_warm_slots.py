@@ -40,6 +40,7 @@ async def test_one_process_serves_a_slots_tasks_and_each_pays_its_own_share(
     make_server: ServerFactory,
 ) -> None:
     pool = await make_server(slots=1, warm_slots=True)
+    assert (await pool.client.config()).warm_slots
     first = await pool.client.run(task_spec("one [[usage:1000:500]]"))
     warm = processes_of(pool)
     assert len(warm) == 1, "the slot's process stays after its task"
@@ -125,6 +126,7 @@ async def test_without_warm_slots_no_process_outlives_its_task(
     make_server: ServerFactory,
 ) -> None:
     pool = await make_server(slots=1, warm_slots=False)
+    assert not (await pool.client.config()).warm_slots
     task = await pool.client.run(task_spec("cold"))
     assert task.state == task_pb2.TASK_STATE_COMPLETED, task.result
 

@@ -85,6 +85,11 @@ class WarmProcess:
         self._stderr_sink[0] = target
 
     async def close(self) -> None:
+        """Stop the CLI with its tool processes (they run in sessions of their own, so the SDK's
+        disconnect alone would leave them), then let the SDK clean up."""
+        pid = getattr(self.transport, "pid", None)
+        if pid is not None and process_tree.is_alive(pid):
+            await asyncio.to_thread(process_tree.terminate_tree, pid)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.client.disconnect(), DISCONNECT_SECONDS)
 
@@ -100,6 +105,7 @@ class WarmProcesses:
         self.idle_seconds = idle_seconds
         self._idle: dict[str, WarmProcess] = {}  # slot id -> its idle process
         self._reaper: asyncio.Task[None] | None = None
+        self._closing: set[asyncio.Task[None]] = set()  # held, or the loop may drop them
 
     def take(self, request: RunRequest) -> WarmProcess | None:
         """The slot's idle process if it fits `request`; a misfit is stopped in the background."""
@@ -148,7 +154,8 @@ class WarmProcesses:
 
     def _close_later(self, process: WarmProcess) -> None:
         task = asyncio.create_task(process.close(), name="warm-slot-close")
-        task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def _reap(self) -> None:
         while self._idle:
@@ -167,4 +174,4 @@ class WarmProcesses:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
         idle, self._idle = list(self._idle.values()), {}
-        await asyncio.gather(*(p.close() for p in idle))
+        await asyncio.gather(*(p.close() for p in idle), *self._closing, return_exceptions=True)

@@ -363,6 +363,7 @@ class PoolConfig(_message.Message):
     STORE_FIELD_NUMBER: _builtins.int
     CLI_VERSION_FIELD_NUMBER: _builtins.int
     SERVER_VERSION_FIELD_NUMBER: _builtins.int
+    WARM_SLOTS_FIELD_NUMBER: _builtins.int
     model: _builtins.str
     """Default model; empty means the CLI's default."""
     permission_mode: _task_pb2.PermissionMode.ValueType
@@ -401,6 +402,8 @@ class PoolConfig(_message.Message):
     """Version of the claude CLI in use."""
     server_version: _builtins.str
     """Version of this server."""
+    warm_slots: _builtins.bool
+    """Whether slots keep their CLI process between tasks (warm slots)."""
     @_builtins.property
     def allowed_tools(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Tools allowed for every task."""
@@ -448,10 +451,11 @@ class PoolConfig(_message.Message):
         store: _builtins.str = ...,
         cli_version: _builtins.str = ...,
         server_version: _builtins.str = ...,
+        warm_slots: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros", "_max_turns", b"_max_turns", "_system_prompt", b"_system_prompt", "budget_micros", b"budget_micros", "idle_output_timeout", b"idle_output_timeout", "max_turns", b"max_turns", "system_prompt", b"system_prompt", "task_timeout", b"task_timeout"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros", "_max_turns", b"_max_turns", "_system_prompt", b"_system_prompt", "allowed_tools", b"allowed_tools", "budget_micros", b"budget_micros", "cli_version", b"cli_version", "default_task_reservation_micros", b"default_task_reservation_micros", "denied_permission_modes", b"denied_permission_modes", "effort", b"effort", "fallback_model", b"fallback_model", "idle_output_timeout", b"idle_output_timeout", "max_chain_steps", b"max_chain_steps", "max_fan_out", b"max_fan_out", "max_prompt_bytes", b"max_prompt_bytes", "max_restarts", b"max_restarts", "max_slots", b"max_slots", "max_turns", b"max_turns", "min_slots", b"min_slots", "model", b"model", "permission_mode", b"permission_mode", "server_version", b"server_version", "slots", b"slots", "store", b"store", "system_prompt", b"system_prompt", "task_timeout", b"task_timeout", "work_roots", b"work_roots", "worktree_isolation", b"worktree_isolation"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros", "_max_turns", b"_max_turns", "_system_prompt", b"_system_prompt", "allowed_tools", b"allowed_tools", "budget_micros", b"budget_micros", "cli_version", b"cli_version", "default_task_reservation_micros", b"default_task_reservation_micros", "denied_permission_modes", b"denied_permission_modes", "effort", b"effort", "fallback_model", b"fallback_model", "idle_output_timeout", b"idle_output_timeout", "max_chain_steps", b"max_chain_steps", "max_fan_out", b"max_fan_out", "max_prompt_bytes", b"max_prompt_bytes", "max_restarts", b"max_restarts", "max_slots", b"max_slots", "max_turns", b"max_turns", "min_slots", b"min_slots", "model", b"model", "permission_mode", b"permission_mode", "server_version", b"server_version", "slots", b"slots", "store", b"store", "system_prompt", b"system_prompt", "task_timeout", b"task_timeout", "warm_slots", b"warm_slots", "work_roots", b"work_roots", "worktree_isolation", b"worktree_isolation"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__budget_micros: _TypeAlias = _typing.Literal["budget_micros"]  # noqa: Y015
     _WhichOneofArgType__budget_micros: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros"]  # noqa: Y015

@@ -1046,6 +1046,9 @@ pub struct PoolConfig {
     /// Version of this server.
     #[prost(string, tag = "24")]
     pub server_version: ::prost::alloc::string::String,
+    /// Whether slots keep their CLI process between tasks (warm slots).
+    #[prost(bool, tag = "25")]
+    pub warm_slots: bool,
 }
 /// What Drain left behind.
 #[allow(clippy::all)]

@@ -698,6 +698,8 @@ type PoolConfig struct {
 	CliVersion string `protobuf:"bytes,23,opt,name=cli_version,json=cliVersion,proto3" json:"cli_version,omitempty"`
 	// Version of this server.
 	ServerVersion string `protobuf:"bytes,24,opt,name=server_version,json=serverVersion,proto3" json:"server_version,omitempty"`
+	// Whether slots keep their CLI process between tasks (warm slots).
+	WarmSlots     bool `protobuf:"varint,25,opt,name=warm_slots,json=warmSlots,proto3" json:"warm_slots,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -898,6 +900,13 @@ func (x *PoolConfig) GetServerVersion() string {
 		return x.ServerVersion
 	}
 	return ""
+}
+
+func (x *PoolConfig) GetWarmSlots() bool {
+	if x != nil {
+		return x.WarmSlots
+	}
+	return false
 }
 
 // What Drain left behind.
@@ -1370,7 +1379,7 @@ const file_claude_pool_v1_pool_proto_rawDesc = "" +
 	"\rbudget_micros\x18\f \x01(\x03H\x00R\fbudgetMicros\x88\x01\x01\x12\x1a\n" +
 	"\bdraining\x18\r \x01(\bR\bdraining\x12\x1a\n" +
 	"\breplicas\x18\x0e \x01(\x05R\breplicasB\x10\n" +
-	"\x0e_budget_micros\"\xc8\b\n" +
+	"\x0e_budget_micros\"\xe7\b\n" +
 	"\n" +
 	"PoolConfig\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12G\n" +
@@ -1399,7 +1408,9 @@ const file_claude_pool_v1_pool_proto_rawDesc = "" +
 	"\x05store\x18\x16 \x01(\tR\x05store\x12\x1f\n" +
 	"\vcli_version\x18\x17 \x01(\tR\n" +
 	"cliVersion\x12%\n" +
-	"\x0eserver_version\x18\x18 \x01(\tR\rserverVersionB\f\n" +
+	"\x0eserver_version\x18\x18 \x01(\tR\rserverVersion\x12\x1d\n" +
+	"\n" +
+	"warm_slots\x18\x19 \x01(\bR\twarmSlotsB\f\n" +
 	"\n" +
 	"_max_turnsB\x10\n" +
 	"\x0e_system_promptB\x10\n" +

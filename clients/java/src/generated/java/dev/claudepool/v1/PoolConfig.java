@@ -862,6 +862,21 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int WARM_SLOTS_FIELD_NUMBER = 25;
+  private boolean warmSlots_ = false;
+  /**
+   * <pre>
+   * Whether slots keep their CLI process between tasks (warm slots).
+   * </pre>
+   *
+   * <code>bool warm_slots = 25;</code>
+   * @return The warmSlots.
+   */
+  @java.lang.Override
+  public boolean getWarmSlots() {
+    return warmSlots_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -952,6 +967,9 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(serverVersion_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 24, serverVersion_);
+    }
+    if (warmSlots_ != false) {
+      output.writeBool(25, warmSlots_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -1063,6 +1081,10 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(serverVersion_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(24, serverVersion_);
     }
+    if (warmSlots_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(25, warmSlots_);
+    }
     return size;
   }
   @java.lang.Override
@@ -1147,6 +1169,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getCliVersion())) return false;
     if (!getServerVersion()
         .equals(other.getServerVersion())) return false;
+    if (getWarmSlots()
+        != other.getWarmSlots()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -1226,6 +1250,9 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getCliVersion().hashCode();
     hash = (37 * hash) + SERVER_VERSION_FIELD_NUMBER;
     hash = (53 * hash) + getServerVersion().hashCode();
+    hash = (37 * hash) + WARM_SLOTS_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getWarmSlots());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -1402,6 +1429,7 @@ private static final long serialVersionUID = 0L;
       store_ = "";
       cliVersion_ = "";
       serverVersion_ = "";
+      warmSlots_ = false;
       return this;
     }
 
@@ -1519,6 +1547,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00800000) != 0)) {
         result.serverVersion_ = serverVersion_;
+      }
+      if (((from_bitField0_ & 0x01000000) != 0)) {
+        result.warmSlots_ = warmSlots_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1640,6 +1671,9 @@ private static final long serialVersionUID = 0L;
         serverVersion_ = other.serverVersion_;
         bitField0_ |= 0x00800000;
         onChanged();
+      }
+      if (other.getWarmSlots() != false) {
+        setWarmSlots(other.getWarmSlots());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1800,6 +1834,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00800000;
               break;
             } // case 194
+            case 200: {
+              warmSlots_ = input.readBool();
+              bitField0_ |= 0x01000000;
+              break;
+            } // case 200
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3818,6 +3857,50 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       serverVersion_ = value;
       bitField0_ |= 0x00800000;
+      onChanged();
+      return this;
+    }
+
+    private boolean warmSlots_ ;
+    /**
+     * <pre>
+     * Whether slots keep their CLI process between tasks (warm slots).
+     * </pre>
+     *
+     * <code>bool warm_slots = 25;</code>
+     * @return The warmSlots.
+     */
+    @java.lang.Override
+    public boolean getWarmSlots() {
+      return warmSlots_;
+    }
+    /**
+     * <pre>
+     * Whether slots keep their CLI process between tasks (warm slots).
+     * </pre>
+     *
+     * <code>bool warm_slots = 25;</code>
+     * @param value The warmSlots to set.
+     * @return This builder for chaining.
+     */
+    public Builder setWarmSlots(boolean value) {
+
+      warmSlots_ = value;
+      bitField0_ |= 0x01000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Whether slots keep their CLI process between tasks (warm slots).
+     * </pre>
+     *
+     * <code>bool warm_slots = 25;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearWarmSlots() {
+      bitField0_ = (bitField0_ & ~0x01000000);
+      warmSlots_ = false;
       onChanged();
       return this;
     }

@@ -489,4 +489,14 @@ public interface PoolConfigOrBuilder extends
    */
   com.google.protobuf.ByteString
       getServerVersionBytes();
+
+  /**
+   * <pre>
+   * Whether slots keep their CLI process between tasks (warm slots).
+   * </pre>
+   *
+   * <code>bool warm_slots = 25;</code>
+   * @return The warmSlots.
+   */
+  boolean getWarmSlots();
 }

@@ -117,7 +117,7 @@ public final class PoolProto extends com.google.protobuf.GeneratedFile {
       "failed_tasks\030\t \001(\003\022\024\n\014spent_micros\030\n \001(\003" +
       "\022\027\n\017reserved_micros\030\013 \001(\003\022\032\n\rbudget_micr" +
       "os\030\014 \001(\003H\000\210\001\001\022\020\n\010draining\030\r \001(\010\022\020\n\010repli" +
-      "cas\030\016 \001(\005B\020\n\016_budget_micros\"\377\005\n\nPoolConf" +
+      "cas\030\016 \001(\005B\020\n\016_budget_micros\"\223\006\n\nPoolConf" +
       "ig\022\r\n\005model\030\001 \001(\t\0227\n\017permission_mode\030\002 \001" +
       "(\0162\036.claude_pool.v1.PermissionMode\022\026\n\tma" +
       "x_turns\030\003 \001(\rH\000\210\001\001\022\032\n\rsystem_prompt\030\004 \001(" +
@@ -135,38 +135,38 @@ public final class PoolProto extends com.google.protobuf.GeneratedFile {
       "\017max_chain_steps\030\024 \001(\005\022?\n\027denied_permiss" +
       "ion_modes\030\025 \003(\0162\036.claude_pool.v1.Permiss" +
       "ionMode\022\r\n\005store\030\026 \001(\t\022\023\n\013cli_version\030\027 " +
-      "\001(\t\022\026\n\016server_version\030\030 \001(\tB\014\n\n_max_turn" +
-      "sB\020\n\016_system_promptB\020\n\016_budget_micros\"a\n" +
-      "\014DrainSummary\022\031\n\021total_cost_micros\030\001 \001(\003" +
-      "\022\035\n\025total_tasks_completed\030\002 \001(\003\022\027\n\017tasks" +
-      "_cancelled\030\003 \001(\003\"\212\001\n\rMetricsFilter\022.\n\nst" +
-      "art_time\030\001 \001(\0132\032.google.protobuf.Timesta" +
-      "mp\022,\n\010end_time\030\002 \001(\0132\032.google.protobuf.T" +
-      "imestamp\022\014\n\004tags\030\003 \003(\t\022\r\n\005model\030\004 \001(\t\"r\n" +
-      "\014ModelMetrics\022\r\n\005model\030\001 \001(\t\022\r\n\005tasks\030\002 " +
-      "\001(\003\022\024\n\014spend_micros\030\003 \001(\003\022.\n\013avg_elapsed" +
-      "\030\004 \001(\0132\031.google.protobuf.Duration\"\300\004\n\016Se" +
-      "ssionMetrics\022\023\n\013total_tasks\030\001 \001(\003\022\027\n\017com" +
-      "pleted_tasks\030\002 \001(\003\022\024\n\014failed_tasks\030\003 \001(\003" +
-      "\022\027\n\017cancelled_tasks\030\004 \001(\003\022\025\n\rrunning_tas" +
-      "ks\030\005 \001(\003\022\025\n\rpending_tasks\030\006 \001(\003\022\034\n\024pendi" +
-      "ng_review_tasks\030\007 \001(\003\022\032\n\022total_spend_mic" +
-      "ros\030\010 \001(\003\022\027\n\017avg_cost_micros\030\t \001(\003\022\027\n\017ma" +
-      "x_cost_micros\030\n \001(\003\022.\n\013avg_elapsed\030\013 \001(\013" +
-      "2\031.google.protobuf.Duration\0221\n\016median_el" +
-      "apsed\030\014 \001(\0132\031.google.protobuf.Duration\022." +
-      "\n\013min_elapsed\030\r \001(\0132\031.google.protobuf.Du" +
-      "ration\022.\n\013max_elapsed\030\016 \001(\0132\031.google.pro" +
-      "tobuf.Duration\022\021\n\tavg_turns\030\017 \001(\001\022,\n\006mod" +
-      "els\030\020 \003(\0132\034.claude_pool.v1.ModelMetrics\022" +
-      "3\n\017first_task_time\030\021 \001(\0132\032.google.protob" +
-      "uf.Timestamp*\201\001\n\tSlotState\022\032\n\026SLOT_STATE" +
-      "_UNSPECIFIED\020\000\022\023\n\017SLOT_STATE_IDLE\020\001\022\023\n\017S" +
-      "LOT_STATE_BUSY\020\002\022\026\n\022SLOT_STATE_STOPPED\020\003" +
-      "\022\026\n\022SLOT_STATE_ERRORED\020\004Bi\n\021dev.claudepo" +
-      "ol.v1B\tPoolProtoP\001ZGgithub.com/claude-po" +
-      "ol/claude-pool/clients/go/gen/claude_poo" +
-      "l/v1;poolv1b\006proto3"
+      "\001(\t\022\026\n\016server_version\030\030 \001(\t\022\022\n\nwarm_slot" +
+      "s\030\031 \001(\010B\014\n\n_max_turnsB\020\n\016_system_promptB" +
+      "\020\n\016_budget_micros\"a\n\014DrainSummary\022\031\n\021tot" +
+      "al_cost_micros\030\001 \001(\003\022\035\n\025total_tasks_comp" +
+      "leted\030\002 \001(\003\022\027\n\017tasks_cancelled\030\003 \001(\003\"\212\001\n" +
+      "\rMetricsFilter\022.\n\nstart_time\030\001 \001(\0132\032.goo" +
+      "gle.protobuf.Timestamp\022,\n\010end_time\030\002 \001(\013" +
+      "2\032.google.protobuf.Timestamp\022\014\n\004tags\030\003 \003" +
+      "(\t\022\r\n\005model\030\004 \001(\t\"r\n\014ModelMetrics\022\r\n\005mod" +
+      "el\030\001 \001(\t\022\r\n\005tasks\030\002 \001(\003\022\024\n\014spend_micros\030" +
+      "\003 \001(\003\022.\n\013avg_elapsed\030\004 \001(\0132\031.google.prot" +
+      "obuf.Duration\"\300\004\n\016SessionMetrics\022\023\n\013tota" +
+      "l_tasks\030\001 \001(\003\022\027\n\017completed_tasks\030\002 \001(\003\022\024" +
+      "\n\014failed_tasks\030\003 \001(\003\022\027\n\017cancelled_tasks\030" +
+      "\004 \001(\003\022\025\n\rrunning_tasks\030\005 \001(\003\022\025\n\rpending_" +
+      "tasks\030\006 \001(\003\022\034\n\024pending_review_tasks\030\007 \001(" +
+      "\003\022\032\n\022total_spend_micros\030\010 \001(\003\022\027\n\017avg_cos" +
+      "t_micros\030\t \001(\003\022\027\n\017max_cost_micros\030\n \001(\003\022" +
+      ".\n\013avg_elapsed\030\013 \001(\0132\031.google.protobuf.D" +
+      "uration\0221\n\016median_elapsed\030\014 \001(\0132\031.google" +
+      ".protobuf.Duration\022.\n\013min_elapsed\030\r \001(\0132" +
+      "\031.google.protobuf.Duration\022.\n\013max_elapse" +
+      "d\030\016 \001(\0132\031.google.protobuf.Duration\022\021\n\tav" +
+      "g_turns\030\017 \001(\001\022,\n\006models\030\020 \003(\0132\034.claude_p" +
+      "ool.v1.ModelMetrics\0223\n\017first_task_time\030\021" +
+      " \001(\0132\032.google.protobuf.Timestamp*\201\001\n\tSlo" +
+      "tState\022\032\n\026SLOT_STATE_UNSPECIFIED\020\000\022\023\n\017SL" +
+      "OT_STATE_IDLE\020\001\022\023\n\017SLOT_STATE_BUSY\020\002\022\026\n\022" +
+      "SLOT_STATE_STOPPED\020\003\022\026\n\022SLOT_STATE_ERROR" +
+      "ED\020\004Bi\n\021dev.claudepool.v1B\tPoolProtoP\001ZG" +
+      "github.com/claude-pool/claude-pool/clien" +
+      "ts/go/gen/claude_pool/v1;poolv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -210,7 +210,7 @@ public final class PoolProto extends com.google.protobuf.GeneratedFile {
     internal_static_claude_pool_v1_PoolConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_PoolConfig_descriptor,
-        new java.lang.String[] { "Model", "PermissionMode", "MaxTurns", "SystemPrompt", "AllowedTools", "Effort", "FallbackModel", "BudgetMicros", "DefaultTaskReservationMicros", "Slots", "MinSlots", "MaxSlots", "TaskTimeout", "IdleOutputTimeout", "MaxRestarts", "WorktreeIsolation", "WorkRoots", "MaxPromptBytes", "MaxFanOut", "MaxChainSteps", "DeniedPermissionModes", "Store", "CliVersion", "ServerVersion", });
+        new java.lang.String[] { "Model", "PermissionMode", "MaxTurns", "SystemPrompt", "AllowedTools", "Effort", "FallbackModel", "BudgetMicros", "DefaultTaskReservationMicros", "Slots", "MinSlots", "MaxSlots", "TaskTimeout", "IdleOutputTimeout", "MaxRestarts", "WorktreeIsolation", "WorkRoots", "MaxPromptBytes", "MaxFanOut", "MaxChainSteps", "DeniedPermissionModes", "Store", "CliVersion", "ServerVersion", "WarmSlots", });
     internal_static_claude_pool_v1_DrainSummary_descriptor =
       getDescriptor().getMessageType(6);
     internal_static_claude_pool_v1_DrainSummary_fieldAccessorTable = new
