@@ -511,3 +511,26 @@ async def test_replies_older_than_the_retention_are_forgotten(store: PoolStore) 
     await store.remember_reply("ScaleUp:new", StoredReply("fp", b"new"), 0.01)
     assert await store.recall_reply("ScaleUp:old") is None
     assert await store.recall_reply("ScaleUp:new") == StoredReply("fp", b"new")
+
+
+async def test_a_running_call_no_slot_ran_fails_when_its_replica_dies(store: PoolStore) -> None:
+    """A routing call is inserted RUNNING by its replica; it must never go back to PENDING,
+    where a slot would run the routing prompt as ordinary work."""
+    await store.register_replica("dead")
+    routing = dataclasses.replace(
+        new_task(reserved=200), state=TaskState.RUNNING, replica_id="dead", attempt=1
+    )
+    await store.insert_task(routing, BudgetChange(reserve=200))
+    changed: list[Task] = []
+
+    async def recovered() -> bool:
+        changed.extend(await store.recover(max_attempts=3))
+        return bool(changed)
+
+    await eventually(recovered, 10)
+    [failed] = changed
+    assert failed.state is TaskState.FAILED
+    assert failed.result is not None and failed.result.failure is not None
+    assert failed.result.failure.kind is FailureKind.INTERRUPTED
+    assert await store.get_budget() == BudgetState(spent_micros=0, reserved_micros=0)
+    assert await store.claim_task("slot-0", "alive") is None

@@ -24,27 +24,37 @@ def expired_lease_outcome(
     task: Task, max_attempts: int, now: datetime
 ) -> tuple[Task, BudgetChange | None]:
     """Back to PENDING keeping `attempt` (the next claim bumps it, which fences the dead run),
-    or FAILED with FailureKind.INTERRUPTED once `max_attempts` runs were started. A task
-    cancelled mid-run stays CANCELLED and gets its reservation back."""
+    or FAILED with FailureKind.INTERRUPTED once `max_attempts` runs were started or when no
+    slot ran it (a routing call). A task cancelled mid-run stays CANCELLED and gets its
+    reservation back."""
     if task.state is TaskState.CANCELLED:
         return dataclasses.replace(task, reserved_micros=0), BudgetChange(
             release=task.reserved_micros
         )
+    if not task.slot_id:
+        # Inserted RUNNING by a replica for its own call (routing), never claimed by a slot:
+        # a slot must not pick it up, so it fails instead of going back to PENDING.
+        message = "the replica making this call (a routing call, run by no slot) stopped"
+        return _failed(task, message, now)
     if task.attempt >= max_attempts:
-        failure = TaskFailure(
-            FailureKind.INTERRUPTED,
+        message = (
             f"the replica running attempt {task.attempt} stopped and the task is out of "
-            f"attempts (max_attempts={max_attempts})",
+            f"attempts (max_attempts={max_attempts})"
         )
-        result = TaskResult(output="", success=False, failure=failure)
-        failed = dataclasses.replace(
-            task, state=TaskState.FAILED, result=result, end_time=now, reserved_micros=0
-        )
-        return failed, BudgetChange(release=task.reserved_micros)
+        return _failed(task, message, now)
     requeued = dataclasses.replace(
         task, state=TaskState.PENDING, slot_id="", replica_id="", start_time=None
     )
     return requeued, None
+
+
+def _failed(task: Task, message: str, now: datetime) -> tuple[Task, BudgetChange]:
+    failure = TaskFailure(FailureKind.INTERRUPTED, message)
+    result = TaskResult(output="", success=False, failure=failure)
+    failed = dataclasses.replace(
+        task, state=TaskState.FAILED, result=result, end_time=now, reserved_micros=0
+    )
+    return failed, BudgetChange(release=task.reserved_micros)
 
 
 def slot_number(slot_id: str) -> int | None:

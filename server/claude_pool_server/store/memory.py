@@ -102,6 +102,8 @@ class InMemoryStore:
         self._tasks[task.id] = task
         self._order.append(task.id)
         self._events[task.id] = []
+        if holds_lease(task):  # inserted running (a routing call): leased like a claim
+            self._leases[task.id] = datetime.now(UTC) + timedelta(seconds=self.lease_seconds)
         if task.request_id:
             self._request_ids[task.request_id] = task.id
         return task

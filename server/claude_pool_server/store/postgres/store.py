@@ -150,6 +150,8 @@ class PostgresStore:
     async def insert_task(self, task: Task, budget: BudgetChange) -> Task:
         async with self.engine.begin() as conn:
             row = {"id": task.id, **task_row(task), "version": task.version, "last_seq": 0}
+            if holds_lease(task):  # inserted running (a routing call): leased like a claim
+                row["lease_expires_at"] = datetime.now(UTC) + timedelta(seconds=self.lease_seconds)
             inserted = (await conn.execute(q.insert_task(row))).first()
             if inserted is None:
                 existing = (await conn.execute(q.task_by_request_id(task.request_id))).one()
