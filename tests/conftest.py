@@ -15,7 +15,7 @@ import pytest_asyncio
 
 from claude_pool import PoolClient
 from claude_pool_server.config import ServerConfig, load_tokens
-from claude_pool_server.domain.ports import ClaudeDriver
+from claude_pool_server.domain.ports import ClaudeDriver, PoolStore
 from claude_pool_server.domain.tasks import PermissionMode
 from claude_pool_server.engine.settings import PoolSettings
 from claude_pool_server.server import RunningServer, start_server
@@ -67,6 +67,7 @@ async def make_server(stub: StubAnthropic, tmp_path: Path) -> AsyncIterator[Serv
         tokens: str | None = None,
         cli_env: dict[str, str] | None = None,
         warm_slots: bool = True,
+        store: PoolStore | None = None,
         **settings: Any,
     ) -> PoolHarness:
         work_root = tmp_path / "work"
@@ -93,7 +94,7 @@ async def make_server(stub: StubAnthropic, tmp_path: Path) -> AsyncIterator[Serv
             warm_slots=warm_slots,
             pool=pool,
         )
-        server = await start_server(config, driver=driver)
+        server = await start_server(config, driver=driver, store=store)
         token = tokens.split(",")[0] if tokens else None
         harness = PoolHarness(server, PoolClient(server.address, token=token), stub, work_root)
         started.append(harness)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -14,6 +15,8 @@ from claude_pool import PoolError
 from claude_pool.client import chain_step
 from claude_pool.v1 import chain_pb2, task_pb2
 from claude_pool_server import cli
+from claude_pool_server.domain.chains import ChainProgress, ChainStatus, ChainStep, StepResult
+from claude_pool_server.store.memory import InMemoryStore
 from tests.conftest import ServerFactory, eventually
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.cli]
@@ -240,3 +243,54 @@ async def test_cli_chain_runs_a_yaml_file(
     )
     assert code == 0
     assert capsys.readouterr().out.strip().startswith("chain-")
+
+
+async def test_a_chain_whose_runner_replica_stopped_is_adopted_and_runs_on(
+    make_server: ServerFactory,
+) -> None:
+    """The store holds a chain whose runner's replica is gone after step one: a server on that
+    store adopts it within a heartbeat and runs the rest, with the earlier step's variables."""
+    store = InMemoryStore()
+    steps = (
+        ChainStep("plan", "plan it", output_vars={"answer": "x"}),
+        ChainStep("apply", "[[reply:applied {steps.plan.answer} after {previous_output}]]"),
+    )
+    orphan = ChainProgress(
+        chain_id="chain-orphan",
+        status=ChainStatus.RUNNING,
+        total_steps=2,
+        create_time=datetime.now(UTC),
+        steps=steps,
+        current_step=1,
+        completed_steps=(StepResult("plan", '{"x": "42"}', True, 100),),
+        runner_replica_id="replica-that-died",
+    )
+    assert await store.put_chain(orphan) is not None
+    pool = await make_server(slots=1, store=store, heartbeat_seconds=0.2)
+    done = await asyncio.wait_for(pool.client.wait_chain("chain-orphan"), 30)
+    assert done.status == chain_pb2.CHAIN_STATUS_COMPLETED
+    assert done.result.final_output == 'applied 42 after {"x": "42"}'
+    assert [s.name for s in done.result.steps] == ["plan", "apply"]
+    tasks = (await pool.client.list_tasks(chain_id="chain-orphan")).tasks
+    assert len(tasks) == 1, "the finished step is not run again"
+
+
+async def test_a_cancelled_orphan_chain_is_finished_as_cancelled(
+    make_server: ServerFactory,
+) -> None:
+    store = InMemoryStore()
+    orphan = ChainProgress(
+        chain_id="chain-cancelled-orphan",
+        status=ChainStatus.CANCELLED,
+        total_steps=2,
+        create_time=datetime.now(UTC),
+        steps=(ChainStep("a", "one"), ChainStep("b", "two")),
+        completed_steps=(StepResult("a", "first", True),),
+        runner_replica_id="replica-that-died",
+    )
+    assert await store.put_chain(orphan) is not None
+    pool = await make_server(slots=1, store=store, heartbeat_seconds=0.2)
+    done = await asyncio.wait_for(pool.client.wait_chain("chain-cancelled-orphan"), 30)
+    assert done.status == chain_pb2.CHAIN_STATUS_CANCELLED
+    assert [s.skipped for s in done.result.steps] == [False, True]
+    assert not (await pool.client.list_tasks(chain_id="chain-cancelled-orphan")).tasks

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from claude_pool import BudgetExhaustedError, PoolClient
-from claude_pool.v1 import task_pb2
+from claude_pool.v1 import chain_pb2, task_pb2
 from tests.conftest import eventually
 from tests.support.replicas import FAST_RECOVERY, serve_process
 from tests.support.stub_anthropic import StubAnthropic
@@ -70,6 +70,33 @@ async def test_killing_the_replica_running_a_task_completes_it_once_on_the_other
             assert (await survivor.status()).replicas == 1
             print(f"re-dispatch after kill -9: {redispatch_seconds:.1f}s")
             assert redispatch_seconds < 35
+
+
+async def test_a_chain_whose_runner_replica_is_killed_finishes_on_the_other(
+    stub: StubAnthropic, database_url: str
+) -> None:
+    with (
+        serve_process(stub, database_url, extra_args=FAST_RECOVERY) as a,
+        serve_process(stub, database_url, extra_args=FAST_RECOVERY) as b,
+    ):
+        async with a.client() as on_a, b.client() as on_b:
+            chain = await on_a.submit_chain(
+                [
+                    {"name": "slow", "prompt": "[[reply:first]] [[chunks:6]] [[slow:0.5]]"},
+                    {"name": "last", "prompt": "[[reply:second after {previous_output}]]"},
+                ]
+            )
+
+            async def first_step_running() -> bool:
+                tasks = (await on_b.list_tasks(chain_id=chain.chain_id)).tasks
+                return any(t.state == task_pb2.TASK_STATE_RUNNING for t in tasks)
+
+            await eventually(first_step_running, 60)
+            a.kill()  # the chain's runner dies with it, whichever replica runs the step
+            done = await asyncio.wait_for(on_b.wait_chain(chain.chain_id), 60)
+            assert done.status == chain_pb2.CHAIN_STATUS_COMPLETED
+            assert done.result.final_output == "second after first"
+            assert [s.name for s in done.result.steps] == ["slow", "last"]
 
 
 async def test_a_restarted_server_keeps_finished_tasks_and_runs_pending_ones(

@@ -88,6 +88,8 @@ class ChainProgress:
     result: ChainResult | None = None
     end_time: datetime | None = None
     request_id: str = ""
+    # the replica whose runner drives the chain; another adopts it when that one dies
+    runner_replica_id: str = ""
     seq: int = 0
 
 

@@ -145,6 +145,10 @@ class PoolStore(Protocol):
 
     async def live_replicas(self) -> int: ...
 
+    async def live_replica_ids(self) -> set[str]:
+        """Replicas that heartbeat within the lease and have not stopped."""
+        ...
+
     async def recover(self, max_attempts: int) -> list[Task]:
         """Re-queue running tasks whose lease expired (FAILED/INTERRUPTED once `attempt`
         reaches `max_attempts`) and stop dead replicas' slots. Returns the changed tasks."""

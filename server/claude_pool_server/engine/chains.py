@@ -9,6 +9,7 @@ progress is persisted so every replica can report and stream it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -191,6 +192,7 @@ async def submit(
         steps=tuple(named),
         options=options,
         request_id=request_id,
+        runner_replica_id=pool.replica_id,
     )
     stored = await pool.store.put_chain(progress)
     assert stored is not None
@@ -227,9 +229,23 @@ def _check_tags(pool: Pool, options: ChainOptions) -> None:
 # --- running --------------------------------------------------------------------------------------
 
 
-async def _run(pool: Pool, progress: ChainProgress, base: str) -> None:
+@dataclasses.dataclass
+class _Position:
+    """Where a runner starts: the beginning, or where a dead replica's runner stopped."""
+
+    results: list[StepResult] = dataclasses.field(default_factory=list)
+    previous_output: str = ""
+    variables: dict[str, str] = dataclasses.field(default_factory=dict)
+    inflight_task_id: str = ""  # the current step's task, still queued or running: wait for it
+    adopted: bool = False
+
+
+async def _run(
+    pool: Pool, progress: ChainProgress, base: str, position: _Position | None = None
+) -> None:
     chain_id = progress.chain_id
     options = progress.options
+    position = position or _Position()
     isolated: isolation.Isolated | None = None
     try:
         workdir = base
@@ -240,13 +256,14 @@ async def _run(pool: Pool, progress: ChainProgress, base: str) -> None:
                     base,
                     isolation.work_root_of(pool.settings.work_roots, base),
                     chain_id,
+                    reuse=position.adopted,
                 )
                 workdir = isolated.working_dir
             except (isolation.GitError, PoolError, OSError) as exc:
                 message = getattr(exc, "message", str(exc))
                 await _finish(pool, chain_id, [], f"chain isolation failed: {message}", False)
                 return
-        await _steps(pool, progress, workdir)
+        await _steps(pool, progress, workdir, position)
     except Exception:
         log.exception("chain %s crashed", chain_id)
         await _finish(pool, chain_id, None, "internal error running the chain", False)
@@ -255,12 +272,15 @@ async def _run(pool: Pool, progress: ChainProgress, base: str) -> None:
             await isolation.remove(isolated)
 
 
-async def _steps(pool: Pool, progress: ChainProgress, workdir: str) -> None:
+async def _steps(pool: Pool, progress: ChainProgress, workdir: str, position: _Position) -> None:
     chain_id = progress.chain_id
-    previous_output = ""
-    variables: dict[str, str] = {}
-    results: list[StepResult] = []
+    previous_output = position.previous_output
+    variables = dict(position.variables)
+    results = list(position.results)
+    inflight = position.inflight_task_id
     for index, step in enumerate(progress.steps):
+        if index < len(results):
+            continue  # finished before this runner adopted the chain
         current = await get_progress(pool, chain_id)
         if current.status is ChainStatus.CANCELLED:
             await _finish(pool, chain_id, results, previous_output, False)
@@ -280,8 +300,9 @@ async def _steps(pool: Pool, progress: ChainProgress, workdir: str) -> None:
             ),
         )
         result, structured = await _run_step(
-            pool, progress, step, previous_output, variables, workdir
+            pool, progress, step, previous_output, variables, workdir, inflight
         )
+        inflight = ""
         results.append(result)
         if not result.success:
             await _finish(pool, chain_id, results, result.output, False)
@@ -298,6 +319,7 @@ async def _run_step(
     previous_output: str,
     variables: dict[str, str],
     workdir: str,
+    inflight_task_id: str = "",
 ) -> tuple[StepResult, Any]:
     policy = step.failure_policy
     cost = 0
@@ -306,7 +328,8 @@ async def _run_step(
     attempts = 1 + policy.retries
     for attempt in range(attempts):
         prompt = render(step.prompt, previous_output, variables)
-        task, error = await _attempt(pool, progress, step, prompt, workdir)
+        task, error = await _attempt(pool, progress, step, prompt, workdir, inflight_task_id)
+        inflight_task_id = ""
         cost += _cost(task)
         task_id = task.id if task else task_id
         if await _cancelled(pool, progress.chain_id, task):
@@ -345,15 +368,24 @@ async def _cancelled(pool: Pool, chain_id: str, task: Task | None) -> bool:
 
 
 async def _attempt(
-    pool: Pool, progress: ChainProgress, step: ChainStep, prompt: str, workdir: str
+    pool: Pool,
+    progress: ChainProgress,
+    step: ChainStep,
+    prompt: str,
+    workdir: str,
+    existing_task_id: str = "",
 ) -> tuple[Task | None, str]:
-    """Run one attempt as a task, mirroring its output into the chain's partial output.
-    Returns the settled task (None if it could not be submitted) and its error text."""
+    """Run one attempt as a task (or follow `existing_task_id`, submitted by a runner that
+    died), mirroring its output into the chain's partial output. Returns the settled task
+    (None if it could not be submitted) and its error text."""
     spec = TaskSpec(
         prompt=prompt, overrides=step.overrides, tags=progress.options.tags, working_dir=workdir
     )
     try:
-        task = await pool.submit(spec, chain_id=progress.chain_id)
+        if existing_task_id:
+            task = await pool.get_task(existing_task_id)
+        else:
+            task = await pool.submit(spec, chain_id=progress.chain_id)
     except PoolError as exc:
         return None, exc.message
     partial: list[str] = []
@@ -407,6 +439,78 @@ async def _finish(
         )
 
     await _update(pool, chain_id, change)
+
+
+# --- adoption: a chain whose runner's replica stopped --------------------------------------------
+
+UNFINISHED = (ChainStatus.PENDING, ChainStatus.RUNNING, ChainStatus.CANCELLED)
+
+
+async def adopt_orphans(pool: Pool) -> list[str]:
+    """Take over the unfinished chains whose runner's replica stopped (crash, kill -9, restart)
+    and run them on from their last completed step. Returns the adopted chain ids."""
+    live = await pool.store.live_replica_ids() | {pool.replica_id}
+    adopted: list[str] = []
+    for status in UNFINISHED:
+        token = ""
+        while True:
+            page = await pool.store.list_chains(status, 100, token)
+            for chain in page.chains:
+                orphan = chain.end_time is None and chain.runner_replica_id not in live
+                if orphan and await _adopt(pool, chain):
+                    adopted.append(chain.chain_id)
+            token = page.next_page_token
+            if not token:
+                break
+    return adopted
+
+
+async def _adopt(pool: Pool, chain: ChainProgress) -> bool:
+    """Compare-and-set the runner to this replica (only one replica wins), then resume."""
+    stored = await pool.store.put_chain(
+        dataclasses.replace(chain, runner_replica_id=pool.replica_id)
+    )
+    if stored is None:
+        return False  # changed meanwhile (another replica adopted it, or it moved on)
+    log.warning(
+        "chain %s: adopted from stopped replica %s", chain.chain_id, chain.runner_replica_id
+    )
+    position = await _position_of(pool, stored)
+    if stored.status is ChainStatus.CANCELLED:
+        if position.inflight_task_id:
+            with contextlib.suppress(PoolError):
+                await pool.cancel_task(position.inflight_task_id, reason="chain cancelled")
+        await _finish(pool, stored.chain_id, position.results, position.previous_output, False)
+        return True
+    try:
+        base = validation.resolve_working_dir(stored.options.working_dir, pool.settings)
+    except PoolError as exc:
+        message = f"the adopting replica cannot use the chain's working_dir: {exc.message}"
+        await _finish(pool, stored.chain_id, position.results, message, False)
+        return True
+    pool.spawn(_run(pool, stored, base, position), name=f"chain:{stored.chain_id}")
+    return True
+
+
+async def _position_of(pool: Pool, chain: ChainProgress) -> _Position:
+    results = list(chain.completed_steps)
+    variables: dict[str, str] = {}
+    for step, result in zip(chain.steps, results, strict=False):
+        structured = None
+        if step.output_vars and result.task_id:
+            task = await pool.store.get_task(result.task_id)
+            structured = task.result.structured_output if task and task.result else None
+        variables.update(extract_vars(step, result.output, structured))
+    inflight = ""
+    for state in (TaskState.RUNNING, TaskState.PENDING, TaskState.PENDING_REVIEW):
+        page = await pool.store.list_tasks(
+            TaskQuery(state=state, chain_id=chain.chain_id, page_size=1)
+        )
+        if page.tasks:
+            inflight = page.tasks[0].id
+            break
+    previous = results[-1].output if results else ""
+    return _Position(results, previous, variables, inflight, adopted=True)
 
 
 # --- queries and control --------------------------------------------------------------------------

@@ -81,9 +81,14 @@ def _layout(kind: ChainIsolation, base: str, top: str, work_root: str, chain_id:
     return Isolated(working_dir, root, repo=top)
 
 
-async def create(kind: ChainIsolation, base: str, work_root: str, chain_id: str) -> Isolated:
+async def create(
+    kind: ChainIsolation, base: str, work_root: str, chain_id: str, reuse: bool = False
+) -> Isolated:
+    """Make the chain's copy; with `reuse` (a runner adopting the chain), keep one that exists."""
     top = await repo_top(base)
     isolated = _layout(kind, base, top, work_root, chain_id)
+    if reuse and await asyncio.to_thread(os.path.isdir, isolated.root):
+        return isolated
     if isolated.branch:
         await git(
             "worktree", "add", "-b", isolated.branch, isolated.root, "HEAD", cwd=isolated.repo

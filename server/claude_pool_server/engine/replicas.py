@@ -2,7 +2,8 @@
 
 Every `heartbeat_seconds` it heartbeats (renewing the leases of the tasks this replica runs)
 and asks the store to recover expired leases: a re-queued task is announced so idle slots on
-every replica claim it, a task out of attempts settles as FAILED (interrupted). The loop runs
+every replica claim it, a task out of attempts settles as FAILED (interrupted), and a chain
+whose runner's replica stopped is adopted and run on from its last step. The loop runs
 on its own task, independent of slot work, so a busy slot cannot starve it.
 """
 
@@ -14,6 +15,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from claude_pool_server.domain.tasks import Finished, StateChanged, Task, TaskState
+from claude_pool_server.engine import chains
 
 if TYPE_CHECKING:
     from claude_pool_server.engine.pool import Pool
@@ -51,6 +53,8 @@ class ReplicaKeeper:
         changed = await self.pool.store.recover(self.pool.settings.max_attempts)
         for task in changed:
             await self._announce(task)
+        if not self.pool.draining:
+            await chains.adopt_orphans(self.pool)
         return changed
 
     async def _announce(self, task: Task) -> None:

@@ -286,6 +286,9 @@ class InMemoryStore:
     async def live_replicas(self) -> int:
         return len(self._live(datetime.now(UTC)))
 
+    async def live_replica_ids(self) -> set[str]:
+        return self._live(datetime.now(UTC))
+
     async def recover(self, max_attempts: int) -> list[Task]:
         now = datetime.now(UTC)
         changed: list[Task] = []

@@ -439,6 +439,11 @@ class PostgresStore:
         async with self.engine.begin() as conn:
             await conn.execute(q.stop_replica(replica_id))
 
+    async def live_replica_ids(self) -> set[str]:
+        stale_before = datetime.now(UTC) - timedelta(seconds=self.lease_seconds)
+        async with self.engine.connect() as conn:
+            return set((await conn.execute(q.live_replica_ids(stale_before))).scalars().all())
+
     async def live_replicas(self) -> int:
         stale_before = datetime.now(UTC) - timedelta(seconds=self.lease_seconds)
         async with self.engine.connect() as conn:
