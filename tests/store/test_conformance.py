@@ -495,22 +495,42 @@ async def test_a_task_cancelled_on_a_dead_replica_gets_its_reservation_back(
 # remembered replies ----------------------------------------------------------------------------
 
 
-async def test_the_first_remembered_reply_wins_and_is_recalled(store: PoolStore) -> None:
-    assert await store.recall_reply("SendMessage:r1") is None
-    first = StoredReply("fp-a", b"\x00first reply")
-    assert await store.remember_reply("SendMessage:r1", first, 3600) == first
-    later = await store.remember_reply("SendMessage:r1", StoredReply("fp-b", b"second"), 3600)
-    assert later == first
-    assert await store.recall_reply("SendMessage:r1") == first
-    assert await store.recall_reply("SendMessage:r2") is None
+async def test_the_first_claim_owns_a_reply_and_later_ones_see_it(store: PoolStore) -> None:
+    live = {"replica-a", "replica-b"}
+    assert await store.claim_reply("SendMessage:r1", "fp-a", "replica-a", live) is None
+    pending = await store.claim_reply("SendMessage:r1", "fp-a", "replica-b", live)
+    assert pending == StoredReply("fp-a", None, "replica-a")
+    await store.finish_reply("SendMessage:r1", b"\x00first reply", 3600)
+    done = await store.claim_reply("SendMessage:r1", "fp-b", "replica-b", live)
+    assert done == StoredReply("fp-a", b"\x00first reply", "replica-a")
+    assert await store.claim_reply("SendMessage:r2", "fp-a", "replica-b", live) is None
+
+
+async def test_an_abandoned_or_orphaned_claim_can_be_taken_again(store: PoolStore) -> None:
+    live = {"replica-a", "replica-b"}
+    assert await store.claim_reply("ScaleUp:r1", "fp", "replica-a", live) is None
+    await store.abandon_reply("ScaleUp:r1", "replica-b")  # not b's to drop
+    assert await store.claim_reply("ScaleUp:r1", "fp", "replica-b", live) is not None
+    await store.abandon_reply("ScaleUp:r1", "replica-a")  # a's call failed
+    assert await store.claim_reply("ScaleUp:r1", "fp", "replica-b", live) is None
+    # replica-b dies while acting: a live replica takes the claim over
+    assert await store.claim_reply("ScaleUp:r1", "fp", "replica-a", {"replica-a"}) is None
+    await store.finish_reply("ScaleUp:r1", b"done", 3600)
+    assert await store.claim_reply("ScaleUp:r1", "fp", "replica-b", live) == StoredReply(
+        "fp", b"done", "replica-a"
+    )
 
 
 async def test_replies_older_than_the_retention_are_forgotten(store: PoolStore) -> None:
-    await store.remember_reply("ScaleUp:old", StoredReply("fp", b"old"), 3600)
+    live = {"r"}
+    assert await store.claim_reply("ScaleUp:old", "fp", "r", live) is None
+    await store.finish_reply("ScaleUp:old", b"old", 3600)
     await asyncio.sleep(0.05)
-    await store.remember_reply("ScaleUp:new", StoredReply("fp", b"new"), 0.01)
-    assert await store.recall_reply("ScaleUp:old") is None
-    assert await store.recall_reply("ScaleUp:new") == StoredReply("fp", b"new")
+    assert await store.claim_reply("ScaleUp:new", "fp", "r", live) is None
+    await store.finish_reply("ScaleUp:new", b"new", 0.01)
+    assert await store.claim_reply("ScaleUp:old", "fp", "r", live) is None  # forgotten: acts again
+    kept = await store.claim_reply("ScaleUp:new", "fp", "r", live)
+    assert kept is not None and kept.reply == b"new"
 
 
 async def test_a_running_call_no_slot_ran_fails_when_its_replica_dies(store: PoolStore) -> None:

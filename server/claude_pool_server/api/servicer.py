@@ -42,7 +42,7 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
     def __init__(self, pool: Pool, config_view: pool_pb2.PoolConfig) -> None:
         self.pool = pool
         self.config_view = config_view
-        self.replies = ReplyCache(pool.store)
+        self.replies = ReplyCache(pool.store, pool.replica_id)
 
     # tasks -------------------------------------------------------------------------------------
 

@@ -166,15 +166,19 @@ class PoolStore(Protocol):
     async def count_messages(self, slot_id: str) -> int: ...
 
     # remembered replies (engine/replay.py)
-    async def recall_reply(self, key: str) -> StoredReply | None:
-        """The reply remembered under `key`, unless none was or it is older than retention."""
+    async def claim_reply(
+        self, key: str, fingerprint: str, replica_id: str, live_replicas: set[str]
+    ) -> StoredReply | None:
+        """Atomically: None when the caller now owns `key` (a new pending entry, or a pending
+        one whose replica is not in `live_replicas`); otherwise the entry that is there."""
         ...
 
-    async def remember_reply(
-        self, key: str, reply: StoredReply, retention_seconds: float
-    ) -> StoredReply:
-        """Keep `reply` under `key` unless one is already kept (the first writer wins) and
-        return the kept one; replies older than `retention_seconds` may be forgotten."""
+    async def finish_reply(self, key: str, reply: bytes, retention_seconds: float) -> None:
+        """Store the owner's reply; entries older than `retention_seconds` may be forgotten."""
+        ...
+
+    async def abandon_reply(self, key: str, replica_id: str) -> None:
+        """The owner's call failed: drop its pending entry so a retry acts again."""
         ...
 
 

@@ -326,22 +326,33 @@ class InMemoryStore:
 
     # remembered replies ------------------------------------------------------------------------
 
-    async def recall_reply(self, key: str) -> StoredReply | None:
+    async def claim_reply(
+        self, key: str, fingerprint: str, replica_id: str, live_replicas: set[str]
+    ) -> StoredReply | None:
         kept = self._replies.get(key)
-        return kept[0] if kept is not None else None
+        if kept is None or (kept[0].reply is None and kept[0].replica_id not in live_replicas):
+            self._replies.pop(key, None)
+            self._replies[key] = (StoredReply(fingerprint, None, replica_id), datetime.now(UTC))
+            return None
+        return kept[0]
 
-    async def remember_reply(
-        self, key: str, reply: StoredReply, retention_seconds: float
-    ) -> StoredReply:
+    async def finish_reply(self, key: str, reply: bytes, retention_seconds: float) -> None:
         now = datetime.now(UTC)
+        kept = self._replies.pop(key, None)
+        if kept is not None:
+            self._replies[key] = (dataclasses.replace(kept[0], reply=reply), now)
         forget_before = now - timedelta(seconds=retention_seconds)
         while self._replies:
             oldest = next(iter(self._replies))
-            if self._replies[oldest][1] >= forget_before:
+            entry, time = self._replies[oldest]
+            if time >= forget_before or entry.reply is None:
                 break
             del self._replies[oldest]
-        kept = self._replies.setdefault(key, (reply, now))
-        return kept[0]
+
+    async def abandon_reply(self, key: str, replica_id: str) -> None:
+        kept = self._replies.get(key)
+        if kept is not None and kept[0].reply is None and kept[0].replica_id == replica_id:
+            del self._replies[key]
 
 
 def slot_sort_key(slot_id: str) -> tuple[int, str]:

@@ -347,21 +347,49 @@ def count_messages(slot_id: str) -> Select[Any]:
 # --- remembered replies -------------------------------------------------------------------------
 
 
-def recall_reply(key: str) -> Select[Any]:
-    return select(request_replies.c.fingerprint, request_replies.c.reply).where(
-        request_replies.c.key == key
+def lock_reply(key: str) -> Select[Any]:
+    return (
+        select(request_replies.c.fingerprint, request_replies.c.reply, request_replies.c.replica_id)
+        .where(request_replies.c.key == key)
+        .with_for_update()
     )
 
 
-def insert_reply(key: str, fingerprint: str, reply: bytes, now: datetime) -> Insert:
+def insert_pending_reply(key: str, fingerprint: str, replica_id: str, now: datetime) -> Insert:
     statement = pg_insert(request_replies).values(
-        key=key, fingerprint=fingerprint, reply=reply, create_time=now
+        key=key, fingerprint=fingerprint, reply=None, replica_id=replica_id, create_time=now
     )
     return statement.on_conflict_do_nothing(index_elements=[request_replies.c.key])
 
 
+def take_over_reply(key: str, fingerprint: str, replica_id: str, now: datetime) -> Update:
+    return (
+        update(request_replies)
+        .where(request_replies.c.key == key)
+        .values(fingerprint=fingerprint, replica_id=replica_id, create_time=now)
+    )
+
+
+def finish_reply(key: str, reply: bytes, now: datetime) -> Update:
+    return (
+        update(request_replies)
+        .where(request_replies.c.key == key)
+        .values(reply=reply, create_time=now)
+    )
+
+
+def abandon_reply(key: str, replica_id: str) -> Executable:
+    return delete(request_replies).where(
+        request_replies.c.key == key,
+        request_replies.c.replica_id == replica_id,
+        request_replies.c.reply.is_(None),
+    )
+
+
 def forget_replies(before: datetime) -> Executable:
-    return delete(request_replies).where(request_replies.c.create_time < before)
+    return delete(request_replies).where(
+        request_replies.c.create_time < before, request_replies.c.reply.is_not(None)
+    )
 
 
 # --- replicas -----------------------------------------------------------------------------------

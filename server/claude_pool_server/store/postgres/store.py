@@ -387,20 +387,35 @@ class PostgresStore:
 
     # remembered replies ------------------------------------------------------------------------
 
-    async def recall_reply(self, key: str) -> StoredReply | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(q.recall_reply(key))).one_or_none()
-        return None if row is None else StoredReply(row.fingerprint, bytes(row.reply))
+    async def claim_reply(
+        self, key: str, fingerprint: str, replica_id: str, live_replicas: set[str]
+    ) -> StoredReply | None:
+        while True:
+            now = datetime.now(UTC)
+            async with self.engine.begin() as conn:
+                inserted = await conn.execute(
+                    q.insert_pending_reply(key, fingerprint, replica_id, now)
+                )
+                if inserted.rowcount == 1:
+                    return None
+                row = (await conn.execute(q.lock_reply(key))).one_or_none()
+                if row is None:
+                    continue  # abandoned between our insert and our read: claim it again
+                if row.reply is None and row.replica_id not in live_replicas:
+                    await conn.execute(q.take_over_reply(key, fingerprint, replica_id, now))
+                    return None
+            reply = bytes(row.reply) if row.reply is not None else None
+            return StoredReply(row.fingerprint, reply, row.replica_id)
 
-    async def remember_reply(
-        self, key: str, reply: StoredReply, retention_seconds: float
-    ) -> StoredReply:
+    async def finish_reply(self, key: str, reply: bytes, retention_seconds: float) -> None:
         now = datetime.now(UTC)
         async with self.engine.begin() as conn:
+            await conn.execute(q.finish_reply(key, reply, now))
             await conn.execute(q.forget_replies(now - timedelta(seconds=retention_seconds)))
-            await conn.execute(q.insert_reply(key, reply.fingerprint, reply.reply, now))
-            row = (await conn.execute(q.recall_reply(key))).one()
-        return StoredReply(row.fingerprint, bytes(row.reply))
+
+    async def abandon_reply(self, key: str, replica_id: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(q.abandon_reply(key, replica_id))
 
     # replicas ----------------------------------------------------------------------------------
 

@@ -148,7 +148,8 @@ request_replies = Table(
     metadata,
     Column("key", Text, primary_key=True),
     Column("fingerprint", Text, nullable=False),
-    Column("reply", LargeBinary, nullable=False),
+    Column("reply", LargeBinary, nullable=True),  # NULL while the first call is acting
+    Column("replica_id", Text, nullable=False, server_default=""),
     Column("create_time", DateTime(timezone=True), nullable=False),
 )
 Index("ix_request_replies_create_time", request_replies.c.create_time)

@@ -20,7 +20,8 @@ def upgrade() -> None:
         "request_replies",
         sa.Column("key", sa.Text(), nullable=False),
         sa.Column("fingerprint", sa.Text(), nullable=False),
-        sa.Column("reply", sa.LargeBinary(), nullable=False),
+        sa.Column("reply", sa.LargeBinary(), nullable=True),
+        sa.Column("replica_id", sa.Text(), server_default="", nullable=False),
         sa.Column("create_time", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_request_replies")),
     )
