@@ -501,16 +501,19 @@ async def _position_of(pool: Pool, chain: ChainProgress) -> _Position:
             task = await pool.store.get_task(result.task_id)
             structured = task.result.structured_output if task and task.result else None
         variables.update(extract_vars(step, result.output, structured))
-    inflight = ""
-    for state in (TaskState.RUNNING, TaskState.PENDING, TaskState.PENDING_REVIEW):
-        page = await pool.store.list_tasks(
-            TaskQuery(state=state, chain_id=chain.chain_id, page_size=1)
-        )
-        if page.tasks:
-            inflight = page.tasks[0].id
-            break
+    unfinished = await _unfinished_step_tasks(pool, chain.chain_id)
+    inflight = unfinished[0].id if unfinished else ""
     previous = results[-1].output if results else ""
     return _Position(results, previous, variables, inflight, adopted=True)
+
+
+async def _unfinished_step_tasks(pool: Pool, chain_id: str) -> list[Task]:
+    """The chain's step tasks not yet settled, running ones first (a chain has one at a time)."""
+    found: list[Task] = []
+    for state in (TaskState.RUNNING, TaskState.PENDING, TaskState.PENDING_REVIEW):
+        page = await pool.store.list_tasks(TaskQuery(state=state, chain_id=chain_id, page_size=100))
+        found.extend(page.tasks)
+    return found
 
 
 # --- queries and control --------------------------------------------------------------------------
@@ -549,13 +552,11 @@ async def cancel(pool: Pool, chain_id: str) -> ChainProgress:
     if progress.status.is_terminal:
         raise IllegalState(chain_id, progress.status.value, "cancel", "pending or running")
     await _update(pool, chain_id, lambda p: dataclasses.replace(p, status=ChainStatus.CANCELLED))
-    for state in (TaskState.RUNNING, TaskState.PENDING, TaskState.PENDING_REVIEW):
-        page = await pool.store.list_tasks(TaskQuery(state=state, chain_id=chain_id, page_size=100))
-        for task in page.tasks:
-            try:
-                await pool.cancel_task(task.id, reason=f"chain {chain_id} cancelled")
-            except IllegalState:
-                continue  # it finished meanwhile
+    for task in await _unfinished_step_tasks(pool, chain_id):
+        try:
+            await pool.cancel_task(task.id, reason=f"chain {chain_id} cancelled")
+        except IllegalState:
+            continue  # it finished meanwhile
     deadline = time.monotonic() + CANCEL_SETTLE_SECONDS
     topic = f"chain:{chain_id}"
     while True:
