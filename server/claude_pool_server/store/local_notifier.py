@@ -1,9 +1,17 @@
-"""In-process Notifier: a version counter per topic and one asyncio.Condition."""
+"""In-process Notifier: a version counter per topic and one future per waiter.
+
+Why futures and not an `asyncio.Condition`: `asyncio.wait_for(cond.wait_for(...))` on Python 3.11
+can swallow a cancel or leave the condition's lock held when a timeout and a cancel meet (seen
+under load: `RuntimeError: Lock is not acquired`, then every slot blocked for good while health
+said SERVING). A waiter here owns one future and waits on it under `asyncio.timeout`; publishing
+resolves the futures of that topic without taking any lock, so a cancelled waiter can break
+nothing but itself (tests/unit/test_notifier_cancel_storm.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import math
 from collections import defaultdict
 
 
@@ -12,34 +20,43 @@ class LocalNotifier:
 
     def __init__(self) -> None:
         self._versions: defaultdict[str, int] = defaultdict(int)
-        self._condition: asyncio.Condition | None = None
-
-    def _cond(self) -> asyncio.Condition:
-        if self._condition is None:
-            self._condition = asyncio.Condition()
-        return self._condition
+        self._waiters: dict[str, set[asyncio.Future[None]]] = {}
 
     def version(self, topic: str) -> int:
         return self._versions[topic]
 
     async def publish(self, topic: str) -> None:
         self.bump(topic)
-        cond = self._cond()
-        async with cond:
-            cond.notify_all()
 
     def bump(self, topic: str) -> None:
+        """Advance `topic` and wake its waiters (synchronous: safe from any callback)."""
         self._versions[topic] += 1
+        for waiter in self._waiters.pop(topic, ()):
+            if not waiter.done():
+                waiter.set_result(None)
 
     def topics(self) -> list[str]:
         """Topics seen so far (PostgresNotifier wakes them all after a lost connection)."""
         return list(self._versions)
 
+    def waiting(self) -> int:
+        """How many waiters are parked (for tests and metrics)."""
+        return sum(len(w) for w in self._waiters.values())
+
     async def wait(self, topic: str, seen_version: int, timeout: float) -> int:
-        cond = self._cond()
-        async with cond:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    cond.wait_for(lambda: self._versions[topic] > seen_version), timeout
-                )
+        if self._versions[topic] > seen_version or timeout <= 0:
+            return self._versions[topic]
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(topic, set()).add(waiter)
+        try:
+            async with asyncio.timeout(None if math.isinf(timeout) else timeout):
+                await waiter
+        except TimeoutError:
+            pass
+        finally:
+            parked = self._waiters.get(topic)
+            if parked is not None:
+                parked.discard(waiter)
+                if not parked:
+                    del self._waiters[topic]
         return self._versions[topic]

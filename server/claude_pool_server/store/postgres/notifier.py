@@ -36,7 +36,6 @@ class PostgresNotifier:
         self._local = LocalNotifier()
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
-        self._wakeups: set[asyncio.Task[None]] = set()
         self._connected = False
         self._sender = secrets.token_hex(4)  # our own notifications were already applied
 
@@ -76,9 +75,7 @@ class PostgresNotifier:
         sender, _, topic = str(payload).partition(" ")
         if sender == self._sender:
             return
-        wakeup = asyncio.get_running_loop().create_task(self._local.publish(topic))
-        self._wakeups.add(wakeup)
-        wakeup.add_done_callback(self._wakeups.discard)
+        self._local.bump(topic)
 
     async def _listen_forever(self) -> None:
         while True:
@@ -111,4 +108,4 @@ class PostgresNotifier:
 
     async def _wake_everyone(self) -> None:
         for topic in self._local.topics():
-            await self._local.publish(topic)
+            self._local.bump(topic)

@@ -1,0 +1,108 @@
+"""The in-process notifier under a storm of cancelled waiters.
+
+Round 2 found the pool stalled for good under load: `asyncio.wait_for` around
+`Condition.wait_for` on Python 3.11 could swallow a cancel (a slot worker or a watcher that
+never stops, SIGTERM that never finishes) or break the condition's lock (`RuntimeError: Lock is
+not acquired`). These tests cancel thousands of waiters at random moments while topics are
+published, and require every waiter to stop at once, no error, and the notifier to still wake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from claude_pool_server.store.local_notifier import LocalNotifier
+
+pytestmark = pytest.mark.asyncio
+
+
+async def _storm(seed: int, waiters: int, rounds: int) -> list[str]:
+    rnd = random.Random(seed)
+    notifier = LocalNotifier()
+    errors: list[str] = []
+
+    async def waiter() -> None:
+        # Like a slot worker or a watcher: wait, re-check, wait again, until cancelled.
+        try:
+            while True:
+                seen = notifier.version("tasks")
+                await notifier.wait("tasks", seen, rnd.choice([0.0, 0.0005, 0.001, 0.01]))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the test reports any error at all
+            errors.append(repr(exc))
+
+    async def publisher() -> None:
+        while True:
+            await notifier.publish("tasks")
+            await asyncio.sleep(rnd.choice([0.0, 0.0005]))
+
+    publishers = [asyncio.create_task(publisher()) for _ in range(4)]
+    running = [asyncio.create_task(waiter()) for _ in range(waiters)]
+    cancelled: list[asyncio.Task[None]] = []
+    for _ in range(rounds):
+        await asyncio.sleep(rnd.choice([0.0, 0.0005, 0.001]))
+        victims = rnd.sample(running, min(10, len(running)))
+        for victim in victims:
+            victim.cancel()
+        cancelled.extend(victims)
+        running = [t for t in running if t not in victims]
+        running.extend(asyncio.create_task(waiter()) for _ in victims)
+    everything = [*running, *publishers]
+    for task in everything:
+        task.cancel()
+    # A swallowed cancel leaves a waiter looping for ever: give them all a bounded time.
+    done, pending = await asyncio.wait([*everything, *cancelled], timeout=10)
+    for task in pending:
+        errors.append(f"{task.get_name()} ignored its cancel")
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            errors.append(repr(task.exception()))
+    # The notifier still works after the storm (a broken lock would block here for ever).
+    seen = notifier.version("tasks")
+    woken = asyncio.create_task(notifier.wait("tasks", seen, 5.0))
+    await asyncio.sleep(0.01)
+    try:
+        await asyncio.wait_for(notifier.publish("tasks"), 2.0)
+        if await asyncio.wait_for(woken, 2.0) <= seen:
+            errors.append("a publish after the storm did not wake a waiter")
+    except TimeoutError:
+        errors.append("publish or wait blocked after the storm")
+    return errors
+
+
+@pytest.mark.parametrize("seed", range(2))
+async def test_thousands_of_cancelled_waiters_all_stop_and_the_notifier_still_wakes(
+    seed: int,
+) -> None:
+    assert await _storm(seed, waiters=1000, rounds=150) == []
+
+
+async def test_a_waiter_wakes_on_publish_and_times_out_otherwise() -> None:
+    notifier = LocalNotifier()
+    seen = notifier.version("a")
+    # no publish: returns after the timeout with the same version
+    assert await notifier.wait("a", seen, 0.01) == seen
+    # already newer: returns at once
+    notifier.bump("a")
+    assert await asyncio.wait_for(notifier.wait("a", seen, 60.0), 1.0) == seen + 1
+    # another topic does not wake it
+    waiting = asyncio.create_task(notifier.wait("a", seen + 1, 0.2))
+    await asyncio.sleep(0.01)
+    await notifier.publish("b")
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    await notifier.publish("a")
+    assert await asyncio.wait_for(waiting, 1.0) == seen + 2
+
+
+async def test_a_waiter_without_a_deadline_waits_for_the_publish() -> None:
+    notifier = LocalNotifier()
+    waiting = asyncio.create_task(notifier.wait("a", 0, float("inf")))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    notifier.bump("a")
+    assert await asyncio.wait_for(waiting, 1.0) == 1
