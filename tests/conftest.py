@@ -88,7 +88,7 @@ async def make_server(stub: StubAnthropic, tmp_path: Path) -> AsyncIterator[Serv
         config = ServerConfig(
             host="127.0.0.1",
             port=0,
-            tokens=load_tokens(None, tokens),
+            credentials=load_tokens(None, tokens),
             cli_env={**stub.env(), "HOME": str(home), **(cli_env or {})},
             grace_seconds=5,
             warm_slots=warm_slots,

@@ -82,6 +82,12 @@ def add_serve(sub: Any) -> None:
     p.add_argument("--max-attempts", type=int, default=3, help="runs per task across replicas (3)")
     p.add_argument("--tokens-file", default=env_default("CLAUDE_POOL_TOKENS_FILE"))
     p.add_argument("--insecure-no-auth", action="store_true")
+    p.add_argument("--tls-cert", default=env_default("CLAUDE_POOL_TLS_CERT", ""))
+    p.add_argument("--tls-key", default=env_default("CLAUDE_POOL_TLS_KEY", ""))
+    p.add_argument("--tls-client-ca", default=env_default("CLAUDE_POOL_TLS_CLIENT_CA", ""))
+    p.add_argument("--insecure", action="store_true")
+    p.add_argument("--audit-prompts", action="store_true")
+    p.add_argument("--inject-faults", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
         "--work-root",
         action="append",
@@ -174,7 +180,13 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
     return ServerConfig(
         host=args.host,
         port=args.port,
-        tokens=load_tokens(args.tokens_file, env_default("CLAUDE_POOL_TOKENS")),
+        credentials=load_tokens(args.tokens_file, env_default("CLAUDE_POOL_TOKENS")),
+        tls_cert=args.tls_cert or "",
+        tls_key=args.tls_key or "",
+        tls_client_ca=args.tls_client_ca or "",
+        insecure=args.insecure,
+        audit_prompts=args.audit_prompts,
+        inject_faults=args.inject_faults,
         insecure_no_auth=args.insecure_no_auth,
         store=args.store or ("postgres" if args.database_url else DEFAULT_STORE),
         database_url=args.database_url,

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 
-from claude_pool_server.api.interceptors import request_id_var
+from claude_pool_server.api.request_context import request_id_var
 
 
 class RequestIdFilter(logging.Filter):

@@ -14,7 +14,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from claude_pool.v1 import pool_service_pb2, pool_service_pb2_grpc
-from claude_pool_server.api.interceptors import AuthInterceptor, ObservabilityInterceptor
+from claude_pool_server.api.audit import AuditLog
+from claude_pool_server.api.edge import Authenticator, EdgeInterceptor
+from claude_pool_server.api.faults import FaultInjector
+from claude_pool_server.api.tls import ReloadingCertificates
 from claude_pool_server.app import App, build_app
 from claude_pool_server.config import ConfigError, ServerConfig
 from claude_pool_server.domain.ports import ClaudeDriver, PoolStore
@@ -41,6 +44,7 @@ class RunningServer:
     server: grpc.aio.Server
     health: health.aio.HealthServicer
     port: int
+    certificates: ReloadingCertificates | None = None
 
     @property
     def address(self) -> str:
@@ -61,43 +65,56 @@ async def start_server(
     config: ServerConfig, driver: ClaudeDriver | None = None, store: PoolStore | None = None
 ) -> RunningServer:
     config.check_binding()
+    certificates = (
+        ReloadingCertificates(config.tls_cert, config.tls_key, config.tls_client_ca)
+        if config.tls
+        else None
+    )
     app = await build_app(config, driver=driver, store=store)
-    interceptors: list[grpc.aio.ServerInterceptor] = []
-    if config.tokens:
-        interceptors.append(AuthInterceptor(config.tokens))
-    interceptors.append(ObservabilityInterceptor())
-    server = grpc.aio.server(interceptors=interceptors, options=SERVER_OPTIONS)
+    edge = EdgeInterceptor(
+        Authenticator(config.credentials, config.mutual_tls),
+        AuditLog(config.audit_prompts),
+        FaultInjector() if config.inject_faults else None,
+    )
+    server = grpc.aio.server(interceptors=[edge], options=SERVER_OPTIONS)
     pool_service_pb2_grpc.add_PoolServiceServicer_to_server(app.servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         [SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME], server
     )
+    address = f"{config.host}:{config.port}"
     try:
-        port = server.add_insecure_port(f"{config.host}:{config.port}")
+        if certificates is not None:
+            port = server.add_secure_port(address, certificates.credentials())
+        else:
+            port = server.add_insecure_port(address)
     except RuntimeError as exc:
         raise ConfigError(f"cannot listen on {config.host}:{config.port}: {exc}") from exc
     await app.start()
     await server.start()
     for name in ("", SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(app, server, health_servicer, port)
+    return RunningServer(app, server, health_servicer, port, certificates)
 
 
 async def serve(config: ServerConfig) -> None:
     """Run until SIGTERM or SIGINT, then shut down gracefully."""
     running = await start_server(config)
     log.info(
-        "claude-pool listening on %s (%d slots, store %s, auth %s)",
+        "claude-pool listening on %s (%d slots, store %s, auth %s, %s)",
         running.address,
         config.pool.slots,
         config.store,
-        "on" if config.tokens else "off",
+        "on" if config.credentials or config.mutual_tls else "off",
+        ("mTLS" if config.mutual_tls else "TLS") if config.tls else "plaintext",
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if running.certificates is not None:
+        loop.add_signal_handler(signal.SIGHUP, running.certificates.reload)
     await stop.wait()
     log.info("shutting down: finishing running tasks (grace %.0fs)", config.grace_seconds)
     await running.stop()

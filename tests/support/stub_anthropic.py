@@ -40,6 +40,11 @@ text before it is echoed.
                            ``tool_result`` follows the user turn: text
 ``[[sleeptool:S]]``        the same with Python ``time.sleep(S)``, then ``echo slept``
 ``[[toolloop]]``           always a Bash ``echo loop`` ``tool_use`` (drives ``max_turns``)
+``[[bash:CMD]]``           first call: a Bash ``tool_use`` running CMD (up to the first ``]]``);
+                           once its ``tool_result`` follows: ``TOOL-RESULT[...]`` text
+``[[recall]]``             reply ``RECALL[<the conversation's previous assistant text>]`` (empty
+                           brackets when the request carries no earlier turn): shows what the
+                           CLI sent of the conversation so far
 =========================  ====================================================================
 
 Without a reply directive the text is ``FAKE-REPLY[<first 40 chars of the user text>]``;
@@ -130,6 +135,8 @@ _KNOWN_DIRECTIVES = _STATUS_DIRECTIVES | {
     "tool",
     "sleeptool",
     "toolloop",
+    "bash",
+    "recall",
 }
 # Blocks the CLI wraps around or adds to the user's own words.
 _CLI_WRAPPERS = re.compile(
@@ -189,6 +196,7 @@ class Script:
     stallmid: float | None = None
     tool_command: str | None = None
     tool_loop: bool = False
+    recall: str | None = None
 
 
 def _match_brackets(text: str, start: int) -> int:
@@ -297,6 +305,30 @@ def newest_user_turn(messages: list[Any]) -> tuple[str, bool, str]:
     return "", after_tool, tool_output
 
 
+def previous_assistant_text(messages: list[Any]) -> str:
+    """The text of the last assistant message before the newest human turn ("" if none)."""
+    newest = None
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        if not isinstance(message, dict) or message.get("role") != "user":
+            continue
+        content = message.get("content")
+        blocks = content if isinstance(content, list) else [content]
+        if any(isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks):
+            continue
+        if _CLI_WRAPPERS.sub("", "\n".join(_block_text(b) for b in blocks)).strip():
+            newest = index
+            break
+    for message in reversed(messages[: newest or 0]):
+        if isinstance(message, dict) and message.get("role") == "assistant":
+            content = message.get("content")
+            blocks = content if isinstance(content, list) else [content]
+            text = "".join(_block_text(b) for b in blocks).strip()
+            if text:
+                return text
+    return ""
+
+
 def _number(name: str, value: str, kind: type[int | float]) -> Any:
     try:
         number = kind(value)
@@ -351,6 +383,12 @@ def parse_script(body: dict[str, Any]) -> Script:
             script.tool_command = f"python3 -c 'import time; time.sleep({seconds:g})'; echo slept"
         elif name == "toolloop":
             script.tool_loop = True
+        elif name == "bash":
+            if not arg:
+                raise DirectiveError("[[bash:CMD]]: give a command")
+            script.tool_command = arg
+        elif name == "recall":
+            script.recall = previous_assistant_text(messages if isinstance(messages, list) else [])
     return script
 
 
@@ -873,6 +911,8 @@ def _reply_blocks(script: Script) -> list[_Block]:
         ]
     if script.reply is not None:
         text = script.reply
+    elif script.recall is not None:
+        text = f"RECALL[{script.recall[:80]}]"
     elif script.after_tool:
         text = f"TOOL-RESULT[{script.tool_output[:40]}]"
     else:

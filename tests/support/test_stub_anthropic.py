@@ -557,3 +557,26 @@ def test_cli_without_the_sdk(stub: StubAnthropic, tmp_path: Path) -> None:
     lines = [json.loads(line) for line in completed.stdout.splitlines()]
     assert lines[-1]["type"] == "result"
     assert lines[-1]["result"] == "FAKE-REPLY[hi]"
+
+
+def test_recall_replies_with_the_previous_assistant_text() -> None:
+    def text(reply: str | None) -> str:
+        return reply or ""
+
+    first_turn = {"messages": [{"role": "user", "content": "hello [[recall]]"}]}
+    assert parse_script(first_turn).recall == ""
+    follow_up = {
+        "messages": [
+            {"role": "user", "content": "remember blue"},
+            {"role": "assistant", "content": [{"type": "text", "text": "blue-42"}]},
+            {"role": "user", "content": [{"type": "text", "text": "what was it? [[recall]]"}]},
+        ]
+    }
+    assert text(parse_script(follow_up).recall) == "blue-42"
+
+
+def test_bash_directive_runs_the_given_command() -> None:
+    script = parse_script({"messages": [{"role": "user", "content": "[[bash:cat /etc/hostname]]"}]})
+    assert script.tool_command == "cat /etc/hostname"
+    with pytest.raises(ValueError, match="give a command"):
+        parse_script({"messages": [{"role": "user", "content": "[[bash:]]"}]})

@@ -138,9 +138,7 @@ def overrides_in(message: task_pb2.TaskOverrides, field: str) -> TaskOverrides:
         allowed_tools=tuple(message.allowed_tools),
         disallowed_tools=tuple(message.disallowed_tools),
         tools=tuple(message.tools),
-        mcp_servers=json_format.MessageToDict(message.mcp_servers)
-        if message.HasField("mcp_servers")
-        else {},
+        mcp_servers=tuple(message.mcp_servers),
         effort=_enum_in(message.effort, EFFORTS_FROM_PROTO, f"{field}.effort"),
         fallback_model=message.fallback_model if message.HasField("fallback_model") else None,
         json_schema=json_format.MessageToDict(message.json_schema)
@@ -201,8 +199,7 @@ def overrides_out(overrides: TaskOverrides) -> task_pb2.TaskOverrides:
         fallback_model=overrides.fallback_model,
         max_budget_micros=overrides.max_budget_micros,
     )
-    if overrides.mcp_servers:
-        message.mcp_servers.update(overrides.mcp_servers)
+    message.mcp_servers.extend(overrides.mcp_servers)
     if overrides.json_schema is not None:
         message.json_schema.update(overrides.json_schema)
     if overrides.timeout_seconds is not None:

@@ -116,6 +116,26 @@ class PoolServicer(pool_service_pb2_grpc.PoolServiceServicer):
         task = await self.pool.cancel_task(_required(request.task_id, "task_id"))
         return pb.CancelTaskResponse(task=mappers.task_out(task))
 
+    async def DeleteTask(
+        self, request: pb.DeleteTaskRequest, context: Context
+    ) -> pb.DeleteTaskResponse:
+        raise _unimplemented("DeleteTask")
+
+    async def GetSession(
+        self, request: pb.GetSessionRequest, context: Context
+    ) -> pb.GetSessionResponse:
+        raise _unimplemented("GetSession")
+
+    async def ListSessions(
+        self, request: pb.ListSessionsRequest, context: Context
+    ) -> pb.ListSessionsResponse:
+        raise _unimplemented("ListSessions")
+
+    async def DeleteSession(
+        self, request: pb.DeleteSessionRequest, context: Context
+    ) -> pb.DeleteSessionResponse:
+        raise _unimplemented("DeleteSession")
+
     @replayed(pb.ClaimTaskResponse)
     async def ClaimTask(
         self, request: pb.ClaimTaskRequest, context: Context

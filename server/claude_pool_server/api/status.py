@@ -7,8 +7,10 @@ interceptor with its request id, and its text is not sent to the client.
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -21,7 +23,8 @@ CODES: list[tuple[type[errors.PoolError], grpc.StatusCode]] = [
     (errors.NotFound, grpc.StatusCode.NOT_FOUND),
     (errors.PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (errors.FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
-    (errors.BudgetExhausted, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (errors.ResourceExhausted, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (errors.Unavailable, grpc.StatusCode.UNAVAILABLE),
     (errors.SeqOutOfRange, grpc.StatusCode.OUT_OF_RANGE),
     (errors.NotImplementedCapability, grpc.StatusCode.UNIMPLEMENTED),
 ]
@@ -75,7 +78,20 @@ def status_for(error: errors.PoolError) -> grpc.Status:
                 )
             )
         )
+    if isinstance(error, errors.ResourceExhausted) and error.retry_after_seconds is not None:
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(int(error.retry_after_seconds * 1e9))
+        details.append(_packed(error_details_pb2.RetryInfo(retry_delay=delay)))
     return _to_status(status_pb2.Status(code=code.value[0], message=error.message, details=details))
+
+
+def code_name(exc: BaseException) -> str:
+    """The status code name a call ends with when `exc` escapes its handler (for the audit)."""
+    if isinstance(exc, errors.PoolError):
+        return code_for(exc).name
+    if isinstance(exc, asyncio.CancelledError):
+        return "CANCELLED"
+    return "INTERNAL"
 
 
 def internal_status(request_id: str) -> grpc.Status:

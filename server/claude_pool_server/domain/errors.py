@@ -7,13 +7,16 @@ gRPC code; nothing else in the server decides codes.
     PoolError
     ├── InvalidArgument          bad input; names the field          → INVALID_ARGUMENT
     │   └── RequestIdReused
-    ├── NotFound                                                     → NOT_FOUND
-    │   ├── TaskNotFound, SlotNotFound, ChainNotFound, ContextNotFound
+    ├── NotFound                 also for another namespace's ids    → NOT_FOUND
+    │   ├── TaskNotFound, SlotNotFound, ChainNotFound, ContextNotFound, SessionNotFound
     ├── PermissionDenied                                             → PERMISSION_DENIED
-    │   ├── WorkingDirOutsideRoots, PermissionModeDenied
+    │   ├── WorkingDirOutsideRoots, PermissionModeDenied, PolicyDenied
     ├── FailedPrecondition                                           → FAILED_PRECONDITION
-    │   ├── IllegalState, PoolDraining, ScalingBounds
-    ├── BudgetExhausted                                              → RESOURCE_EXHAUSTED
+    │   ├── IllegalState, PoolDraining, ScalingBounds, SessionTooLarge
+    ├── ResourceExhausted                                            → RESOURCE_EXHAUSTED
+    │   ├── BudgetExhausted, QuotaExceeded, RateLimited (+ RetryInfo)
+    ├── Unavailable              retry with the same request_id      → UNAVAILABLE
+    │   └── StoreUnavailable
     ├── SeqOutOfRange                                                → OUT_OF_RANGE
     └── NotImplementedCapability                                     → UNIMPLEMENTED
 """
@@ -77,6 +80,13 @@ class ContextNotFound(NotFound):
         super().__init__(f"context key not found: {key!r}", {"key": key})
 
 
+class SessionNotFound(NotFound):
+    reason = "SESSION_NOT_FOUND"
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(f"session not found: {session_id!r}", {"session_id": session_id})
+
+
 class PermissionDenied(PoolError):
     """The server's policy forbids what was asked."""
 
@@ -100,6 +110,20 @@ class PermissionModeDenied(PermissionDenied):
             f"permission mode {mode!r} is not allowed by this server's policy",
             {"permission_mode": mode},
         )
+
+
+class PolicyDenied(PermissionDenied):
+    """The namespace's policy does not allow what a field asks for."""
+
+    reason = "POLICY_DENIED"
+
+    def __init__(self, field: str, value: str, namespace: str, allowed: list[str]) -> None:
+        choices = ", ".join(allowed) if allowed else "none"
+        super().__init__(
+            f"{field}: {value!r} is not allowed for namespace {namespace!r} (allowed: {choices})",
+            {"field": field, "value": value, "namespace": namespace},
+        )
+        self.field = field
 
 
 class FailedPrecondition(PoolError):
@@ -133,7 +157,60 @@ class ScalingBounds(FailedPrecondition):
         )
 
 
-class BudgetExhausted(PoolError):
+class SessionTooLarge(FailedPrecondition):
+    reason = "SESSION_TOO_LARGE"
+
+    def __init__(self, session_id: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"session {session_id!r} holds {size} bytes of transcript, more than the server "
+            f"continues ({limit}); fork_from it with a summary prompt, or start a new session",
+            {"session_id": session_id, "transcript_bytes": size, "limit": limit},
+        )
+
+
+class ResourceExhausted(PoolError):
+    """A limit on money, concurrency or rate refuses the request for now."""
+
+    retry_after_seconds: float | None = None
+
+
+class QuotaExceeded(ResourceExhausted):
+    reason = "QUOTA_EXCEEDED"
+
+    def __init__(self, namespace: str, limit: int) -> None:
+        super().__init__(
+            f"namespace {namespace!r} already has {limit} unfinished tasks, its quota; "
+            "wait for some to finish",
+            {"namespace": namespace, "limit": limit},
+        )
+
+
+class RateLimited(ResourceExhausted):
+    reason = "RATE_LIMITED"
+
+    def __init__(self, namespace: str, per_second: float, retry_after: float) -> None:
+        super().__init__(
+            f"namespace {namespace!r} submits faster than its limit of {per_second:g} per "
+            f"second; retry in {retry_after:.2f}s",
+            {"namespace": namespace, "per_second": f"{per_second:g}"},
+        )
+        self.retry_after_seconds = retry_after
+
+
+class Unavailable(PoolError):
+    """The server cannot serve this right now; a retry with the same request_id is safe."""
+
+
+class StoreUnavailable(Unavailable):
+    reason = "STORE_UNAVAILABLE"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"the server cannot reach its database ({detail}); retry with the same request_id",
+        )
+
+
+class BudgetExhausted(ResourceExhausted):
     """Reserving a task's budget would take spent + reserved past the pool cap."""
 
     reason = "BUDGET_EXHAUSTED"

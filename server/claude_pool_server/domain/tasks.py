@@ -70,7 +70,7 @@ class TaskOverrides:
     allowed_tools: tuple[str, ...] = ()
     disallowed_tools: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()
-    mcp_servers: dict[str, Any] = field(default_factory=dict)
+    mcp_servers: tuple[str, ...] = ()  # names from the server's catalogue
     effort: Effort | None = None
     fallback_model: str | None = None
     json_schema: dict[str, Any] | None = None

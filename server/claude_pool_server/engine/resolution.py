@@ -47,7 +47,7 @@ def resolve(pool: PoolSettings, slot: SlotConfig, task: TaskOverrides) -> Resolv
         allowed_tools=pool.allowed_tools + slot.allowed_tools + task.allowed_tools,
         disallowed_tools=task.disallowed_tools,
         tools=task.tools,
-        mcp_servers={**pool.mcp_servers, **task.mcp_servers},
+        mcp_servers={name: pool.mcp_servers[name] for name in task.mcp_servers},
         effort=_first(task.effort, slot.effort, pool.effort),
         fallback_model=_first(task.fallback_model, pool.fallback_model),
         json_schema=task.json_schema,

@@ -17,6 +17,7 @@ class PoolSettings:
     max_turns: int | None = None
     system_prompt: str | None = None
     allowed_tools: tuple[str, ...] = ()
+    # the MCP server catalogue: tasks choose servers from it by name (never define one)
     mcp_servers: dict[str, Any] = field(default_factory=dict)
     effort: Effort | None = None
     fallback_model: str | None = None

@@ -65,6 +65,26 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     model (no JSON decision, unknown mode, or the routing call itself failed). Retry, or submit
     the work directly with SubmitTask, FanOut or SubmitChain.
     """
+    ERROR_REASON_SESSION_NOT_FOUND: _ErrorReason.ValueType  # 19
+    """NOT_FOUND; metadata `session_id`. Also for a session another principal owns, or one deleted."""
+    ERROR_REASON_QUOTA_EXCEEDED: _ErrorReason.ValueType  # 20
+    """RESOURCE_EXHAUSTED; the caller's namespace has as many unfinished tasks as its quota allows;
+    metadata `namespace`, `limit`.
+    """
+    ERROR_REASON_RATE_LIMITED: _ErrorReason.ValueType  # 21
+    """RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo`; the namespace submits faster than its rate
+    limit; metadata `namespace`, `per_second`.
+    """
+    ERROR_REASON_POLICY_DENIED: _ErrorReason.ValueType  # 22
+    """PERMISSION_DENIED; the namespace's policy does not allow what a field asks for (a model, a
+    permission mode, a tool, an MCP server); metadata `field`, `value`, `namespace`.
+    """
+    ERROR_REASON_SESSION_TOO_LARGE: _ErrorReason.ValueType  # 23
+    """FAILED_PRECONDITION; the session's transcript is larger than the server continues; metadata
+    `session_id`, `transcript_bytes`, `limit`.
+    """
+    ERROR_REASON_STORE_UNAVAILABLE: _ErrorReason.ValueType  # 24
+    """UNAVAILABLE; the server cannot reach its database right now. Retry with the same request_id."""
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """The `reason` of the `google.rpc.ErrorInfo` detail every error carries (domain `claude-pool.dev`),
@@ -115,4 +135,24 @@ ERROR_REASON_ROUTING_FAILED: ErrorReason.ValueType  # 18
 model (no JSON decision, unknown mode, or the routing call itself failed). Retry, or submit
 the work directly with SubmitTask, FanOut or SubmitChain.
 """
+ERROR_REASON_SESSION_NOT_FOUND: ErrorReason.ValueType  # 19
+"""NOT_FOUND; metadata `session_id`. Also for a session another principal owns, or one deleted."""
+ERROR_REASON_QUOTA_EXCEEDED: ErrorReason.ValueType  # 20
+"""RESOURCE_EXHAUSTED; the caller's namespace has as many unfinished tasks as its quota allows;
+metadata `namespace`, `limit`.
+"""
+ERROR_REASON_RATE_LIMITED: ErrorReason.ValueType  # 21
+"""RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo`; the namespace submits faster than its rate
+limit; metadata `namespace`, `per_second`.
+"""
+ERROR_REASON_POLICY_DENIED: ErrorReason.ValueType  # 22
+"""PERMISSION_DENIED; the namespace's policy does not allow what a field asks for (a model, a
+permission mode, a tool, an MCP server); metadata `field`, `value`, `namespace`.
+"""
+ERROR_REASON_SESSION_TOO_LARGE: ErrorReason.ValueType  # 23
+"""FAILED_PRECONDITION; the session's transcript is larger than the server continues; metadata
+`session_id`, `transcript_bytes`, `limit`.
+"""
+ERROR_REASON_STORE_UNAVAILABLE: ErrorReason.ValueType  # 24
+"""UNAVAILABLE; the server cannot reach its database right now. Retry with the same request_id."""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

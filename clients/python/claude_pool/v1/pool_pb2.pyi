@@ -123,7 +123,9 @@ Global___SlotConfig: _TypeAlias = SlotConfig  # noqa: Y015
 
 @_typing.final
 class Slot(_message.Message):
-    """A slot: a persistent Claude worker identity that runs one task at a time and keeps its session."""
+    """A slot: execution capacity that runs one task at a time. Conversations are sessions of their own
+    (see Session); with the `slot` session policy a slot also keeps one session for its next task.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -143,9 +145,11 @@ class Slot(_message.Message):
     state: Global___SlotState.ValueType
     """Current state."""
     current_task_id: _builtins.str
-    """The task it is running; empty when idle."""
+    """The task it is running; empty when idle, and to callers of another namespace."""
     session_id: _builtins.str
-    """The Claude session its next task resumes; empty for a fresh session."""
+    """With the `slot` session policy: the session its next task continues; empty otherwise. Shown
+    only to the principal that owns the session.
+    """
     tasks_completed: _builtins.int
     """Tasks it finished."""
     cost_micros: _builtins.int
@@ -277,6 +281,9 @@ class PoolStatus(_message.Message):
     BUDGET_MICROS_FIELD_NUMBER: _builtins.int
     DRAINING_FIELD_NUMBER: _builtins.int
     REPLICAS_FIELD_NUMBER: _builtins.int
+    CANCELLED_TASKS_FIELD_NUMBER: _builtins.int
+    NAMESPACE_FIELD_NUMBER: _builtins.int
+    WARM_PROCESSES_FIELD_NUMBER: _builtins.int
     total_slots: _builtins.int
     """Slots in any state but STOPPED."""
     idle_slots: _builtins.int
@@ -305,6 +312,12 @@ class PoolStatus(_message.Message):
     """True once Drain was called (or the server is shutting down): new work is refused."""
     replicas: _builtins.int
     """Live server replicas."""
+    cancelled_tasks: _builtins.int
+    """Tasks cancelled."""
+    namespace: _builtins.str
+    """The namespace the task counts, spend and budget cover (the caller's)."""
+    warm_processes: _builtins.int
+    """CLI processes this replica keeps started (running a task or waiting for one)."""
     def __init__(
         self,
         *,
@@ -322,10 +335,13 @@ class PoolStatus(_message.Message):
         budget_micros: _builtins.int | None = ...,
         draining: _builtins.bool = ...,
         replicas: _builtins.int = ...,
+        cancelled_tasks: _builtins.int = ...,
+        namespace: _builtins.str = ...,
+        warm_processes: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros", "budget_micros", b"budget_micros"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros", "budget_micros", b"budget_micros", "busy_slots", b"busy_slots", "completed_tasks", b"completed_tasks", "draining", b"draining", "errored_slots", b"errored_slots", "failed_tasks", b"failed_tasks", "idle_slots", b"idle_slots", "pending_review_tasks", b"pending_review_tasks", "pending_tasks", b"pending_tasks", "replicas", b"replicas", "reserved_micros", b"reserved_micros", "running_tasks", b"running_tasks", "spent_micros", b"spent_micros", "total_slots", b"total_slots"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros", "budget_micros", b"budget_micros", "busy_slots", b"busy_slots", "cancelled_tasks", b"cancelled_tasks", "completed_tasks", b"completed_tasks", "draining", b"draining", "errored_slots", b"errored_slots", "failed_tasks", b"failed_tasks", "idle_slots", b"idle_slots", "namespace", b"namespace", "pending_review_tasks", b"pending_review_tasks", "pending_tasks", b"pending_tasks", "replicas", b"replicas", "reserved_micros", b"reserved_micros", "running_tasks", b"running_tasks", "spent_micros", b"spent_micros", "total_slots", b"total_slots", "warm_processes", b"warm_processes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__budget_micros: _TypeAlias = _typing.Literal["budget_micros"]  # noqa: Y015
     _WhichOneofArgType__budget_micros: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros"]  # noqa: Y015
@@ -364,6 +380,13 @@ class PoolConfig(_message.Message):
     CLI_VERSION_FIELD_NUMBER: _builtins.int
     SERVER_VERSION_FIELD_NUMBER: _builtins.int
     WARM_SLOTS_FIELD_NUMBER: _builtins.int
+    POLICY_FIELD_NUMBER: _builtins.int
+    SESSION_POLICY_FIELD_NUMBER: _builtins.int
+    SANDBOX_FIELD_NUMBER: _builtins.int
+    API_GATEWAY_FIELD_NUMBER: _builtins.int
+    MAX_SESSION_BYTES_FIELD_NUMBER: _builtins.int
+    RETENTION_FIELD_NUMBER: _builtins.int
+    SPARE_PROCESSES_FIELD_NUMBER: _builtins.int
     model: _builtins.str
     """Default model; empty means the CLI's default."""
     permission_mode: _task_pb2.PermissionMode.ValueType
@@ -404,6 +427,22 @@ class PoolConfig(_message.Message):
     """Version of this server."""
     warm_slots: _builtins.bool
     """Whether slots keep their CLI process between tasks (warm slots)."""
+    session_policy: _builtins.str
+    """How tasks get conversations: "task" (each task starts its own session unless it continues or
+    forks one) or "slot" (a slot keeps one session for its next task, as the original Pool did).
+    """
+    sandbox: _builtins.str
+    """How a task's CLI and tools are confined: "bwrap" (a bubblewrap sandbox: no server credentials,
+    writes only in the task's directory) or "none".
+    """
+    api_gateway: _builtins.bool
+    """Whether the CLI's API calls go through the pool's local gateway (per-call budget admission;
+    the real API key never enters a task's environment).
+    """
+    max_session_bytes: _builtins.int
+    """Largest stored session transcript that can still be continued, in bytes."""
+    spare_processes: _builtins.int
+    """Started CLI processes kept waiting for new sessions, beyond the busy ones."""
     @_builtins.property
     def allowed_tools(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Tools allowed for every task."""
@@ -423,6 +462,14 @@ class PoolConfig(_message.Message):
     @_builtins.property
     def denied_permission_modes(self) -> _containers.RepeatedScalarFieldContainer[_task_pb2.PermissionMode.ValueType]:
         """Permission modes the server refuses (PERMISSION_DENIED)."""
+
+    @_builtins.property
+    def policy(self) -> Global___NamespacePolicy:
+        """What the caller's namespace may do and spend."""
+
+    @_builtins.property
+    def retention(self) -> _duration_pb2.Duration:
+        """How long settled tasks (and their events) are kept; unset when kept for ever."""
 
     def __init__(
         self,
@@ -452,10 +499,17 @@ class PoolConfig(_message.Message):
         cli_version: _builtins.str = ...,
         server_version: _builtins.str = ...,
         warm_slots: _builtins.bool = ...,
+        policy: Global___NamespacePolicy | None = ...,
+        session_policy: _builtins.str = ...,
+        sandbox: _builtins.str = ...,
+        api_gateway: _builtins.bool = ...,
+        max_session_bytes: _builtins.int = ...,
+        retention: _duration_pb2.Duration | None = ...,
+        spare_processes: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros", "_max_turns", b"_max_turns", "_system_prompt", b"_system_prompt", "budget_micros", b"budget_micros", "idle_output_timeout", b"idle_output_timeout", "max_turns", b"max_turns", "system_prompt", b"system_prompt", "task_timeout", b"task_timeout"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros", "_max_turns", b"_max_turns", "_system_prompt", b"_system_prompt", "budget_micros", b"budget_micros", "idle_output_timeout", b"idle_output_timeout", "max_turns", b"max_turns", "policy", b"policy", "retention", b"retention", "system_prompt", b"system_prompt", "task_timeout", b"task_timeout"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros", "_max_turns", b"_max_turns", "_system_prompt", b"_system_prompt", "allowed_tools", b"allowed_tools", "budget_micros", b"budget_micros", "cli_version", b"cli_version", "default_task_reservation_micros", b"default_task_reservation_micros", "denied_permission_modes", b"denied_permission_modes", "effort", b"effort", "fallback_model", b"fallback_model", "idle_output_timeout", b"idle_output_timeout", "max_chain_steps", b"max_chain_steps", "max_fan_out", b"max_fan_out", "max_prompt_bytes", b"max_prompt_bytes", "max_restarts", b"max_restarts", "max_slots", b"max_slots", "max_turns", b"max_turns", "min_slots", b"min_slots", "model", b"model", "permission_mode", b"permission_mode", "server_version", b"server_version", "slots", b"slots", "store", b"store", "system_prompt", b"system_prompt", "task_timeout", b"task_timeout", "warm_slots", b"warm_slots", "work_roots", b"work_roots", "worktree_isolation", b"worktree_isolation"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros", "_max_turns", b"_max_turns", "_system_prompt", b"_system_prompt", "allowed_tools", b"allowed_tools", "api_gateway", b"api_gateway", "budget_micros", b"budget_micros", "cli_version", b"cli_version", "default_task_reservation_micros", b"default_task_reservation_micros", "denied_permission_modes", b"denied_permission_modes", "effort", b"effort", "fallback_model", b"fallback_model", "idle_output_timeout", b"idle_output_timeout", "max_chain_steps", b"max_chain_steps", "max_fan_out", b"max_fan_out", "max_prompt_bytes", b"max_prompt_bytes", "max_restarts", b"max_restarts", "max_session_bytes", b"max_session_bytes", "max_slots", b"max_slots", "max_turns", b"max_turns", "min_slots", b"min_slots", "model", b"model", "permission_mode", b"permission_mode", "policy", b"policy", "retention", b"retention", "sandbox", b"sandbox", "server_version", b"server_version", "session_policy", b"session_policy", "slots", b"slots", "spare_processes", b"spare_processes", "store", b"store", "system_prompt", b"system_prompt", "task_timeout", b"task_timeout", "warm_slots", b"warm_slots", "work_roots", b"work_roots", "worktree_isolation", b"worktree_isolation"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__budget_micros: _TypeAlias = _typing.Literal["budget_micros"]  # noqa: Y015
     _WhichOneofArgType__budget_micros: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros"]  # noqa: Y015
@@ -471,6 +525,66 @@ class PoolConfig(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__system_prompt) -> _WhichOneofReturnType__system_prompt | None: ...
 
 Global___PoolConfig: _TypeAlias = PoolConfig  # noqa: Y015
+
+@_typing.final
+class NamespacePolicy(_message.Message):
+    """What a namespace may ask for and spend, set by the server (never by a request)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAMESPACE_FIELD_NUMBER: _builtins.int
+    MODELS_FIELD_NUMBER: _builtins.int
+    PERMISSION_MODES_FIELD_NUMBER: _builtins.int
+    TOOLS_FIELD_NUMBER: _builtins.int
+    MCP_SERVERS_FIELD_NUMBER: _builtins.int
+    BUDGET_MICROS_FIELD_NUMBER: _builtins.int
+    MAX_CONCURRENT_TASKS_FIELD_NUMBER: _builtins.int
+    SUBMITS_PER_SECOND_FIELD_NUMBER: _builtins.int
+    namespace: _builtins.str
+    """The namespace."""
+    budget_micros: _builtins.int
+    """The namespace's budget cap in micro-dollars; unset for none (the pool cap still holds)."""
+    max_concurrent_tasks: _builtins.int
+    """Most unfinished (pending, running, in review) tasks at once; 0 for no limit."""
+    submits_per_second: _builtins.float
+    """Most submissions per second (tasks, chains, fan-out items); 0 for no limit."""
+    @_builtins.property
+    def models(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Models a task may name; empty means any."""
+
+    @_builtins.property
+    def permission_modes(self) -> _containers.RepeatedScalarFieldContainer[_task_pb2.PermissionMode.ValueType]:
+        """Permission modes a task may ask for; empty means any the server allows."""
+
+    @_builtins.property
+    def tools(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Tools a task may name (allowed_tools, tools); empty means any."""
+
+    @_builtins.property
+    def mcp_servers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """MCP servers from the server's catalogue a task may name."""
+
+    def __init__(
+        self,
+        *,
+        namespace: _builtins.str = ...,
+        models: _abc.Iterable[_builtins.str] | None = ...,
+        permission_modes: _abc.Iterable[_task_pb2.PermissionMode.ValueType] | None = ...,
+        tools: _abc.Iterable[_builtins.str] | None = ...,
+        mcp_servers: _abc.Iterable[_builtins.str] | None = ...,
+        budget_micros: _builtins.int | None = ...,
+        max_concurrent_tasks: _builtins.int = ...,
+        submits_per_second: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros", "budget_micros", b"budget_micros"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros", "budget_micros", b"budget_micros", "max_concurrent_tasks", b"max_concurrent_tasks", "mcp_servers", b"mcp_servers", "models", b"models", "namespace", b"namespace", "permission_modes", b"permission_modes", "submits_per_second", b"submits_per_second", "tools", b"tools"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__budget_micros: _TypeAlias = _typing.Literal["budget_micros"]  # noqa: Y015
+    _WhichOneofArgType__budget_micros: _TypeAlias = _typing.Literal["_budget_micros", b"_budget_micros"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__budget_micros) -> _WhichOneofReturnType__budget_micros | None: ...
+
+Global___NamespacePolicy: _TypeAlias = NamespacePolicy  # noqa: Y015
 
 @_typing.final
 class DrainSummary(_message.Message):

@@ -31,7 +31,15 @@ class PoolServiceStub:
     Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
     for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
     `request_id`: a retry with the same id returns the first call's result instead of doing the work
-    twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>`.
+    twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>` (or a
+    client certificate the server maps to a principal).
+
+    Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+    and spend belong to a namespace: a caller sees and acts only inside its own, and another
+    namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+    Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+    stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+    the field.
     """
 
     def __init__(self, channel):
@@ -80,6 +88,11 @@ class PoolServiceStub:
                 request_serializer=claude__pool_dot_v1_dot_pool__service__pb2.CancelTaskRequest.SerializeToString,
                 response_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.CancelTaskResponse.FromString,
                 _registered_method=True)
+        self.DeleteTask = channel.unary_unary(
+                '/claude_pool.v1.PoolService/DeleteTask',
+                request_serializer=claude__pool_dot_v1_dot_pool__service__pb2.DeleteTaskRequest.SerializeToString,
+                response_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.DeleteTaskResponse.FromString,
+                _registered_method=True)
         self.ClaimTask = channel.unary_unary(
                 '/claude_pool.v1.PoolService/ClaimTask',
                 request_serializer=claude__pool_dot_v1_dot_pool__service__pb2.ClaimTaskRequest.SerializeToString,
@@ -94,6 +107,21 @@ class PoolServiceStub:
                 '/claude_pool.v1.PoolService/RejectTask',
                 request_serializer=claude__pool_dot_v1_dot_pool__service__pb2.RejectTaskRequest.SerializeToString,
                 response_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.RejectTaskResponse.FromString,
+                _registered_method=True)
+        self.GetSession = channel.unary_unary(
+                '/claude_pool.v1.PoolService/GetSession',
+                request_serializer=claude__pool_dot_v1_dot_pool__service__pb2.GetSessionRequest.SerializeToString,
+                response_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.GetSessionResponse.FromString,
+                _registered_method=True)
+        self.ListSessions = channel.unary_unary(
+                '/claude_pool.v1.PoolService/ListSessions',
+                request_serializer=claude__pool_dot_v1_dot_pool__service__pb2.ListSessionsRequest.SerializeToString,
+                response_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.ListSessionsResponse.FromString,
+                _registered_method=True)
+        self.DeleteSession = channel.unary_unary(
+                '/claude_pool.v1.PoolService/DeleteSession',
+                request_serializer=claude__pool_dot_v1_dot_pool__service__pb2.DeleteSessionRequest.SerializeToString,
+                response_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.DeleteSessionResponse.FromString,
                 _registered_method=True)
         self.FanOut = channel.unary_unary(
                 '/claude_pool.v1.PoolService/FanOut',
@@ -243,7 +271,15 @@ class PoolServiceServicer:
     Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
     for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
     `request_id`: a retry with the same id returns the first call's result instead of doing the work
-    twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>`.
+    twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>` (or a
+    client certificate the server maps to a principal).
+
+    Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+    and spend belong to a namespace: a caller sees and acts only inside its own, and another
+    namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+    Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+    stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+    the field.
     """
 
     def Run(self, request, context):
@@ -307,6 +343,14 @@ class PoolServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteTask(self, request, context):
+        """Deletes a settled task (terminal) and its event log for good. A task still pending, running or
+        in review is FAILED_PRECONDITION: cancel it first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ClaimTask(self, request, context):
         """Makes an idle slot take the oldest pending task that is not pinned elsewhere, now. Returns no
         task when the slot is busy or nothing is pending.
@@ -325,6 +369,28 @@ class PoolServiceServicer:
     def RejectTask(self, request, context):
         """Rejects a task in PENDING_REVIEW: the feedback is appended to the original prompt and the task
         is queued again; at `max_rejections` it fails instead.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSession(self, request, context):
+        """Returns a session the caller owns.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSessions(self, request, context):
+        """Lists the caller's sessions, most recently used first, with pagination.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteSession(self, request, context):
+        """Deletes a session and its stored transcript for good; continuing it afterwards is NOT_FOUND.
+        Tasks that ran in it stay.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -569,6 +635,11 @@ def add_PoolServiceServicer_to_server(servicer, server):
                     request_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.CancelTaskRequest.FromString,
                     response_serializer=claude__pool_dot_v1_dot_pool__service__pb2.CancelTaskResponse.SerializeToString,
             ),
+            'DeleteTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTask,
+                    request_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.DeleteTaskRequest.FromString,
+                    response_serializer=claude__pool_dot_v1_dot_pool__service__pb2.DeleteTaskResponse.SerializeToString,
+            ),
             'ClaimTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ClaimTask,
                     request_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.ClaimTaskRequest.FromString,
@@ -583,6 +654,21 @@ def add_PoolServiceServicer_to_server(servicer, server):
                     servicer.RejectTask,
                     request_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.RejectTaskRequest.FromString,
                     response_serializer=claude__pool_dot_v1_dot_pool__service__pb2.RejectTaskResponse.SerializeToString,
+            ),
+            'GetSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSession,
+                    request_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.GetSessionRequest.FromString,
+                    response_serializer=claude__pool_dot_v1_dot_pool__service__pb2.GetSessionResponse.SerializeToString,
+            ),
+            'ListSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSessions,
+                    request_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.ListSessionsRequest.FromString,
+                    response_serializer=claude__pool_dot_v1_dot_pool__service__pb2.ListSessionsResponse.SerializeToString,
+            ),
+            'DeleteSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteSession,
+                    request_deserializer=claude__pool_dot_v1_dot_pool__service__pb2.DeleteSessionRequest.FromString,
+                    response_serializer=claude__pool_dot_v1_dot_pool__service__pb2.DeleteSessionResponse.SerializeToString,
             ),
             'FanOut': grpc.unary_unary_rpc_method_handler(
                     servicer.FanOut,
@@ -738,7 +824,15 @@ class PoolService:
     Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
     for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
     `request_id`: a retry with the same id returns the first call's result instead of doing the work
-    twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>`.
+    twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>` (or a
+    client certificate the server maps to a principal).
+
+    Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+    and spend belong to a namespace: a caller sees and acts only inside its own, and another
+    namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+    Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+    stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+    the field.
     """
 
     @staticmethod
@@ -958,6 +1052,33 @@ class PoolService:
             _registered_method=True)
 
     @staticmethod
+    def DeleteTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/claude_pool.v1.PoolService/DeleteTask',
+            claude__pool_dot_v1_dot_pool__service__pb2.DeleteTaskRequest.SerializeToString,
+            claude__pool_dot_v1_dot_pool__service__pb2.DeleteTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ClaimTask(request,
             target,
             options=(),
@@ -1028,6 +1149,87 @@ class PoolService:
             '/claude_pool.v1.PoolService/RejectTask',
             claude__pool_dot_v1_dot_pool__service__pb2.RejectTaskRequest.SerializeToString,
             claude__pool_dot_v1_dot_pool__service__pb2.RejectTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/claude_pool.v1.PoolService/GetSession',
+            claude__pool_dot_v1_dot_pool__service__pb2.GetSessionRequest.SerializeToString,
+            claude__pool_dot_v1_dot_pool__service__pb2.GetSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/claude_pool.v1.PoolService/ListSessions',
+            claude__pool_dot_v1_dot_pool__service__pb2.ListSessionsRequest.SerializeToString,
+            claude__pool_dot_v1_dot_pool__service__pb2.ListSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/claude_pool.v1.PoolService/DeleteSession',
+            claude__pool_dot_v1_dot_pool__service__pb2.DeleteSessionRequest.SerializeToString,
+            claude__pool_dot_v1_dot_pool__service__pb2.DeleteSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -32,7 +32,15 @@ class PoolServiceStub:
     Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
     for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
     `request_id`: a retry with the same id returns the first call's result instead of doing the work
-    twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>`.
+    twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>` (or a
+    client certificate the server maps to a principal).
+
+    Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+    and spend belong to a namespace: a caller sees and acts only inside its own, and another
+    namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+    Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+    stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+    the field.
     """
 
     @_typing.overload
@@ -64,6 +72,10 @@ class PoolServiceStub:
     """Cancels a task. A running task's CLI process (and its tool processes) is stopped within a
     second. The task ends CANCELLED and stays so. Cancelling a terminal task is FAILED_PRECONDITION.
     """
+    DeleteTask: _grpc.UnaryUnaryMultiCallable[_pool_service_pb2.DeleteTaskRequest, _pool_service_pb2.DeleteTaskResponse]
+    """Deletes a settled task (terminal) and its event log for good. A task still pending, running or
+    in review is FAILED_PRECONDITION: cancel it first.
+    """
     ClaimTask: _grpc.UnaryUnaryMultiCallable[_pool_service_pb2.ClaimTaskRequest, _pool_service_pb2.ClaimTaskResponse]
     """Makes an idle slot take the oldest pending task that is not pinned elsewhere, now. Returns no
     task when the slot is busy or nothing is pending.
@@ -73,6 +85,14 @@ class PoolServiceStub:
     RejectTask: _grpc.UnaryUnaryMultiCallable[_pool_service_pb2.RejectTaskRequest, _pool_service_pb2.RejectTaskResponse]
     """Rejects a task in PENDING_REVIEW: the feedback is appended to the original prompt and the task
     is queued again; at `max_rejections` it fails instead.
+    """
+    GetSession: _grpc.UnaryUnaryMultiCallable[_pool_service_pb2.GetSessionRequest, _pool_service_pb2.GetSessionResponse]
+    """Returns a session the caller owns."""
+    ListSessions: _grpc.UnaryUnaryMultiCallable[_pool_service_pb2.ListSessionsRequest, _pool_service_pb2.ListSessionsResponse]
+    """Lists the caller's sessions, most recently used first, with pagination."""
+    DeleteSession: _grpc.UnaryUnaryMultiCallable[_pool_service_pb2.DeleteSessionRequest, _pool_service_pb2.DeleteSessionResponse]
+    """Deletes a session and its stored transcript for good; continuing it afterwards is NOT_FOUND.
+    Tasks that ran in it stay.
     """
     FanOut: _grpc.UnaryUnaryMultiCallable[_pool_service_pb2.FanOutRequest, _pool_service_pb2.FanOutResponse]
     """Runs several tasks concurrently and returns them in input order, each with its own outcome."""
@@ -138,7 +158,15 @@ class PoolServiceAsyncStub(PoolServiceStub):
     Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
     for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
     `request_id`: a retry with the same id returns the first call's result instead of doing the work
-    twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>`.
+    twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>` (or a
+    client certificate the server maps to a principal).
+
+    Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+    and spend belong to a namespace: a caller sees and acts only inside its own, and another
+    namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+    Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+    stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+    the field.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -167,6 +195,10 @@ class PoolServiceAsyncStub(PoolServiceStub):
     """Cancels a task. A running task's CLI process (and its tool processes) is stopped within a
     second. The task ends CANCELLED and stays so. Cancelling a terminal task is FAILED_PRECONDITION.
     """
+    DeleteTask: _aio.UnaryUnaryMultiCallable[_pool_service_pb2.DeleteTaskRequest, _pool_service_pb2.DeleteTaskResponse]  # type: ignore[assignment]
+    """Deletes a settled task (terminal) and its event log for good. A task still pending, running or
+    in review is FAILED_PRECONDITION: cancel it first.
+    """
     ClaimTask: _aio.UnaryUnaryMultiCallable[_pool_service_pb2.ClaimTaskRequest, _pool_service_pb2.ClaimTaskResponse]  # type: ignore[assignment]
     """Makes an idle slot take the oldest pending task that is not pinned elsewhere, now. Returns no
     task when the slot is busy or nothing is pending.
@@ -176,6 +208,14 @@ class PoolServiceAsyncStub(PoolServiceStub):
     RejectTask: _aio.UnaryUnaryMultiCallable[_pool_service_pb2.RejectTaskRequest, _pool_service_pb2.RejectTaskResponse]  # type: ignore[assignment]
     """Rejects a task in PENDING_REVIEW: the feedback is appended to the original prompt and the task
     is queued again; at `max_rejections` it fails instead.
+    """
+    GetSession: _aio.UnaryUnaryMultiCallable[_pool_service_pb2.GetSessionRequest, _pool_service_pb2.GetSessionResponse]  # type: ignore[assignment]
+    """Returns a session the caller owns."""
+    ListSessions: _aio.UnaryUnaryMultiCallable[_pool_service_pb2.ListSessionsRequest, _pool_service_pb2.ListSessionsResponse]  # type: ignore[assignment]
+    """Lists the caller's sessions, most recently used first, with pagination."""
+    DeleteSession: _aio.UnaryUnaryMultiCallable[_pool_service_pb2.DeleteSessionRequest, _pool_service_pb2.DeleteSessionResponse]  # type: ignore[assignment]
+    """Deletes a session and its stored transcript for good; continuing it afterwards is NOT_FOUND.
+    Tasks that ran in it stay.
     """
     FanOut: _aio.UnaryUnaryMultiCallable[_pool_service_pb2.FanOutRequest, _pool_service_pb2.FanOutResponse]  # type: ignore[assignment]
     """Runs several tasks concurrently and returns them in input order, each with its own outcome."""
@@ -240,7 +280,15 @@ class PoolServiceServicer(metaclass=_abc_1.ABCMeta):
     Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
     for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
     `request_id`: a retry with the same id returns the first call's result instead of doing the work
-    twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>`.
+    twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>` (or a
+    client certificate the server maps to a principal).
+
+    Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+    and spend belong to a namespace: a caller sees and acts only inside its own, and another
+    namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+    Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+    stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+    the field.
     """
 
     @_abc_1.abstractmethod
@@ -317,6 +365,16 @@ class PoolServiceServicer(metaclass=_abc_1.ABCMeta):
         """
 
     @_abc_1.abstractmethod
+    def DeleteTask(
+        self,
+        request: _pool_service_pb2.DeleteTaskRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_pool_service_pb2.DeleteTaskResponse, _abc.Awaitable[_pool_service_pb2.DeleteTaskResponse]]:
+        """Deletes a settled task (terminal) and its event log for good. A task still pending, running or
+        in review is FAILED_PRECONDITION: cancel it first.
+        """
+
+    @_abc_1.abstractmethod
     def ClaimTask(
         self,
         request: _pool_service_pb2.ClaimTaskRequest,
@@ -342,6 +400,32 @@ class PoolServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_pool_service_pb2.RejectTaskResponse, _abc.Awaitable[_pool_service_pb2.RejectTaskResponse]]:
         """Rejects a task in PENDING_REVIEW: the feedback is appended to the original prompt and the task
         is queued again; at `max_rejections` it fails instead.
+        """
+
+    @_abc_1.abstractmethod
+    def GetSession(
+        self,
+        request: _pool_service_pb2.GetSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_pool_service_pb2.GetSessionResponse, _abc.Awaitable[_pool_service_pb2.GetSessionResponse]]:
+        """Returns a session the caller owns."""
+
+    @_abc_1.abstractmethod
+    def ListSessions(
+        self,
+        request: _pool_service_pb2.ListSessionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_pool_service_pb2.ListSessionsResponse, _abc.Awaitable[_pool_service_pb2.ListSessionsResponse]]:
+        """Lists the caller's sessions, most recently used first, with pagination."""
+
+    @_abc_1.abstractmethod
+    def DeleteSession(
+        self,
+        request: _pool_service_pb2.DeleteSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_pool_service_pb2.DeleteSessionResponse, _abc.Awaitable[_pool_service_pb2.DeleteSessionResponse]]:
+        """Deletes a session and its stored transcript for good; continuing it afterwards is NOT_FOUND.
+        Tasks that ran in it stay.
         """
 
     @_abc_1.abstractmethod

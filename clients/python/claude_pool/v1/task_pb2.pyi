@@ -193,7 +193,10 @@ Global___FailureKind: _TypeAlias = FailureKind  # noqa: Y015
 @_typing.final
 class TaskOverrides(_message.Message):
     """Per-task configuration. Every field is optional; unset fields fall back to the slot's config and
-    then the pool's (task > slot > pool). Tool lists are merged across layers, not replaced.
+    then the pool's (task > slot > pool). Tool lists are merged across layers, not replaced. What a
+    task may ask for (models, permission modes, tools, MCP servers) is limited by the server's
+    policy for the caller's namespace: anything outside it is PERMISSION_DENIED (`POLICY_DENIED`)
+    naming the field.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -212,40 +215,49 @@ class TaskOverrides(_message.Message):
     MAX_BUDGET_MICROS_FIELD_NUMBER: _builtins.int
     TIMEOUT_FIELD_NUMBER: _builtins.int
     model: _builtins.str
-    """Model name, for example `claude-sonnet-4-5`."""
+    """Model name, for example `claude-sonnet-4-5`. At most 128 bytes."""
     permission_mode: Global___PermissionMode.ValueType
     """Permission mode; UNSPECIFIED means "not set here"."""
     max_turns: _builtins.int
     """Maximum number of agentic turns (`--max-turns`). Must be at least 1 when set."""
     system_prompt: _builtins.str
-    """System prompt text for this task; replaces the slot's and pool's configured prompt."""
+    """System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+    to a task that starts a session: a continued session keeps the system prompt it started with.
+    At most 64 KiB.
+    """
     effort: Global___Effort.ValueType
     """Reasoning effort; UNSPECIFIED means "not set here"."""
     fallback_model: _builtins.str
-    """Model to fall back to when the primary model is overloaded."""
+    """Model to fall back to when the primary model is overloaded. At most 128 bytes."""
     max_budget_micros: _builtins.int
     """The most this task may spend, in micro-dollars (1 USD = 1,000,000). It is reserved from the pool
     budget when the task starts and passed to the CLI as `--max-budget-usd`. Must be positive.
     """
     @_builtins.property
     def allowed_tools(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Tools allowed without a permission prompt, appended to the slot's and pool's lists."""
+        """Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+        names of at most 128 bytes.
+        """
 
     @_builtins.property
     def disallowed_tools(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Tools the model may not use (task layer only)."""
+        """Tools the model may not use (task layer only). At most 64 names of at most 128 bytes."""
 
     @_builtins.property
     def tools(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """The built-in tool set (`--tools`, task layer only)."""
+        """The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes."""
 
     @_builtins.property
-    def mcp_servers(self) -> _struct_pb2.Struct:
-        """MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`)."""
+    def mcp_servers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+        A request never defines a server itself. At most 32 names of at most 128 bytes.
+        """
 
     @_builtins.property
     def json_schema(self) -> _struct_pb2.Struct:
-        """JSON schema the final answer must follow (`--json-schema`, structured output)."""
+        """JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+        as JSON.
+        """
 
     @_builtins.property
     def timeout(self) -> _duration_pb2.Duration:
@@ -261,14 +273,14 @@ class TaskOverrides(_message.Message):
         allowed_tools: _abc.Iterable[_builtins.str] | None = ...,
         disallowed_tools: _abc.Iterable[_builtins.str] | None = ...,
         tools: _abc.Iterable[_builtins.str] | None = ...,
-        mcp_servers: _struct_pb2.Struct | None = ...,
+        mcp_servers: _abc.Iterable[_builtins.str] | None = ...,
         effort: Global___Effort.ValueType = ...,
         fallback_model: _builtins.str | None = ...,
         json_schema: _struct_pb2.Struct | None = ...,
         max_budget_micros: _builtins.int | None = ...,
         timeout: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_fallback_model", b"_fallback_model", "_max_budget_micros", b"_max_budget_micros", "_max_turns", b"_max_turns", "_model", b"_model", "_system_prompt", b"_system_prompt", "fallback_model", b"fallback_model", "json_schema", b"json_schema", "max_budget_micros", b"max_budget_micros", "max_turns", b"max_turns", "mcp_servers", b"mcp_servers", "model", b"model", "system_prompt", b"system_prompt", "timeout", b"timeout"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_fallback_model", b"_fallback_model", "_max_budget_micros", b"_max_budget_micros", "_max_turns", b"_max_turns", "_model", b"_model", "_system_prompt", b"_system_prompt", "fallback_model", b"fallback_model", "json_schema", b"json_schema", "max_budget_micros", b"max_budget_micros", "max_turns", b"max_turns", "model", b"model", "system_prompt", b"system_prompt", "timeout", b"timeout"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
     _ClearFieldArgType: _TypeAlias = _typing.Literal["_fallback_model", b"_fallback_model", "_max_budget_micros", b"_max_budget_micros", "_max_turns", b"_max_turns", "_model", b"_model", "_system_prompt", b"_system_prompt", "allowed_tools", b"allowed_tools", "disallowed_tools", b"disallowed_tools", "effort", b"effort", "fallback_model", b"fallback_model", "json_schema", b"json_schema", "max_budget_micros", b"max_budget_micros", "max_turns", b"max_turns", "mcp_servers", b"mcp_servers", "model", b"model", "permission_mode", b"permission_mode", "system_prompt", b"system_prompt", "timeout", b"timeout", "tools", b"tools"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
@@ -297,7 +309,10 @@ Global___TaskOverrides: _TypeAlias = TaskOverrides  # noqa: Y015
 
 @_typing.final
 class TaskSpec(_message.Message):
-    """What to run: the part of a task a client chooses."""
+    """What to run: the part of a task a client chooses.
+
+    Every string field refuses NUL bytes; a field over its limit is INVALID_ARGUMENT naming it.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -308,18 +323,31 @@ class TaskSpec(_message.Message):
     REVIEW_REQUIRED_FIELD_NUMBER: _builtins.int
     MAX_REJECTIONS_FIELD_NUMBER: _builtins.int
     SLOT_ID_FIELD_NUMBER: _builtins.int
+    CONTINUE_FROM_FIELD_NUMBER: _builtins.int
+    FORK_FROM_FIELD_NUMBER: _builtins.int
     prompt: _builtins.str
     """The prompt. Required, non-empty, at most the server's `max_prompt_bytes` (default 256 KiB)."""
     working_dir: _builtins.str
     """Directory the CLI runs in. Must resolve (symlinks included) inside one of the server's work
-    roots; empty means the server's default directory.
+    roots; empty means the server's default directory. At most 4096 bytes.
     """
     review_required: _builtins.bool
     """When true, a successful run waits in PENDING_REVIEW for ApproveTask or RejectTask."""
     max_rejections: _builtins.int
     """With a review gate: how many rejections fail the task (default 3)."""
     slot_id: _builtins.str
-    """Run on this slot only. Empty means any idle slot."""
+    """Run on this slot only. Empty means any idle slot. At most 128 bytes."""
+    continue_from: _builtins.str
+    """Continue a conversation: a session id, or the id of a settled task that ran in one. The task
+    then sees that conversation (and only it); without this (and without `fork_from`) a task starts
+    a new session. Tasks continuing one session run one at a time, in submission order. A session
+    the caller does not own, or that was deleted, is NOT_FOUND. At most 128 bytes.
+    """
+    fork_from: _builtins.str
+    """Start a new session that begins as a copy of another (a session id or a task id); the original
+    is unchanged. Setting both `continue_from` and `fork_from` is INVALID_ARGUMENT. At most 128
+    bytes.
+    """
     @_builtins.property
     def overrides(self) -> Global___TaskOverrides:
         """Per-task configuration overrides."""
@@ -338,10 +366,12 @@ class TaskSpec(_message.Message):
         review_required: _builtins.bool = ...,
         max_rejections: _builtins.int | None = ...,
         slot_id: _builtins.str = ...,
+        continue_from: _builtins.str = ...,
+        fork_from: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_max_rejections", b"_max_rejections", "max_rejections", b"max_rejections", "overrides", b"overrides"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_rejections", b"_max_rejections", "max_rejections", b"max_rejections", "overrides", b"overrides", "prompt", b"prompt", "review_required", b"review_required", "slot_id", b"slot_id", "tags", b"tags", "working_dir", b"working_dir"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_rejections", b"_max_rejections", "continue_from", b"continue_from", "fork_from", b"fork_from", "max_rejections", b"max_rejections", "overrides", b"overrides", "prompt", b"prompt", "review_required", b"review_required", "slot_id", b"slot_id", "tags", b"tags", "working_dir", b"working_dir"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__max_rejections: _TypeAlias = _typing.Literal["max_rejections"]  # noqa: Y015
     _WhichOneofArgType__max_rejections: _TypeAlias = _typing.Literal["_max_rejections", b"_max_rejections"]  # noqa: Y015
@@ -466,7 +496,7 @@ class TaskResult(_message.Message):
     turns: _builtins.int
     """Number of agentic turns the CLI reported."""
     session_id: _builtins.str
-    """The Claude session id the run used (the slot resumes it for its next task)."""
+    """The session the run used (continue it with `TaskSpec.continue_from`)."""
     model: _builtins.str
     """The model that answered."""
     @_builtins.property
@@ -527,6 +557,7 @@ class Task(_message.Message):
     START_TIME_FIELD_NUMBER: _builtins.int
     END_TIME_FIELD_NUMBER: _builtins.int
     LAST_SEQ_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id, `task-<hex>`."""
     state: Global___TaskState.ValueType
@@ -545,6 +576,10 @@ class Task(_message.Message):
     """The chain this task is a step of, if any."""
     last_seq: _builtins.int
     """Sequence number of the last event in this task's event log (see WatchTask)."""
+    session_id: _builtins.str
+    """The session the task runs in: set at submission when it continues one, once its run starts
+    otherwise.
+    """
     @_builtins.property
     def spec(self) -> Global___TaskSpec:
         """What the client asked for."""
@@ -582,10 +617,11 @@ class Task(_message.Message):
         start_time: _timestamp_pb2.Timestamp | None = ...,
         end_time: _timestamp_pb2.Timestamp | None = ...,
         last_seq: _builtins.int = ...,
+        session_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "end_time", b"end_time", "result", b"result", "spec", b"spec", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "chain_id", b"chain_id", "create_time", b"create_time", "end_time", b"end_time", "id", b"id", "last_seq", b"last_seq", "prompt", b"prompt", "rejection_count", b"rejection_count", "reserved_micros", b"reserved_micros", "result", b"result", "slot_id", b"slot_id", "spec", b"spec", "start_time", b"start_time", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "chain_id", b"chain_id", "create_time", b"create_time", "end_time", b"end_time", "id", b"id", "last_seq", b"last_seq", "prompt", b"prompt", "rejection_count", b"rejection_count", "reserved_micros", b"reserved_micros", "result", b"result", "session_id", b"session_id", "slot_id", b"slot_id", "spec", b"spec", "start_time", b"start_time", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

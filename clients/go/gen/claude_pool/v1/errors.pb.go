@@ -68,6 +68,22 @@ const (
 	// model (no JSON decision, unknown mode, or the routing call itself failed). Retry, or submit
 	// the work directly with SubmitTask, FanOut or SubmitChain.
 	ErrorReason_ERROR_REASON_ROUTING_FAILED ErrorReason = 18
+	// NOT_FOUND; metadata `session_id`. Also for a session another principal owns, or one deleted.
+	ErrorReason_ERROR_REASON_SESSION_NOT_FOUND ErrorReason = 19
+	// RESOURCE_EXHAUSTED; the caller's namespace has as many unfinished tasks as its quota allows;
+	// metadata `namespace`, `limit`.
+	ErrorReason_ERROR_REASON_QUOTA_EXCEEDED ErrorReason = 20
+	// RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo`; the namespace submits faster than its rate
+	// limit; metadata `namespace`, `per_second`.
+	ErrorReason_ERROR_REASON_RATE_LIMITED ErrorReason = 21
+	// PERMISSION_DENIED; the namespace's policy does not allow what a field asks for (a model, a
+	// permission mode, a tool, an MCP server); metadata `field`, `value`, `namespace`.
+	ErrorReason_ERROR_REASON_POLICY_DENIED ErrorReason = 22
+	// FAILED_PRECONDITION; the session's transcript is larger than the server continues; metadata
+	// `session_id`, `transcript_bytes`, `limit`.
+	ErrorReason_ERROR_REASON_SESSION_TOO_LARGE ErrorReason = 23
+	// UNAVAILABLE; the server cannot reach its database right now. Retry with the same request_id.
+	ErrorReason_ERROR_REASON_STORE_UNAVAILABLE ErrorReason = 24
 )
 
 // Enum value maps for ErrorReason.
@@ -92,6 +108,12 @@ var (
 		16: "ERROR_REASON_REQUEST_ID_REUSED",
 		17: "ERROR_REASON_WAIT_TIMEOUT",
 		18: "ERROR_REASON_ROUTING_FAILED",
+		19: "ERROR_REASON_SESSION_NOT_FOUND",
+		20: "ERROR_REASON_QUOTA_EXCEEDED",
+		21: "ERROR_REASON_RATE_LIMITED",
+		22: "ERROR_REASON_POLICY_DENIED",
+		23: "ERROR_REASON_SESSION_TOO_LARGE",
+		24: "ERROR_REASON_STORE_UNAVAILABLE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":               0,
@@ -113,6 +135,12 @@ var (
 		"ERROR_REASON_REQUEST_ID_REUSED":         16,
 		"ERROR_REASON_WAIT_TIMEOUT":              17,
 		"ERROR_REASON_ROUTING_FAILED":            18,
+		"ERROR_REASON_SESSION_NOT_FOUND":         19,
+		"ERROR_REASON_QUOTA_EXCEEDED":            20,
+		"ERROR_REASON_RATE_LIMITED":              21,
+		"ERROR_REASON_POLICY_DENIED":             22,
+		"ERROR_REASON_SESSION_TOO_LARGE":         23,
+		"ERROR_REASON_STORE_UNAVAILABLE":         24,
 	}
 )
 
@@ -147,7 +175,7 @@ var File_claude_pool_v1_errors_proto protoreflect.FileDescriptor
 
 const file_claude_pool_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1bclaude_pool/v1/errors.proto\x12\x0eclaude_pool.v1*\x99\x05\n" +
+	"\x1bclaude_pool/v1/errors.proto\x12\x0eclaude_pool.v1*\xe5\x06\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bERROR_REASON_TASK_NOT_FOUND\x10\x01\x12\x1f\n" +
@@ -168,7 +196,13 @@ const file_claude_pool_v1_errors_proto_rawDesc = "" +
 	"\x1cERROR_REASON_NOT_IMPLEMENTED\x10\x0f\x12\"\n" +
 	"\x1eERROR_REASON_REQUEST_ID_REUSED\x10\x10\x12\x1d\n" +
 	"\x19ERROR_REASON_WAIT_TIMEOUT\x10\x11\x12\x1f\n" +
-	"\x1bERROR_REASON_ROUTING_FAILED\x10\x12Bk\n" +
+	"\x1bERROR_REASON_ROUTING_FAILED\x10\x12\x12\"\n" +
+	"\x1eERROR_REASON_SESSION_NOT_FOUND\x10\x13\x12\x1f\n" +
+	"\x1bERROR_REASON_QUOTA_EXCEEDED\x10\x14\x12\x1d\n" +
+	"\x19ERROR_REASON_RATE_LIMITED\x10\x15\x12\x1e\n" +
+	"\x1aERROR_REASON_POLICY_DENIED\x10\x16\x12\"\n" +
+	"\x1eERROR_REASON_SESSION_TOO_LARGE\x10\x17\x12\"\n" +
+	"\x1eERROR_REASON_STORE_UNAVAILABLE\x10\x18Bk\n" +
 	"\x11dev.claudepool.v1B\vErrorsProtoP\x01ZGgithub.com/claude-pool/claude-pool/clients/go/gen/claude_pool/v1;poolv1b\x06proto3"
 
 var (

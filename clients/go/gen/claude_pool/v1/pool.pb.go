@@ -202,7 +202,8 @@ func (x *SlotConfig) GetEffort() Effort {
 	return Effort_EFFORT_UNSPECIFIED
 }
 
-// A slot: a persistent Claude worker identity that runs one task at a time and keeps its session.
+// A slot: execution capacity that runs one task at a time. Conversations are sessions of their own
+// (see Session); with the `slot` session policy a slot also keeps one session for its next task.
 type Slot struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Slot id, `slot-<n>`.
@@ -211,9 +212,10 @@ type Slot struct {
 	State SlotState `protobuf:"varint,2,opt,name=state,proto3,enum=claude_pool.v1.SlotState" json:"state,omitempty"`
 	// Identity and overrides.
 	Config *SlotConfig `protobuf:"bytes,3,opt,name=config,proto3" json:"config,omitempty"`
-	// The task it is running; empty when idle.
+	// The task it is running; empty when idle, and to callers of another namespace.
 	CurrentTaskId string `protobuf:"bytes,4,opt,name=current_task_id,json=currentTaskId,proto3" json:"current_task_id,omitempty"`
-	// The Claude session its next task resumes; empty for a fresh session.
+	// With the `slot` session policy: the session its next task continues; empty otherwise. Shown
+	// only to the principal that owns the session.
 	SessionId string `protobuf:"bytes,5,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
 	// Tasks it finished.
 	TasksCompleted int64 `protobuf:"varint,6,opt,name=tasks_completed,json=tasksCompleted,proto3" json:"tasks_completed,omitempty"`
@@ -514,7 +516,13 @@ type PoolStatus struct {
 	// True once Drain was called (or the server is shutting down): new work is refused.
 	Draining bool `protobuf:"varint,13,opt,name=draining,proto3" json:"draining,omitempty"`
 	// Live server replicas.
-	Replicas      int32 `protobuf:"varint,14,opt,name=replicas,proto3" json:"replicas,omitempty"`
+	Replicas int32 `protobuf:"varint,14,opt,name=replicas,proto3" json:"replicas,omitempty"`
+	// Tasks cancelled.
+	CancelledTasks int64 `protobuf:"varint,15,opt,name=cancelled_tasks,json=cancelledTasks,proto3" json:"cancelled_tasks,omitempty"`
+	// The namespace the task counts, spend and budget cover (the caller's).
+	Namespace string `protobuf:"bytes,16,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// CLI processes this replica keeps started (running a task or waiting for one).
+	WarmProcesses int32 `protobuf:"varint,17,opt,name=warm_processes,json=warmProcesses,proto3" json:"warm_processes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -647,6 +655,27 @@ func (x *PoolStatus) GetReplicas() int32 {
 	return 0
 }
 
+func (x *PoolStatus) GetCancelledTasks() int64 {
+	if x != nil {
+		return x.CancelledTasks
+	}
+	return 0
+}
+
+func (x *PoolStatus) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *PoolStatus) GetWarmProcesses() int32 {
+	if x != nil {
+		return x.WarmProcesses
+	}
+	return 0
+}
+
 // The server's effective pool configuration (no secrets).
 type PoolConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -699,9 +728,26 @@ type PoolConfig struct {
 	// Version of this server.
 	ServerVersion string `protobuf:"bytes,24,opt,name=server_version,json=serverVersion,proto3" json:"server_version,omitempty"`
 	// Whether slots keep their CLI process between tasks (warm slots).
-	WarmSlots     bool `protobuf:"varint,25,opt,name=warm_slots,json=warmSlots,proto3" json:"warm_slots,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	WarmSlots bool `protobuf:"varint,25,opt,name=warm_slots,json=warmSlots,proto3" json:"warm_slots,omitempty"`
+	// What the caller's namespace may do and spend.
+	Policy *NamespacePolicy `protobuf:"bytes,26,opt,name=policy,proto3" json:"policy,omitempty"`
+	// How tasks get conversations: "task" (each task starts its own session unless it continues or
+	// forks one) or "slot" (a slot keeps one session for its next task, as the original Pool did).
+	SessionPolicy string `protobuf:"bytes,27,opt,name=session_policy,json=sessionPolicy,proto3" json:"session_policy,omitempty"`
+	// How a task's CLI and tools are confined: "bwrap" (a bubblewrap sandbox: no server credentials,
+	// writes only in the task's directory) or "none".
+	Sandbox string `protobuf:"bytes,28,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
+	// Whether the CLI's API calls go through the pool's local gateway (per-call budget admission;
+	// the real API key never enters a task's environment).
+	ApiGateway bool `protobuf:"varint,29,opt,name=api_gateway,json=apiGateway,proto3" json:"api_gateway,omitempty"`
+	// Largest stored session transcript that can still be continued, in bytes.
+	MaxSessionBytes int64 `protobuf:"varint,30,opt,name=max_session_bytes,json=maxSessionBytes,proto3" json:"max_session_bytes,omitempty"`
+	// How long settled tasks (and their events) are kept; unset when kept for ever.
+	Retention *durationpb.Duration `protobuf:"bytes,31,opt,name=retention,proto3" json:"retention,omitempty"`
+	// Started CLI processes kept waiting for new sessions, beyond the busy ones.
+	SpareProcesses int32 `protobuf:"varint,32,opt,name=spare_processes,json=spareProcesses,proto3" json:"spare_processes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *PoolConfig) Reset() {
@@ -909,6 +955,164 @@ func (x *PoolConfig) GetWarmSlots() bool {
 	return false
 }
 
+func (x *PoolConfig) GetPolicy() *NamespacePolicy {
+	if x != nil {
+		return x.Policy
+	}
+	return nil
+}
+
+func (x *PoolConfig) GetSessionPolicy() string {
+	if x != nil {
+		return x.SessionPolicy
+	}
+	return ""
+}
+
+func (x *PoolConfig) GetSandbox() string {
+	if x != nil {
+		return x.Sandbox
+	}
+	return ""
+}
+
+func (x *PoolConfig) GetApiGateway() bool {
+	if x != nil {
+		return x.ApiGateway
+	}
+	return false
+}
+
+func (x *PoolConfig) GetMaxSessionBytes() int64 {
+	if x != nil {
+		return x.MaxSessionBytes
+	}
+	return 0
+}
+
+func (x *PoolConfig) GetRetention() *durationpb.Duration {
+	if x != nil {
+		return x.Retention
+	}
+	return nil
+}
+
+func (x *PoolConfig) GetSpareProcesses() int32 {
+	if x != nil {
+		return x.SpareProcesses
+	}
+	return 0
+}
+
+// What a namespace may ask for and spend, set by the server (never by a request).
+type NamespacePolicy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The namespace.
+	Namespace string `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Models a task may name; empty means any.
+	Models []string `protobuf:"bytes,2,rep,name=models,proto3" json:"models,omitempty"`
+	// Permission modes a task may ask for; empty means any the server allows.
+	PermissionModes []PermissionMode `protobuf:"varint,3,rep,packed,name=permission_modes,json=permissionModes,proto3,enum=claude_pool.v1.PermissionMode" json:"permission_modes,omitempty"`
+	// Tools a task may name (allowed_tools, tools); empty means any.
+	Tools []string `protobuf:"bytes,4,rep,name=tools,proto3" json:"tools,omitempty"`
+	// MCP servers from the server's catalogue a task may name.
+	McpServers []string `protobuf:"bytes,5,rep,name=mcp_servers,json=mcpServers,proto3" json:"mcp_servers,omitempty"`
+	// The namespace's budget cap in micro-dollars; unset for none (the pool cap still holds).
+	BudgetMicros *int64 `protobuf:"varint,6,opt,name=budget_micros,json=budgetMicros,proto3,oneof" json:"budget_micros,omitempty"`
+	// Most unfinished (pending, running, in review) tasks at once; 0 for no limit.
+	MaxConcurrentTasks int32 `protobuf:"varint,7,opt,name=max_concurrent_tasks,json=maxConcurrentTasks,proto3" json:"max_concurrent_tasks,omitempty"`
+	// Most submissions per second (tasks, chains, fan-out items); 0 for no limit.
+	SubmitsPerSecond float64 `protobuf:"fixed64,8,opt,name=submits_per_second,json=submitsPerSecond,proto3" json:"submits_per_second,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *NamespacePolicy) Reset() {
+	*x = NamespacePolicy{}
+	mi := &file_claude_pool_v1_pool_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NamespacePolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NamespacePolicy) ProtoMessage() {}
+
+func (x *NamespacePolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_claude_pool_v1_pool_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NamespacePolicy.ProtoReflect.Descriptor instead.
+func (*NamespacePolicy) Descriptor() ([]byte, []int) {
+	return file_claude_pool_v1_pool_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *NamespacePolicy) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *NamespacePolicy) GetModels() []string {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+func (x *NamespacePolicy) GetPermissionModes() []PermissionMode {
+	if x != nil {
+		return x.PermissionModes
+	}
+	return nil
+}
+
+func (x *NamespacePolicy) GetTools() []string {
+	if x != nil {
+		return x.Tools
+	}
+	return nil
+}
+
+func (x *NamespacePolicy) GetMcpServers() []string {
+	if x != nil {
+		return x.McpServers
+	}
+	return nil
+}
+
+func (x *NamespacePolicy) GetBudgetMicros() int64 {
+	if x != nil && x.BudgetMicros != nil {
+		return *x.BudgetMicros
+	}
+	return 0
+}
+
+func (x *NamespacePolicy) GetMaxConcurrentTasks() int32 {
+	if x != nil {
+		return x.MaxConcurrentTasks
+	}
+	return 0
+}
+
+func (x *NamespacePolicy) GetSubmitsPerSecond() float64 {
+	if x != nil {
+		return x.SubmitsPerSecond
+	}
+	return 0
+}
+
 // What Drain left behind.
 type DrainSummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -924,7 +1128,7 @@ type DrainSummary struct {
 
 func (x *DrainSummary) Reset() {
 	*x = DrainSummary{}
-	mi := &file_claude_pool_v1_pool_proto_msgTypes[6]
+	mi := &file_claude_pool_v1_pool_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -936,7 +1140,7 @@ func (x *DrainSummary) String() string {
 func (*DrainSummary) ProtoMessage() {}
 
 func (x *DrainSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_proto_msgTypes[6]
+	mi := &file_claude_pool_v1_pool_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -949,7 +1153,7 @@ func (x *DrainSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DrainSummary.ProtoReflect.Descriptor instead.
 func (*DrainSummary) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_proto_rawDescGZIP(), []int{6}
+	return file_claude_pool_v1_pool_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DrainSummary) GetTotalCostMicros() int64 {
@@ -990,7 +1194,7 @@ type MetricsFilter struct {
 
 func (x *MetricsFilter) Reset() {
 	*x = MetricsFilter{}
-	mi := &file_claude_pool_v1_pool_proto_msgTypes[7]
+	mi := &file_claude_pool_v1_pool_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1002,7 +1206,7 @@ func (x *MetricsFilter) String() string {
 func (*MetricsFilter) ProtoMessage() {}
 
 func (x *MetricsFilter) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_proto_msgTypes[7]
+	mi := &file_claude_pool_v1_pool_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1015,7 +1219,7 @@ func (x *MetricsFilter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetricsFilter.ProtoReflect.Descriptor instead.
 func (*MetricsFilter) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_proto_rawDescGZIP(), []int{7}
+	return file_claude_pool_v1_pool_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MetricsFilter) GetStartTime() *timestamppb.Timestamp {
@@ -1063,7 +1267,7 @@ type ModelMetrics struct {
 
 func (x *ModelMetrics) Reset() {
 	*x = ModelMetrics{}
-	mi := &file_claude_pool_v1_pool_proto_msgTypes[8]
+	mi := &file_claude_pool_v1_pool_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1075,7 +1279,7 @@ func (x *ModelMetrics) String() string {
 func (*ModelMetrics) ProtoMessage() {}
 
 func (x *ModelMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_proto_msgTypes[8]
+	mi := &file_claude_pool_v1_pool_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1088,7 +1292,7 @@ func (x *ModelMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelMetrics.ProtoReflect.Descriptor instead.
 func (*ModelMetrics) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_proto_rawDescGZIP(), []int{8}
+	return file_claude_pool_v1_pool_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ModelMetrics) GetModel() string {
@@ -1162,7 +1366,7 @@ type SessionMetrics struct {
 
 func (x *SessionMetrics) Reset() {
 	*x = SessionMetrics{}
-	mi := &file_claude_pool_v1_pool_proto_msgTypes[9]
+	mi := &file_claude_pool_v1_pool_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1174,7 +1378,7 @@ func (x *SessionMetrics) String() string {
 func (*SessionMetrics) ProtoMessage() {}
 
 func (x *SessionMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_proto_msgTypes[9]
+	mi := &file_claude_pool_v1_pool_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1187,7 +1391,7 @@ func (x *SessionMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionMetrics.ProtoReflect.Descriptor instead.
 func (*SessionMetrics) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_proto_rawDescGZIP(), []int{9}
+	return file_claude_pool_v1_pool_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SessionMetrics) GetTotalTasks() int64 {
@@ -1358,7 +1562,7 @@ const file_claude_pool_v1_pool_proto_rawDesc = "" +
 	"to_slot_id\x18\x03 \x01(\tR\btoSlotId\x12\x18\n" +
 	"\acontent\x18\x04 \x01(\tR\acontent\x12;\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\x98\x04\n" +
+	"createTime\"\x86\x05\n" +
 	"\n" +
 	"PoolStatus\x12\x1f\n" +
 	"\vtotal_slots\x18\x01 \x01(\x05R\n" +
@@ -1378,8 +1582,11 @@ const file_claude_pool_v1_pool_proto_rawDesc = "" +
 	"\x0freserved_micros\x18\v \x01(\x03R\x0ereservedMicros\x12(\n" +
 	"\rbudget_micros\x18\f \x01(\x03H\x00R\fbudgetMicros\x88\x01\x01\x12\x1a\n" +
 	"\bdraining\x18\r \x01(\bR\bdraining\x12\x1a\n" +
-	"\breplicas\x18\x0e \x01(\x05R\breplicasB\x10\n" +
-	"\x0e_budget_micros\"\xe7\b\n" +
+	"\breplicas\x18\x0e \x01(\x05R\breplicas\x12'\n" +
+	"\x0fcancelled_tasks\x18\x0f \x01(\x03R\x0ecancelledTasks\x12\x1c\n" +
+	"\tnamespace\x18\x10 \x01(\tR\tnamespace\x12%\n" +
+	"\x0ewarm_processes\x18\x11 \x01(\x05R\rwarmProcessesB\x10\n" +
+	"\x0e_budget_micros\"\x90\v\n" +
 	"\n" +
 	"PoolConfig\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12G\n" +
@@ -1410,10 +1617,29 @@ const file_claude_pool_v1_pool_proto_rawDesc = "" +
 	"cliVersion\x12%\n" +
 	"\x0eserver_version\x18\x18 \x01(\tR\rserverVersion\x12\x1d\n" +
 	"\n" +
-	"warm_slots\x18\x19 \x01(\bR\twarmSlotsB\f\n" +
+	"warm_slots\x18\x19 \x01(\bR\twarmSlots\x127\n" +
+	"\x06policy\x18\x1a \x01(\v2\x1f.claude_pool.v1.NamespacePolicyR\x06policy\x12%\n" +
+	"\x0esession_policy\x18\x1b \x01(\tR\rsessionPolicy\x12\x18\n" +
+	"\asandbox\x18\x1c \x01(\tR\asandbox\x12\x1f\n" +
+	"\vapi_gateway\x18\x1d \x01(\bR\n" +
+	"apiGateway\x12*\n" +
+	"\x11max_session_bytes\x18\x1e \x01(\x03R\x0fmaxSessionBytes\x127\n" +
+	"\tretention\x18\x1f \x01(\v2\x19.google.protobuf.DurationR\tretention\x12'\n" +
+	"\x0fspare_processes\x18  \x01(\x05R\x0espareProcessesB\f\n" +
 	"\n" +
 	"_max_turnsB\x10\n" +
 	"\x0e_system_promptB\x10\n" +
+	"\x0e_budget_micros\"\xe5\x02\n" +
+	"\x0fNamespacePolicy\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x16\n" +
+	"\x06models\x18\x02 \x03(\tR\x06models\x12I\n" +
+	"\x10permission_modes\x18\x03 \x03(\x0e2\x1e.claude_pool.v1.PermissionModeR\x0fpermissionModes\x12\x14\n" +
+	"\x05tools\x18\x04 \x03(\tR\x05tools\x12\x1f\n" +
+	"\vmcp_servers\x18\x05 \x03(\tR\n" +
+	"mcpServers\x12(\n" +
+	"\rbudget_micros\x18\x06 \x01(\x03H\x00R\fbudgetMicros\x88\x01\x01\x120\n" +
+	"\x14max_concurrent_tasks\x18\a \x01(\x05R\x12maxConcurrentTasks\x12,\n" +
+	"\x12submits_per_second\x18\b \x01(\x01R\x10submitsPerSecondB\x10\n" +
 	"\x0e_budget_micros\"\x97\x01\n" +
 	"\fDrainSummary\x12*\n" +
 	"\x11total_cost_micros\x18\x01 \x01(\x03R\x0ftotalCostMicros\x122\n" +
@@ -1475,7 +1701,7 @@ func file_claude_pool_v1_pool_proto_rawDescGZIP() []byte {
 }
 
 var file_claude_pool_v1_pool_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_claude_pool_v1_pool_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_claude_pool_v1_pool_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_claude_pool_v1_pool_proto_goTypes = []any{
 	(SlotState)(0),                // 0: claude_pool.v1.SlotState
 	(*SlotConfig)(nil),            // 1: claude_pool.v1.SlotConfig
@@ -1484,41 +1710,45 @@ var file_claude_pool_v1_pool_proto_goTypes = []any{
 	(*SlotMessage)(nil),           // 4: claude_pool.v1.SlotMessage
 	(*PoolStatus)(nil),            // 5: claude_pool.v1.PoolStatus
 	(*PoolConfig)(nil),            // 6: claude_pool.v1.PoolConfig
-	(*DrainSummary)(nil),          // 7: claude_pool.v1.DrainSummary
-	(*MetricsFilter)(nil),         // 8: claude_pool.v1.MetricsFilter
-	(*ModelMetrics)(nil),          // 9: claude_pool.v1.ModelMetrics
-	(*SessionMetrics)(nil),        // 10: claude_pool.v1.SessionMetrics
-	(PermissionMode)(0),           // 11: claude_pool.v1.PermissionMode
-	(Effort)(0),                   // 12: claude_pool.v1.Effort
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 14: google.protobuf.Duration
+	(*NamespacePolicy)(nil),       // 7: claude_pool.v1.NamespacePolicy
+	(*DrainSummary)(nil),          // 8: claude_pool.v1.DrainSummary
+	(*MetricsFilter)(nil),         // 9: claude_pool.v1.MetricsFilter
+	(*ModelMetrics)(nil),          // 10: claude_pool.v1.ModelMetrics
+	(*SessionMetrics)(nil),        // 11: claude_pool.v1.SessionMetrics
+	(PermissionMode)(0),           // 12: claude_pool.v1.PermissionMode
+	(Effort)(0),                   // 13: claude_pool.v1.Effort
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 15: google.protobuf.Duration
 }
 var file_claude_pool_v1_pool_proto_depIdxs = []int32{
-	11, // 0: claude_pool.v1.SlotConfig.permission_mode:type_name -> claude_pool.v1.PermissionMode
-	12, // 1: claude_pool.v1.SlotConfig.effort:type_name -> claude_pool.v1.Effort
+	12, // 0: claude_pool.v1.SlotConfig.permission_mode:type_name -> claude_pool.v1.PermissionMode
+	13, // 1: claude_pool.v1.SlotConfig.effort:type_name -> claude_pool.v1.Effort
 	0,  // 2: claude_pool.v1.Slot.state:type_name -> claude_pool.v1.SlotState
 	1,  // 3: claude_pool.v1.Slot.config:type_name -> claude_pool.v1.SlotConfig
-	13, // 4: claude_pool.v1.ContextEntry.update_time:type_name -> google.protobuf.Timestamp
-	13, // 5: claude_pool.v1.SlotMessage.create_time:type_name -> google.protobuf.Timestamp
-	11, // 6: claude_pool.v1.PoolConfig.permission_mode:type_name -> claude_pool.v1.PermissionMode
-	12, // 7: claude_pool.v1.PoolConfig.effort:type_name -> claude_pool.v1.Effort
-	14, // 8: claude_pool.v1.PoolConfig.task_timeout:type_name -> google.protobuf.Duration
-	14, // 9: claude_pool.v1.PoolConfig.idle_output_timeout:type_name -> google.protobuf.Duration
-	11, // 10: claude_pool.v1.PoolConfig.denied_permission_modes:type_name -> claude_pool.v1.PermissionMode
-	13, // 11: claude_pool.v1.MetricsFilter.start_time:type_name -> google.protobuf.Timestamp
-	13, // 12: claude_pool.v1.MetricsFilter.end_time:type_name -> google.protobuf.Timestamp
-	14, // 13: claude_pool.v1.ModelMetrics.avg_elapsed:type_name -> google.protobuf.Duration
-	14, // 14: claude_pool.v1.SessionMetrics.avg_elapsed:type_name -> google.protobuf.Duration
-	14, // 15: claude_pool.v1.SessionMetrics.median_elapsed:type_name -> google.protobuf.Duration
-	14, // 16: claude_pool.v1.SessionMetrics.min_elapsed:type_name -> google.protobuf.Duration
-	14, // 17: claude_pool.v1.SessionMetrics.max_elapsed:type_name -> google.protobuf.Duration
-	9,  // 18: claude_pool.v1.SessionMetrics.models:type_name -> claude_pool.v1.ModelMetrics
-	13, // 19: claude_pool.v1.SessionMetrics.first_task_time:type_name -> google.protobuf.Timestamp
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	14, // 4: claude_pool.v1.ContextEntry.update_time:type_name -> google.protobuf.Timestamp
+	14, // 5: claude_pool.v1.SlotMessage.create_time:type_name -> google.protobuf.Timestamp
+	12, // 6: claude_pool.v1.PoolConfig.permission_mode:type_name -> claude_pool.v1.PermissionMode
+	13, // 7: claude_pool.v1.PoolConfig.effort:type_name -> claude_pool.v1.Effort
+	15, // 8: claude_pool.v1.PoolConfig.task_timeout:type_name -> google.protobuf.Duration
+	15, // 9: claude_pool.v1.PoolConfig.idle_output_timeout:type_name -> google.protobuf.Duration
+	12, // 10: claude_pool.v1.PoolConfig.denied_permission_modes:type_name -> claude_pool.v1.PermissionMode
+	7,  // 11: claude_pool.v1.PoolConfig.policy:type_name -> claude_pool.v1.NamespacePolicy
+	15, // 12: claude_pool.v1.PoolConfig.retention:type_name -> google.protobuf.Duration
+	12, // 13: claude_pool.v1.NamespacePolicy.permission_modes:type_name -> claude_pool.v1.PermissionMode
+	14, // 14: claude_pool.v1.MetricsFilter.start_time:type_name -> google.protobuf.Timestamp
+	14, // 15: claude_pool.v1.MetricsFilter.end_time:type_name -> google.protobuf.Timestamp
+	15, // 16: claude_pool.v1.ModelMetrics.avg_elapsed:type_name -> google.protobuf.Duration
+	15, // 17: claude_pool.v1.SessionMetrics.avg_elapsed:type_name -> google.protobuf.Duration
+	15, // 18: claude_pool.v1.SessionMetrics.median_elapsed:type_name -> google.protobuf.Duration
+	15, // 19: claude_pool.v1.SessionMetrics.min_elapsed:type_name -> google.protobuf.Duration
+	15, // 20: claude_pool.v1.SessionMetrics.max_elapsed:type_name -> google.protobuf.Duration
+	10, // 21: claude_pool.v1.SessionMetrics.models:type_name -> claude_pool.v1.ModelMetrics
+	14, // 22: claude_pool.v1.SessionMetrics.first_task_time:type_name -> google.protobuf.Timestamp
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_claude_pool_v1_pool_proto_init() }
@@ -1530,13 +1760,14 @@ func file_claude_pool_v1_pool_proto_init() {
 	file_claude_pool_v1_pool_proto_msgTypes[0].OneofWrappers = []any{}
 	file_claude_pool_v1_pool_proto_msgTypes[4].OneofWrappers = []any{}
 	file_claude_pool_v1_pool_proto_msgTypes[5].OneofWrappers = []any{}
+	file_claude_pool_v1_pool_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_claude_pool_v1_pool_proto_rawDesc), len(file_claude_pool_v1_pool_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -27,7 +27,7 @@ type RunRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// What to run.
 	Task *TaskSpec `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
-	// Idempotency key (a UUID); a retry with the same key returns the same task.
+	// Idempotency key (a UUID, at most 128 bytes); a retry with the same key returns the same task.
 	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -433,14 +433,16 @@ type ListTasksRequest struct {
 	State TaskState `protobuf:"varint,1,opt,name=state,proto3,enum=claude_pool.v1.TaskState" json:"state,omitempty"`
 	// Only tasks on this slot.
 	SlotId string `protobuf:"bytes,2,opt,name=slot_id,json=slotId,proto3" json:"slot_id,omitempty"`
-	// Only tasks with at least one of these tags.
+	// Only tasks with at least one of these tags (at most 32).
 	Tags []string `protobuf:"bytes,3,rep,name=tags,proto3" json:"tags,omitempty"`
 	// Page size; default 50, at most 500.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from the previous page's `next_page_token`.
 	PageToken string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only steps of this chain.
-	ChainId       string `protobuf:"bytes,6,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	ChainId string `protobuf:"bytes,6,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	// Only tasks that ran in this session.
+	SessionId     string `protobuf:"bytes,7,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -513,6 +515,13 @@ func (x *ListTasksRequest) GetPageToken() string {
 func (x *ListTasksRequest) GetChainId() string {
 	if x != nil {
 		return x.ChainId
+	}
+	return ""
+}
+
+func (x *ListTasksRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
 	}
 	return ""
 }
@@ -884,6 +893,392 @@ func (x *CancelTaskResponse) GetTask() *Task {
 	return nil
 }
 
+// Request for DeleteTask.
+type DeleteTaskRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Task id; the task must be terminal (COMPLETED, FAILED or CANCELLED).
+	TaskId string `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// Idempotency key (a UUID).
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTaskRequest) Reset() {
+	*x = DeleteTaskRequest{}
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTaskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTaskRequest) ProtoMessage() {}
+
+func (x *DeleteTaskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTaskRequest.ProtoReflect.Descriptor instead.
+func (*DeleteTaskRequest) Descriptor() ([]byte, []int) {
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DeleteTaskRequest) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *DeleteTaskRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of DeleteTask.
+type DeleteTaskResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTaskResponse) Reset() {
+	*x = DeleteTaskResponse{}
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTaskResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTaskResponse) ProtoMessage() {}
+
+func (x *DeleteTaskResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTaskResponse.ProtoReflect.Descriptor instead.
+func (*DeleteTaskResponse) Descriptor() ([]byte, []int) {
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{17}
+}
+
+// Request for GetSession.
+type GetSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Session id.
+	SessionId     string `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSessionRequest) Reset() {
+	*x = GetSessionRequest{}
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSessionRequest) ProtoMessage() {}
+
+func (x *GetSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSessionRequest.ProtoReflect.Descriptor instead.
+func (*GetSessionRequest) Descriptor() ([]byte, []int) {
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetSessionRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+// Response of GetSession.
+type GetSessionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session.
+	Session       *Session `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSessionResponse) Reset() {
+	*x = GetSessionResponse{}
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSessionResponse) ProtoMessage() {}
+
+func (x *GetSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSessionResponse.ProtoReflect.Descriptor instead.
+func (*GetSessionResponse) Descriptor() ([]byte, []int) {
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GetSessionResponse) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+// Request for ListSessions.
+type ListSessionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Page size; default 50, at most 500.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from the previous page's `next_page_token`.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSessionsRequest) Reset() {
+	*x = ListSessionsRequest{}
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSessionsRequest) ProtoMessage() {}
+
+func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSessionsRequest.ProtoReflect.Descriptor instead.
+func (*ListSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListSessionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSessionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListSessions.
+type ListSessionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sessions, most recently used first.
+	Sessions []*Session `protobuf:"bytes,1,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSessionsResponse) Reset() {
+	*x = ListSessionsResponse{}
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSessionsResponse) ProtoMessage() {}
+
+func (x *ListSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSessionsResponse.ProtoReflect.Descriptor instead.
+func (*ListSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListSessionsResponse) GetSessions() []*Session {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+func (x *ListSessionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for DeleteSession.
+type DeleteSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Session id.
+	SessionId string `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// Idempotency key (a UUID).
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSessionRequest) Reset() {
+	*x = DeleteSessionRequest{}
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSessionRequest) ProtoMessage() {}
+
+func (x *DeleteSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSessionRequest.ProtoReflect.Descriptor instead.
+func (*DeleteSessionRequest) Descriptor() ([]byte, []int) {
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *DeleteSessionRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *DeleteSessionRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of DeleteSession.
+type DeleteSessionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSessionResponse) Reset() {
+	*x = DeleteSessionResponse{}
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSessionResponse) ProtoMessage() {}
+
+func (x *DeleteSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSessionResponse.ProtoReflect.Descriptor instead.
+func (*DeleteSessionResponse) Descriptor() ([]byte, []int) {
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{23}
+}
+
 // Request for ClaimTask.
 type ClaimTaskRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -897,7 +1292,7 @@ type ClaimTaskRequest struct {
 
 func (x *ClaimTaskRequest) Reset() {
 	*x = ClaimTaskRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[16]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -909,7 +1304,7 @@ func (x *ClaimTaskRequest) String() string {
 func (*ClaimTaskRequest) ProtoMessage() {}
 
 func (x *ClaimTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[16]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -922,7 +1317,7 @@ func (x *ClaimTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimTaskRequest.ProtoReflect.Descriptor instead.
 func (*ClaimTaskRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{16}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ClaimTaskRequest) GetSlotId() string {
@@ -950,7 +1345,7 @@ type ClaimTaskResponse struct {
 
 func (x *ClaimTaskResponse) Reset() {
 	*x = ClaimTaskResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[17]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -962,7 +1357,7 @@ func (x *ClaimTaskResponse) String() string {
 func (*ClaimTaskResponse) ProtoMessage() {}
 
 func (x *ClaimTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[17]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -975,7 +1370,7 @@ func (x *ClaimTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimTaskResponse.ProtoReflect.Descriptor instead.
 func (*ClaimTaskResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{17}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ClaimTaskResponse) GetTask() *Task {
@@ -998,7 +1393,7 @@ type ApproveTaskRequest struct {
 
 func (x *ApproveTaskRequest) Reset() {
 	*x = ApproveTaskRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[18]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1010,7 +1405,7 @@ func (x *ApproveTaskRequest) String() string {
 func (*ApproveTaskRequest) ProtoMessage() {}
 
 func (x *ApproveTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[18]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1023,7 +1418,7 @@ func (x *ApproveTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveTaskRequest.ProtoReflect.Descriptor instead.
 func (*ApproveTaskRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{18}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ApproveTaskRequest) GetTaskId() string {
@@ -1051,7 +1446,7 @@ type ApproveTaskResponse struct {
 
 func (x *ApproveTaskResponse) Reset() {
 	*x = ApproveTaskResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[19]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1063,7 +1458,7 @@ func (x *ApproveTaskResponse) String() string {
 func (*ApproveTaskResponse) ProtoMessage() {}
 
 func (x *ApproveTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[19]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1076,7 +1471,7 @@ func (x *ApproveTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveTaskResponse.ProtoReflect.Descriptor instead.
 func (*ApproveTaskResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{19}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ApproveTaskResponse) GetTask() *Task {
@@ -1101,7 +1496,7 @@ type RejectTaskRequest struct {
 
 func (x *RejectTaskRequest) Reset() {
 	*x = RejectTaskRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[20]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1113,7 +1508,7 @@ func (x *RejectTaskRequest) String() string {
 func (*RejectTaskRequest) ProtoMessage() {}
 
 func (x *RejectTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[20]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1126,7 +1521,7 @@ func (x *RejectTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectTaskRequest.ProtoReflect.Descriptor instead.
 func (*RejectTaskRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{20}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RejectTaskRequest) GetTaskId() string {
@@ -1161,7 +1556,7 @@ type RejectTaskResponse struct {
 
 func (x *RejectTaskResponse) Reset() {
 	*x = RejectTaskResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[21]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1173,7 +1568,7 @@ func (x *RejectTaskResponse) String() string {
 func (*RejectTaskResponse) ProtoMessage() {}
 
 func (x *RejectTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[21]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1186,7 +1581,7 @@ func (x *RejectTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectTaskResponse.ProtoReflect.Descriptor instead.
 func (*RejectTaskResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{21}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RejectTaskResponse) GetTask() *Task {
@@ -1209,7 +1604,7 @@ type FanOutRequest struct {
 
 func (x *FanOutRequest) Reset() {
 	*x = FanOutRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[22]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1221,7 +1616,7 @@ func (x *FanOutRequest) String() string {
 func (*FanOutRequest) ProtoMessage() {}
 
 func (x *FanOutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[22]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1234,7 +1629,7 @@ func (x *FanOutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FanOutRequest.ProtoReflect.Descriptor instead.
 func (*FanOutRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{22}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *FanOutRequest) GetTasks() []*TaskSpec {
@@ -1268,7 +1663,7 @@ type FanOutItem struct {
 
 func (x *FanOutItem) Reset() {
 	*x = FanOutItem{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[23]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1280,7 +1675,7 @@ func (x *FanOutItem) String() string {
 func (*FanOutItem) ProtoMessage() {}
 
 func (x *FanOutItem) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[23]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1293,7 +1688,7 @@ func (x *FanOutItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FanOutItem.ProtoReflect.Descriptor instead.
 func (*FanOutItem) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{23}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *FanOutItem) GetIndex() int32 {
@@ -1335,7 +1730,7 @@ type FanOutResponse struct {
 
 func (x *FanOutResponse) Reset() {
 	*x = FanOutResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[24]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1347,7 +1742,7 @@ func (x *FanOutResponse) String() string {
 func (*FanOutResponse) ProtoMessage() {}
 
 func (x *FanOutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[24]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1360,7 +1755,7 @@ func (x *FanOutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FanOutResponse.ProtoReflect.Descriptor instead.
 func (*FanOutResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{24}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *FanOutResponse) GetItems() []*FanOutItem {
@@ -1383,7 +1778,7 @@ type FanOutStreamRequest struct {
 
 func (x *FanOutStreamRequest) Reset() {
 	*x = FanOutStreamRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[25]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1395,7 +1790,7 @@ func (x *FanOutStreamRequest) String() string {
 func (*FanOutStreamRequest) ProtoMessage() {}
 
 func (x *FanOutStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[25]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1408,7 +1803,7 @@ func (x *FanOutStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FanOutStreamRequest.ProtoReflect.Descriptor instead.
 func (*FanOutStreamRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{25}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *FanOutStreamRequest) GetTasks() []*TaskSpec {
@@ -1436,7 +1831,7 @@ type FanOutStreamResponse struct {
 
 func (x *FanOutStreamResponse) Reset() {
 	*x = FanOutStreamResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[26]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1448,7 +1843,7 @@ func (x *FanOutStreamResponse) String() string {
 func (*FanOutStreamResponse) ProtoMessage() {}
 
 func (x *FanOutStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[26]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1461,7 +1856,7 @@ func (x *FanOutStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FanOutStreamResponse.ProtoReflect.Descriptor instead.
 func (*FanOutStreamResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{26}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *FanOutStreamResponse) GetItem() *FanOutItem {
@@ -1486,7 +1881,7 @@ type SubmitChainRequest struct {
 
 func (x *SubmitChainRequest) Reset() {
 	*x = SubmitChainRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[27]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1498,7 +1893,7 @@ func (x *SubmitChainRequest) String() string {
 func (*SubmitChainRequest) ProtoMessage() {}
 
 func (x *SubmitChainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[27]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1511,7 +1906,7 @@ func (x *SubmitChainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitChainRequest.ProtoReflect.Descriptor instead.
 func (*SubmitChainRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{27}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *SubmitChainRequest) GetSteps() []*ChainStep {
@@ -1546,7 +1941,7 @@ type SubmitChainResponse struct {
 
 func (x *SubmitChainResponse) Reset() {
 	*x = SubmitChainResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[28]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1558,7 +1953,7 @@ func (x *SubmitChainResponse) String() string {
 func (*SubmitChainResponse) ProtoMessage() {}
 
 func (x *SubmitChainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[28]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1571,7 +1966,7 @@ func (x *SubmitChainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitChainResponse.ProtoReflect.Descriptor instead.
 func (*SubmitChainResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{28}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *SubmitChainResponse) GetChain() *ChainProgress {
@@ -1594,7 +1989,7 @@ type ChainSpec struct {
 
 func (x *ChainSpec) Reset() {
 	*x = ChainSpec{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[29]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1606,7 +2001,7 @@ func (x *ChainSpec) String() string {
 func (*ChainSpec) ProtoMessage() {}
 
 func (x *ChainSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[29]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1619,7 +2014,7 @@ func (x *ChainSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChainSpec.ProtoReflect.Descriptor instead.
 func (*ChainSpec) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{29}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ChainSpec) GetSteps() []*ChainStep {
@@ -1649,7 +2044,7 @@ type FanOutChainsRequest struct {
 
 func (x *FanOutChainsRequest) Reset() {
 	*x = FanOutChainsRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[30]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1661,7 +2056,7 @@ func (x *FanOutChainsRequest) String() string {
 func (*FanOutChainsRequest) ProtoMessage() {}
 
 func (x *FanOutChainsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[30]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1674,7 +2069,7 @@ func (x *FanOutChainsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FanOutChainsRequest.ProtoReflect.Descriptor instead.
 func (*FanOutChainsRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{30}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *FanOutChainsRequest) GetChains() []*ChainSpec {
@@ -1702,7 +2097,7 @@ type FanOutChainsResponse struct {
 
 func (x *FanOutChainsResponse) Reset() {
 	*x = FanOutChainsResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[31]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1714,7 +2109,7 @@ func (x *FanOutChainsResponse) String() string {
 func (*FanOutChainsResponse) ProtoMessage() {}
 
 func (x *FanOutChainsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[31]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1727,7 +2122,7 @@ func (x *FanOutChainsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FanOutChainsResponse.ProtoReflect.Descriptor instead.
 func (*FanOutChainsResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{31}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *FanOutChainsResponse) GetChains() []*ChainProgress {
@@ -1748,7 +2143,7 @@ type GetChainProgressRequest struct {
 
 func (x *GetChainProgressRequest) Reset() {
 	*x = GetChainProgressRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[32]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1760,7 +2155,7 @@ func (x *GetChainProgressRequest) String() string {
 func (*GetChainProgressRequest) ProtoMessage() {}
 
 func (x *GetChainProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[32]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1773,7 +2168,7 @@ func (x *GetChainProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChainProgressRequest.ProtoReflect.Descriptor instead.
 func (*GetChainProgressRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{32}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetChainProgressRequest) GetChainId() string {
@@ -1794,7 +2189,7 @@ type GetChainProgressResponse struct {
 
 func (x *GetChainProgressResponse) Reset() {
 	*x = GetChainProgressResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[33]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1806,7 +2201,7 @@ func (x *GetChainProgressResponse) String() string {
 func (*GetChainProgressResponse) ProtoMessage() {}
 
 func (x *GetChainProgressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[33]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1819,7 +2214,7 @@ func (x *GetChainProgressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChainProgressResponse.ProtoReflect.Descriptor instead.
 func (*GetChainProgressResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{33}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *GetChainProgressResponse) GetChain() *ChainProgress {
@@ -1844,7 +2239,7 @@ type ListChainProgressRequest struct {
 
 func (x *ListChainProgressRequest) Reset() {
 	*x = ListChainProgressRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[34]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1856,7 +2251,7 @@ func (x *ListChainProgressRequest) String() string {
 func (*ListChainProgressRequest) ProtoMessage() {}
 
 func (x *ListChainProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[34]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1869,7 +2264,7 @@ func (x *ListChainProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChainProgressRequest.ProtoReflect.Descriptor instead.
 func (*ListChainProgressRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{34}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListChainProgressRequest) GetStatus() ChainStatus {
@@ -1906,7 +2301,7 @@ type ListChainProgressResponse struct {
 
 func (x *ListChainProgressResponse) Reset() {
 	*x = ListChainProgressResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[35]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1918,7 +2313,7 @@ func (x *ListChainProgressResponse) String() string {
 func (*ListChainProgressResponse) ProtoMessage() {}
 
 func (x *ListChainProgressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[35]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1931,7 +2326,7 @@ func (x *ListChainProgressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChainProgressResponse.ProtoReflect.Descriptor instead.
 func (*ListChainProgressResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{35}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListChainProgressResponse) GetChains() []*ChainProgress {
@@ -1961,7 +2356,7 @@ type WatchChainRequest struct {
 
 func (x *WatchChainRequest) Reset() {
 	*x = WatchChainRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[36]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1973,7 +2368,7 @@ func (x *WatchChainRequest) String() string {
 func (*WatchChainRequest) ProtoMessage() {}
 
 func (x *WatchChainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[36]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1986,7 +2381,7 @@ func (x *WatchChainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchChainRequest.ProtoReflect.Descriptor instead.
 func (*WatchChainRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{36}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *WatchChainRequest) GetChainId() string {
@@ -2014,7 +2409,7 @@ type WatchChainResponse struct {
 
 func (x *WatchChainResponse) Reset() {
 	*x = WatchChainResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[37]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2026,7 +2421,7 @@ func (x *WatchChainResponse) String() string {
 func (*WatchChainResponse) ProtoMessage() {}
 
 func (x *WatchChainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[37]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2039,7 +2434,7 @@ func (x *WatchChainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchChainResponse.ProtoReflect.Descriptor instead.
 func (*WatchChainResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{37}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *WatchChainResponse) GetChain() *ChainProgress {
@@ -2062,7 +2457,7 @@ type CancelChainRequest struct {
 
 func (x *CancelChainRequest) Reset() {
 	*x = CancelChainRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[38]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2074,7 +2469,7 @@ func (x *CancelChainRequest) String() string {
 func (*CancelChainRequest) ProtoMessage() {}
 
 func (x *CancelChainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[38]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2087,7 +2482,7 @@ func (x *CancelChainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelChainRequest.ProtoReflect.Descriptor instead.
 func (*CancelChainRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{38}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *CancelChainRequest) GetChainId() string {
@@ -2115,7 +2510,7 @@ type CancelChainResponse struct {
 
 func (x *CancelChainResponse) Reset() {
 	*x = CancelChainResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[39]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2127,7 +2522,7 @@ func (x *CancelChainResponse) String() string {
 func (*CancelChainResponse) ProtoMessage() {}
 
 func (x *CancelChainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[39]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2140,7 +2535,7 @@ func (x *CancelChainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelChainResponse.ProtoReflect.Descriptor instead.
 func (*CancelChainResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{39}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *CancelChainResponse) GetChain() *ChainProgress {
@@ -2163,7 +2558,7 @@ type RouteRequest struct {
 
 func (x *RouteRequest) Reset() {
 	*x = RouteRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[40]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2175,7 +2570,7 @@ func (x *RouteRequest) String() string {
 func (*RouteRequest) ProtoMessage() {}
 
 func (x *RouteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[40]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2188,7 +2583,7 @@ func (x *RouteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteRequest.ProtoReflect.Descriptor instead.
 func (*RouteRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{40}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *RouteRequest) GetPrompt() string {
@@ -2218,7 +2613,7 @@ type RouteResponse struct {
 
 func (x *RouteResponse) Reset() {
 	*x = RouteResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[41]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2230,7 +2625,7 @@ func (x *RouteResponse) String() string {
 func (*RouteResponse) ProtoMessage() {}
 
 func (x *RouteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[41]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2243,7 +2638,7 @@ func (x *RouteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteResponse.ProtoReflect.Descriptor instead.
 func (*RouteResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{41}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RouteResponse) GetRoute() *Route {
@@ -2275,7 +2670,7 @@ type AutoRequest struct {
 
 func (x *AutoRequest) Reset() {
 	*x = AutoRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[42]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2287,7 +2682,7 @@ func (x *AutoRequest) String() string {
 func (*AutoRequest) ProtoMessage() {}
 
 func (x *AutoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[42]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2300,7 +2695,7 @@ func (x *AutoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AutoRequest.ProtoReflect.Descriptor instead.
 func (*AutoRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{42}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *AutoRequest) GetPrompt() string {
@@ -2335,7 +2730,7 @@ type AutoResponse struct {
 
 func (x *AutoResponse) Reset() {
 	*x = AutoResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[43]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2347,7 +2742,7 @@ func (x *AutoResponse) String() string {
 func (*AutoResponse) ProtoMessage() {}
 
 func (x *AutoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[43]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2360,7 +2755,7 @@ func (x *AutoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AutoResponse.ProtoReflect.Descriptor instead.
 func (*AutoResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{43}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *AutoResponse) GetResult() *AutoResult {
@@ -2383,7 +2778,7 @@ type ExecuteRouteRequest struct {
 
 func (x *ExecuteRouteRequest) Reset() {
 	*x = ExecuteRouteRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[44]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2395,7 +2790,7 @@ func (x *ExecuteRouteRequest) String() string {
 func (*ExecuteRouteRequest) ProtoMessage() {}
 
 func (x *ExecuteRouteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[44]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2408,7 +2803,7 @@ func (x *ExecuteRouteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecuteRouteRequest.ProtoReflect.Descriptor instead.
 func (*ExecuteRouteRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{44}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ExecuteRouteRequest) GetRoute() *Route {
@@ -2436,7 +2831,7 @@ type ExecuteRouteResponse struct {
 
 func (x *ExecuteRouteResponse) Reset() {
 	*x = ExecuteRouteResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[45]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2448,7 +2843,7 @@ func (x *ExecuteRouteResponse) String() string {
 func (*ExecuteRouteResponse) ProtoMessage() {}
 
 func (x *ExecuteRouteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[45]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2461,7 +2856,7 @@ func (x *ExecuteRouteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecuteRouteResponse.ProtoReflect.Descriptor instead.
 func (*ExecuteRouteResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{45}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ExecuteRouteResponse) GetResult() *AutoResult {
@@ -2486,7 +2881,7 @@ type SetContextRequest struct {
 
 func (x *SetContextRequest) Reset() {
 	*x = SetContextRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[46]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2498,7 +2893,7 @@ func (x *SetContextRequest) String() string {
 func (*SetContextRequest) ProtoMessage() {}
 
 func (x *SetContextRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[46]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2511,7 +2906,7 @@ func (x *SetContextRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetContextRequest.ProtoReflect.Descriptor instead.
 func (*SetContextRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{46}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *SetContextRequest) GetKey() string {
@@ -2546,7 +2941,7 @@ type SetContextResponse struct {
 
 func (x *SetContextResponse) Reset() {
 	*x = SetContextResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[47]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2558,7 +2953,7 @@ func (x *SetContextResponse) String() string {
 func (*SetContextResponse) ProtoMessage() {}
 
 func (x *SetContextResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[47]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2571,7 +2966,7 @@ func (x *SetContextResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetContextResponse.ProtoReflect.Descriptor instead.
 func (*SetContextResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{47}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *SetContextResponse) GetEntry() *ContextEntry {
@@ -2592,7 +2987,7 @@ type GetContextRequest struct {
 
 func (x *GetContextRequest) Reset() {
 	*x = GetContextRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[48]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2604,7 +2999,7 @@ func (x *GetContextRequest) String() string {
 func (*GetContextRequest) ProtoMessage() {}
 
 func (x *GetContextRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[48]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2617,7 +3012,7 @@ func (x *GetContextRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContextRequest.ProtoReflect.Descriptor instead.
 func (*GetContextRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{48}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *GetContextRequest) GetKey() string {
@@ -2638,7 +3033,7 @@ type GetContextResponse struct {
 
 func (x *GetContextResponse) Reset() {
 	*x = GetContextResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[49]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2650,7 +3045,7 @@ func (x *GetContextResponse) String() string {
 func (*GetContextResponse) ProtoMessage() {}
 
 func (x *GetContextResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[49]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2663,7 +3058,7 @@ func (x *GetContextResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContextResponse.ProtoReflect.Descriptor instead.
 func (*GetContextResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{49}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *GetContextResponse) GetEntry() *ContextEntry {
@@ -2686,7 +3081,7 @@ type DeleteContextRequest struct {
 
 func (x *DeleteContextRequest) Reset() {
 	*x = DeleteContextRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[50]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2698,7 +3093,7 @@ func (x *DeleteContextRequest) String() string {
 func (*DeleteContextRequest) ProtoMessage() {}
 
 func (x *DeleteContextRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[50]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2711,7 +3106,7 @@ func (x *DeleteContextRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteContextRequest.ProtoReflect.Descriptor instead.
 func (*DeleteContextRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{50}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *DeleteContextRequest) GetKey() string {
@@ -2741,7 +3136,7 @@ type DeleteContextResponse struct {
 
 func (x *DeleteContextResponse) Reset() {
 	*x = DeleteContextResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[51]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2753,7 +3148,7 @@ func (x *DeleteContextResponse) String() string {
 func (*DeleteContextResponse) ProtoMessage() {}
 
 func (x *DeleteContextResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[51]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2766,7 +3161,7 @@ func (x *DeleteContextResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteContextResponse.ProtoReflect.Descriptor instead.
 func (*DeleteContextResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{51}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *DeleteContextResponse) GetDeleted() bool {
@@ -2796,7 +3191,7 @@ type ListContextRequest struct {
 
 func (x *ListContextRequest) Reset() {
 	*x = ListContextRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[52]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2808,7 +3203,7 @@ func (x *ListContextRequest) String() string {
 func (*ListContextRequest) ProtoMessage() {}
 
 func (x *ListContextRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[52]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2821,7 +3216,7 @@ func (x *ListContextRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListContextRequest.ProtoReflect.Descriptor instead.
 func (*ListContextRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{52}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ListContextRequest) GetPageSize() int32 {
@@ -2851,7 +3246,7 @@ type ListContextResponse struct {
 
 func (x *ListContextResponse) Reset() {
 	*x = ListContextResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[53]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2863,7 +3258,7 @@ func (x *ListContextResponse) String() string {
 func (*ListContextResponse) ProtoMessage() {}
 
 func (x *ListContextResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[53]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2876,7 +3271,7 @@ func (x *ListContextResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListContextResponse.ProtoReflect.Descriptor instead.
 func (*ListContextResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{53}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *ListContextResponse) GetEntries() []*ContextEntry {
@@ -2910,7 +3305,7 @@ type SendMessageRequest struct {
 
 func (x *SendMessageRequest) Reset() {
 	*x = SendMessageRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[54]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2922,7 +3317,7 @@ func (x *SendMessageRequest) String() string {
 func (*SendMessageRequest) ProtoMessage() {}
 
 func (x *SendMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[54]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2935,7 +3330,7 @@ func (x *SendMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendMessageRequest.ProtoReflect.Descriptor instead.
 func (*SendMessageRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{54}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *SendMessageRequest) GetFromSlotId() string {
@@ -2977,7 +3372,7 @@ type SendMessageResponse struct {
 
 func (x *SendMessageResponse) Reset() {
 	*x = SendMessageResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[55]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2989,7 +3384,7 @@ func (x *SendMessageResponse) String() string {
 func (*SendMessageResponse) ProtoMessage() {}
 
 func (x *SendMessageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[55]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3002,7 +3397,7 @@ func (x *SendMessageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendMessageResponse.ProtoReflect.Descriptor instead.
 func (*SendMessageResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{55}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *SendMessageResponse) GetMessage() *SlotMessage {
@@ -3027,7 +3422,7 @@ type BroadcastMessageRequest struct {
 
 func (x *BroadcastMessageRequest) Reset() {
 	*x = BroadcastMessageRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[56]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3039,7 +3434,7 @@ func (x *BroadcastMessageRequest) String() string {
 func (*BroadcastMessageRequest) ProtoMessage() {}
 
 func (x *BroadcastMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[56]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3052,7 +3447,7 @@ func (x *BroadcastMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastMessageRequest.ProtoReflect.Descriptor instead.
 func (*BroadcastMessageRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{56}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *BroadcastMessageRequest) GetFromSlotId() string {
@@ -3087,7 +3482,7 @@ type BroadcastMessageResponse struct {
 
 func (x *BroadcastMessageResponse) Reset() {
 	*x = BroadcastMessageResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[57]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3099,7 +3494,7 @@ func (x *BroadcastMessageResponse) String() string {
 func (*BroadcastMessageResponse) ProtoMessage() {}
 
 func (x *BroadcastMessageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[57]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3112,7 +3507,7 @@ func (x *BroadcastMessageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastMessageResponse.ProtoReflect.Descriptor instead.
 func (*BroadcastMessageResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{57}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *BroadcastMessageResponse) GetMessages() []*SlotMessage {
@@ -3133,7 +3528,7 @@ type ReadMessagesRequest struct {
 
 func (x *ReadMessagesRequest) Reset() {
 	*x = ReadMessagesRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[58]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3145,7 +3540,7 @@ func (x *ReadMessagesRequest) String() string {
 func (*ReadMessagesRequest) ProtoMessage() {}
 
 func (x *ReadMessagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[58]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3158,7 +3553,7 @@ func (x *ReadMessagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadMessagesRequest.ProtoReflect.Descriptor instead.
 func (*ReadMessagesRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{58}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *ReadMessagesRequest) GetSlotId() string {
@@ -3179,7 +3574,7 @@ type ReadMessagesResponse struct {
 
 func (x *ReadMessagesResponse) Reset() {
 	*x = ReadMessagesResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[59]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3191,7 +3586,7 @@ func (x *ReadMessagesResponse) String() string {
 func (*ReadMessagesResponse) ProtoMessage() {}
 
 func (x *ReadMessagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[59]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3204,7 +3599,7 @@ func (x *ReadMessagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadMessagesResponse.ProtoReflect.Descriptor instead.
 func (*ReadMessagesResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{59}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ReadMessagesResponse) GetMessages() []*SlotMessage {
@@ -3225,7 +3620,7 @@ type PeekMessagesRequest struct {
 
 func (x *PeekMessagesRequest) Reset() {
 	*x = PeekMessagesRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[60]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3237,7 +3632,7 @@ func (x *PeekMessagesRequest) String() string {
 func (*PeekMessagesRequest) ProtoMessage() {}
 
 func (x *PeekMessagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[60]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3250,7 +3645,7 @@ func (x *PeekMessagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeekMessagesRequest.ProtoReflect.Descriptor instead.
 func (*PeekMessagesRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{60}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *PeekMessagesRequest) GetSlotId() string {
@@ -3271,7 +3666,7 @@ type PeekMessagesResponse struct {
 
 func (x *PeekMessagesResponse) Reset() {
 	*x = PeekMessagesResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[61]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3283,7 +3678,7 @@ func (x *PeekMessagesResponse) String() string {
 func (*PeekMessagesResponse) ProtoMessage() {}
 
 func (x *PeekMessagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[61]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3296,7 +3691,7 @@ func (x *PeekMessagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeekMessagesResponse.ProtoReflect.Descriptor instead.
 func (*PeekMessagesResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{61}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *PeekMessagesResponse) GetMessages() []*SlotMessage {
@@ -3317,7 +3712,7 @@ type CountMessagesRequest struct {
 
 func (x *CountMessagesRequest) Reset() {
 	*x = CountMessagesRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[62]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3329,7 +3724,7 @@ func (x *CountMessagesRequest) String() string {
 func (*CountMessagesRequest) ProtoMessage() {}
 
 func (x *CountMessagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[62]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3342,7 +3737,7 @@ func (x *CountMessagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountMessagesRequest.ProtoReflect.Descriptor instead.
 func (*CountMessagesRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{62}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *CountMessagesRequest) GetSlotId() string {
@@ -3363,7 +3758,7 @@ type CountMessagesResponse struct {
 
 func (x *CountMessagesResponse) Reset() {
 	*x = CountMessagesResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[63]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3375,7 +3770,7 @@ func (x *CountMessagesResponse) String() string {
 func (*CountMessagesResponse) ProtoMessage() {}
 
 func (x *CountMessagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[63]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3388,7 +3783,7 @@ func (x *CountMessagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountMessagesResponse.ProtoReflect.Descriptor instead.
 func (*CountMessagesResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{63}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *CountMessagesResponse) GetCount() int64 {
@@ -3413,7 +3808,7 @@ type FindSlotsRequest struct {
 
 func (x *FindSlotsRequest) Reset() {
 	*x = FindSlotsRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[64]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3425,7 +3820,7 @@ func (x *FindSlotsRequest) String() string {
 func (*FindSlotsRequest) ProtoMessage() {}
 
 func (x *FindSlotsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[64]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3438,7 +3833,7 @@ func (x *FindSlotsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindSlotsRequest.ProtoReflect.Descriptor instead.
 func (*FindSlotsRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{64}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *FindSlotsRequest) GetName() string {
@@ -3473,7 +3868,7 @@ type FindSlotsResponse struct {
 
 func (x *FindSlotsResponse) Reset() {
 	*x = FindSlotsResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[65]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3485,7 +3880,7 @@ func (x *FindSlotsResponse) String() string {
 func (*FindSlotsResponse) ProtoMessage() {}
 
 func (x *FindSlotsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[65]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3498,7 +3893,7 @@ func (x *FindSlotsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindSlotsResponse.ProtoReflect.Descriptor instead.
 func (*FindSlotsResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{65}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *FindSlotsResponse) GetSlots() []*Slot {
@@ -3521,7 +3916,7 @@ type ScaleUpRequest struct {
 
 func (x *ScaleUpRequest) Reset() {
 	*x = ScaleUpRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[66]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3533,7 +3928,7 @@ func (x *ScaleUpRequest) String() string {
 func (*ScaleUpRequest) ProtoMessage() {}
 
 func (x *ScaleUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[66]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3546,7 +3941,7 @@ func (x *ScaleUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScaleUpRequest.ProtoReflect.Descriptor instead.
 func (*ScaleUpRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{66}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ScaleUpRequest) GetCount() int32 {
@@ -3574,7 +3969,7 @@ type ScaleUpResponse struct {
 
 func (x *ScaleUpResponse) Reset() {
 	*x = ScaleUpResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[67]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3586,7 +3981,7 @@ func (x *ScaleUpResponse) String() string {
 func (*ScaleUpResponse) ProtoMessage() {}
 
 func (x *ScaleUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[67]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3599,7 +3994,7 @@ func (x *ScaleUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScaleUpResponse.ProtoReflect.Descriptor instead.
 func (*ScaleUpResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{67}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ScaleUpResponse) GetTotalSlots() int32 {
@@ -3624,7 +4019,7 @@ type ScaleDownRequest struct {
 
 func (x *ScaleDownRequest) Reset() {
 	*x = ScaleDownRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[68]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3636,7 +4031,7 @@ func (x *ScaleDownRequest) String() string {
 func (*ScaleDownRequest) ProtoMessage() {}
 
 func (x *ScaleDownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[68]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3649,7 +4044,7 @@ func (x *ScaleDownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScaleDownRequest.ProtoReflect.Descriptor instead.
 func (*ScaleDownRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{68}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ScaleDownRequest) GetCount() int32 {
@@ -3684,7 +4079,7 @@ type ScaleDownResponse struct {
 
 func (x *ScaleDownResponse) Reset() {
 	*x = ScaleDownResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[69]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3696,7 +4091,7 @@ func (x *ScaleDownResponse) String() string {
 func (*ScaleDownResponse) ProtoMessage() {}
 
 func (x *ScaleDownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[69]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3709,7 +4104,7 @@ func (x *ScaleDownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScaleDownResponse.ProtoReflect.Descriptor instead.
 func (*ScaleDownResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{69}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *ScaleDownResponse) GetTotalSlots() int32 {
@@ -3732,7 +4127,7 @@ type SetTargetSlotsRequest struct {
 
 func (x *SetTargetSlotsRequest) Reset() {
 	*x = SetTargetSlotsRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[70]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3744,7 +4139,7 @@ func (x *SetTargetSlotsRequest) String() string {
 func (*SetTargetSlotsRequest) ProtoMessage() {}
 
 func (x *SetTargetSlotsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[70]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3757,7 +4152,7 @@ func (x *SetTargetSlotsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTargetSlotsRequest.ProtoReflect.Descriptor instead.
 func (*SetTargetSlotsRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{70}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *SetTargetSlotsRequest) GetTarget() int32 {
@@ -3785,7 +4180,7 @@ type SetTargetSlotsResponse struct {
 
 func (x *SetTargetSlotsResponse) Reset() {
 	*x = SetTargetSlotsResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[71]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3797,7 +4192,7 @@ func (x *SetTargetSlotsResponse) String() string {
 func (*SetTargetSlotsResponse) ProtoMessage() {}
 
 func (x *SetTargetSlotsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[71]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3810,7 +4205,7 @@ func (x *SetTargetSlotsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTargetSlotsResponse.ProtoReflect.Descriptor instead.
 func (*SetTargetSlotsResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{71}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *SetTargetSlotsResponse) GetTotalSlots() int32 {
@@ -3829,7 +4224,7 @@ type GetStatusRequest struct {
 
 func (x *GetStatusRequest) Reset() {
 	*x = GetStatusRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[72]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3841,7 +4236,7 @@ func (x *GetStatusRequest) String() string {
 func (*GetStatusRequest) ProtoMessage() {}
 
 func (x *GetStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[72]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3854,7 +4249,7 @@ func (x *GetStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetStatusRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{72}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{80}
 }
 
 // Response of GetStatus.
@@ -3868,7 +4263,7 @@ type GetStatusResponse struct {
 
 func (x *GetStatusResponse) Reset() {
 	*x = GetStatusResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[73]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3880,7 +4275,7 @@ func (x *GetStatusResponse) String() string {
 func (*GetStatusResponse) ProtoMessage() {}
 
 func (x *GetStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[73]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3893,7 +4288,7 @@ func (x *GetStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetStatusResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{73}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *GetStatusResponse) GetStatus() *PoolStatus {
@@ -3912,7 +4307,7 @@ type GetConfigRequest struct {
 
 func (x *GetConfigRequest) Reset() {
 	*x = GetConfigRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[74]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3924,7 +4319,7 @@ func (x *GetConfigRequest) String() string {
 func (*GetConfigRequest) ProtoMessage() {}
 
 func (x *GetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[74]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3937,7 +4332,7 @@ func (x *GetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConfigRequest.ProtoReflect.Descriptor instead.
 func (*GetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{74}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{82}
 }
 
 // Response of GetConfig.
@@ -3951,7 +4346,7 @@ type GetConfigResponse struct {
 
 func (x *GetConfigResponse) Reset() {
 	*x = GetConfigResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[75]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3963,7 +4358,7 @@ func (x *GetConfigResponse) String() string {
 func (*GetConfigResponse) ProtoMessage() {}
 
 func (x *GetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[75]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3976,7 +4371,7 @@ func (x *GetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConfigResponse.ProtoReflect.Descriptor instead.
 func (*GetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{75}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *GetConfigResponse) GetConfig() *PoolConfig {
@@ -3999,7 +4394,7 @@ type DrainRequest struct {
 
 func (x *DrainRequest) Reset() {
 	*x = DrainRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[76]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4011,7 +4406,7 @@ func (x *DrainRequest) String() string {
 func (*DrainRequest) ProtoMessage() {}
 
 func (x *DrainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[76]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4024,7 +4419,7 @@ func (x *DrainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DrainRequest.ProtoReflect.Descriptor instead.
 func (*DrainRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{76}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *DrainRequest) GetTimeout() *durationpb.Duration {
@@ -4052,7 +4447,7 @@ type DrainResponse struct {
 
 func (x *DrainResponse) Reset() {
 	*x = DrainResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[77]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4064,7 +4459,7 @@ func (x *DrainResponse) String() string {
 func (*DrainResponse) ProtoMessage() {}
 
 func (x *DrainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[77]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4077,7 +4472,7 @@ func (x *DrainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DrainResponse.ProtoReflect.Descriptor instead.
 func (*DrainResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{77}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *DrainResponse) GetSummary() *DrainSummary {
@@ -4098,7 +4493,7 @@ type GetSessionMetricsRequest struct {
 
 func (x *GetSessionMetricsRequest) Reset() {
 	*x = GetSessionMetricsRequest{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[78]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4110,7 +4505,7 @@ func (x *GetSessionMetricsRequest) String() string {
 func (*GetSessionMetricsRequest) ProtoMessage() {}
 
 func (x *GetSessionMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[78]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4123,7 +4518,7 @@ func (x *GetSessionMetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSessionMetricsRequest.ProtoReflect.Descriptor instead.
 func (*GetSessionMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{78}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *GetSessionMetricsRequest) GetFilter() *MetricsFilter {
@@ -4144,7 +4539,7 @@ type GetSessionMetricsResponse struct {
 
 func (x *GetSessionMetricsResponse) Reset() {
 	*x = GetSessionMetricsResponse{}
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[79]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4156,7 +4551,7 @@ func (x *GetSessionMetricsResponse) String() string {
 func (*GetSessionMetricsResponse) ProtoMessage() {}
 
 func (x *GetSessionMetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[79]
+	mi := &file_claude_pool_v1_pool_service_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4169,7 +4564,7 @@ func (x *GetSessionMetricsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSessionMetricsResponse.ProtoReflect.Descriptor instead.
 func (*GetSessionMetricsResponse) Descriptor() ([]byte, []int) {
-	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{79}
+	return file_claude_pool_v1_pool_service_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *GetSessionMetricsResponse) GetMetrics() *SessionMetrics {
@@ -4183,7 +4578,7 @@ var File_claude_pool_v1_pool_service_proto protoreflect.FileDescriptor
 
 const file_claude_pool_v1_pool_service_proto_rawDesc = "" +
 	"\n" +
-	"!claude_pool/v1/pool_service.proto\x12\x0eclaude_pool.v1\x1a\x1aclaude_pool/v1/chain.proto\x1a\x19claude_pool/v1/pool.proto\x1a\x1cclaude_pool/v1/routing.proto\x1a\x19claude_pool/v1/task.proto\x1a\x1egoogle/protobuf/duration.proto\"Y\n" +
+	"!claude_pool/v1/pool_service.proto\x12\x0eclaude_pool.v1\x1a\x1aclaude_pool/v1/chain.proto\x1a\x19claude_pool/v1/pool.proto\x1a\x1cclaude_pool/v1/routing.proto\x1a\x1cclaude_pool/v1/session.proto\x1a\x19claude_pool/v1/task.proto\x1a\x1egoogle/protobuf/duration.proto\"Y\n" +
 	"\n" +
 	"RunRequest\x12,\n" +
 	"\x04task\x18\x01 \x01(\v2\x18.claude_pool.v1.TaskSpecR\x04task\x12\x1d\n" +
@@ -4207,7 +4602,7 @@ const file_claude_pool_v1_pool_service_proto_rawDesc = "" +
 	"\x0eGetTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\";\n" +
 	"\x0fGetTaskResponse\x12(\n" +
-	"\x04task\x18\x01 \x01(\v2\x14.claude_pool.v1.TaskR\x04task\"\xc7\x01\n" +
+	"\x04task\x18\x01 \x01(\v2\x14.claude_pool.v1.TaskR\x04task\"\xe6\x01\n" +
 	"\x10ListTasksRequest\x12/\n" +
 	"\x05state\x18\x01 \x01(\x0e2\x19.claude_pool.v1.TaskStateR\x05state\x12\x17\n" +
 	"\aslot_id\x18\x02 \x01(\tR\x06slotId\x12\x12\n" +
@@ -4215,7 +4610,9 @@ const file_claude_pool_v1_pool_service_proto_rawDesc = "" +
 	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x05 \x01(\tR\tpageToken\x12\x19\n" +
-	"\bchain_id\x18\x06 \x01(\tR\achainId\"g\n" +
+	"\bchain_id\x18\x06 \x01(\tR\achainId\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\a \x01(\tR\tsessionId\"g\n" +
 	"\x11ListTasksResponse\x12*\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x14.claude_pool.v1.TaskR\x05tasks\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"_\n" +
@@ -4235,7 +4632,30 @@ const file_claude_pool_v1_pool_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\">\n" +
 	"\x12CancelTaskResponse\x12(\n" +
-	"\x04task\x18\x01 \x01(\v2\x14.claude_pool.v1.TaskR\x04task\"J\n" +
+	"\x04task\x18\x01 \x01(\v2\x14.claude_pool.v1.TaskR\x04task\"K\n" +
+	"\x11DeleteTaskRequest\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\x14\n" +
+	"\x12DeleteTaskResponse\"2\n" +
+	"\x11GetSessionRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\"G\n" +
+	"\x12GetSessionResponse\x121\n" +
+	"\asession\x18\x01 \x01(\v2\x17.claude_pool.v1.SessionR\asession\"Q\n" +
+	"\x13ListSessionsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"s\n" +
+	"\x14ListSessionsResponse\x123\n" +
+	"\bsessions\x18\x01 \x03(\v2\x17.claude_pool.v1.SessionR\bsessions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"T\n" +
+	"\x14DeleteSessionRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\x17\n" +
+	"\x15DeleteSessionResponse\"J\n" +
 	"\x10ClaimTaskRequest\x12\x17\n" +
 	"\aslot_id\x18\x01 \x01(\tR\x06slotId\x12\x1d\n" +
 	"\n" +
@@ -4431,7 +4851,7 @@ const file_claude_pool_v1_pool_service_proto_rawDesc = "" +
 	"\x18GetSessionMetricsRequest\x125\n" +
 	"\x06filter\x18\x01 \x01(\v2\x1d.claude_pool.v1.MetricsFilterR\x06filter\"U\n" +
 	"\x19GetSessionMetricsResponse\x128\n" +
-	"\ametrics\x18\x01 \x01(\v2\x1e.claude_pool.v1.SessionMetricsR\ametrics2\xa0\x1a\n" +
+	"\ametrics\x18\x01 \x01(\v2\x1e.claude_pool.v1.SessionMetricsR\ametrics2\x83\x1d\n" +
 	"\vPoolService\x12>\n" +
 	"\x03Run\x12\x1a.claude_pool.v1.RunRequest\x1a\x1b.claude_pool.v1.RunResponse\x12R\n" +
 	"\tRunStream\x12 .claude_pool.v1.RunStreamRequest\x1a!.claude_pool.v1.RunStreamResponse0\x01\x12S\n" +
@@ -4442,11 +4862,17 @@ const file_claude_pool_v1_pool_service_proto_rawDesc = "" +
 	"\bWaitTask\x12\x1f.claude_pool.v1.WaitTaskRequest\x1a .claude_pool.v1.WaitTaskResponse\x12R\n" +
 	"\tWatchTask\x12 .claude_pool.v1.WatchTaskRequest\x1a!.claude_pool.v1.WatchTaskResponse0\x01\x12S\n" +
 	"\n" +
-	"CancelTask\x12!.claude_pool.v1.CancelTaskRequest\x1a\".claude_pool.v1.CancelTaskResponse\x12P\n" +
+	"CancelTask\x12!.claude_pool.v1.CancelTaskRequest\x1a\".claude_pool.v1.CancelTaskResponse\x12S\n" +
+	"\n" +
+	"DeleteTask\x12!.claude_pool.v1.DeleteTaskRequest\x1a\".claude_pool.v1.DeleteTaskResponse\x12P\n" +
 	"\tClaimTask\x12 .claude_pool.v1.ClaimTaskRequest\x1a!.claude_pool.v1.ClaimTaskResponse\x12V\n" +
 	"\vApproveTask\x12\".claude_pool.v1.ApproveTaskRequest\x1a#.claude_pool.v1.ApproveTaskResponse\x12S\n" +
 	"\n" +
-	"RejectTask\x12!.claude_pool.v1.RejectTaskRequest\x1a\".claude_pool.v1.RejectTaskResponse\x12G\n" +
+	"RejectTask\x12!.claude_pool.v1.RejectTaskRequest\x1a\".claude_pool.v1.RejectTaskResponse\x12S\n" +
+	"\n" +
+	"GetSession\x12!.claude_pool.v1.GetSessionRequest\x1a\".claude_pool.v1.GetSessionResponse\x12Y\n" +
+	"\fListSessions\x12#.claude_pool.v1.ListSessionsRequest\x1a$.claude_pool.v1.ListSessionsResponse\x12\\\n" +
+	"\rDeleteSession\x12$.claude_pool.v1.DeleteSessionRequest\x1a%.claude_pool.v1.DeleteSessionResponse\x12G\n" +
 	"\x06FanOut\x12\x1d.claude_pool.v1.FanOutRequest\x1a\x1e.claude_pool.v1.FanOutResponse\x12[\n" +
 	"\fFanOutStream\x12#.claude_pool.v1.FanOutStreamRequest\x1a$.claude_pool.v1.FanOutStreamResponse0\x01\x12V\n" +
 	"\vSubmitChain\x12\".claude_pool.v1.SubmitChainRequest\x1a#.claude_pool.v1.SubmitChainResponse\x12Y\n" +
@@ -4492,7 +4918,7 @@ func file_claude_pool_v1_pool_service_proto_rawDescGZIP() []byte {
 	return file_claude_pool_v1_pool_service_proto_rawDescData
 }
 
-var file_claude_pool_v1_pool_service_proto_msgTypes = make([]protoimpl.MessageInfo, 80)
+var file_claude_pool_v1_pool_service_proto_msgTypes = make([]protoimpl.MessageInfo, 88)
 var file_claude_pool_v1_pool_service_proto_goTypes = []any{
 	(*RunRequest)(nil),                // 0: claude_pool.v1.RunRequest
 	(*RunResponse)(nil),               // 1: claude_pool.v1.RunResponse
@@ -4510,231 +4936,250 @@ var file_claude_pool_v1_pool_service_proto_goTypes = []any{
 	(*WatchTaskResponse)(nil),         // 13: claude_pool.v1.WatchTaskResponse
 	(*CancelTaskRequest)(nil),         // 14: claude_pool.v1.CancelTaskRequest
 	(*CancelTaskResponse)(nil),        // 15: claude_pool.v1.CancelTaskResponse
-	(*ClaimTaskRequest)(nil),          // 16: claude_pool.v1.ClaimTaskRequest
-	(*ClaimTaskResponse)(nil),         // 17: claude_pool.v1.ClaimTaskResponse
-	(*ApproveTaskRequest)(nil),        // 18: claude_pool.v1.ApproveTaskRequest
-	(*ApproveTaskResponse)(nil),       // 19: claude_pool.v1.ApproveTaskResponse
-	(*RejectTaskRequest)(nil),         // 20: claude_pool.v1.RejectTaskRequest
-	(*RejectTaskResponse)(nil),        // 21: claude_pool.v1.RejectTaskResponse
-	(*FanOutRequest)(nil),             // 22: claude_pool.v1.FanOutRequest
-	(*FanOutItem)(nil),                // 23: claude_pool.v1.FanOutItem
-	(*FanOutResponse)(nil),            // 24: claude_pool.v1.FanOutResponse
-	(*FanOutStreamRequest)(nil),       // 25: claude_pool.v1.FanOutStreamRequest
-	(*FanOutStreamResponse)(nil),      // 26: claude_pool.v1.FanOutStreamResponse
-	(*SubmitChainRequest)(nil),        // 27: claude_pool.v1.SubmitChainRequest
-	(*SubmitChainResponse)(nil),       // 28: claude_pool.v1.SubmitChainResponse
-	(*ChainSpec)(nil),                 // 29: claude_pool.v1.ChainSpec
-	(*FanOutChainsRequest)(nil),       // 30: claude_pool.v1.FanOutChainsRequest
-	(*FanOutChainsResponse)(nil),      // 31: claude_pool.v1.FanOutChainsResponse
-	(*GetChainProgressRequest)(nil),   // 32: claude_pool.v1.GetChainProgressRequest
-	(*GetChainProgressResponse)(nil),  // 33: claude_pool.v1.GetChainProgressResponse
-	(*ListChainProgressRequest)(nil),  // 34: claude_pool.v1.ListChainProgressRequest
-	(*ListChainProgressResponse)(nil), // 35: claude_pool.v1.ListChainProgressResponse
-	(*WatchChainRequest)(nil),         // 36: claude_pool.v1.WatchChainRequest
-	(*WatchChainResponse)(nil),        // 37: claude_pool.v1.WatchChainResponse
-	(*CancelChainRequest)(nil),        // 38: claude_pool.v1.CancelChainRequest
-	(*CancelChainResponse)(nil),       // 39: claude_pool.v1.CancelChainResponse
-	(*RouteRequest)(nil),              // 40: claude_pool.v1.RouteRequest
-	(*RouteResponse)(nil),             // 41: claude_pool.v1.RouteResponse
-	(*AutoRequest)(nil),               // 42: claude_pool.v1.AutoRequest
-	(*AutoResponse)(nil),              // 43: claude_pool.v1.AutoResponse
-	(*ExecuteRouteRequest)(nil),       // 44: claude_pool.v1.ExecuteRouteRequest
-	(*ExecuteRouteResponse)(nil),      // 45: claude_pool.v1.ExecuteRouteResponse
-	(*SetContextRequest)(nil),         // 46: claude_pool.v1.SetContextRequest
-	(*SetContextResponse)(nil),        // 47: claude_pool.v1.SetContextResponse
-	(*GetContextRequest)(nil),         // 48: claude_pool.v1.GetContextRequest
-	(*GetContextResponse)(nil),        // 49: claude_pool.v1.GetContextResponse
-	(*DeleteContextRequest)(nil),      // 50: claude_pool.v1.DeleteContextRequest
-	(*DeleteContextResponse)(nil),     // 51: claude_pool.v1.DeleteContextResponse
-	(*ListContextRequest)(nil),        // 52: claude_pool.v1.ListContextRequest
-	(*ListContextResponse)(nil),       // 53: claude_pool.v1.ListContextResponse
-	(*SendMessageRequest)(nil),        // 54: claude_pool.v1.SendMessageRequest
-	(*SendMessageResponse)(nil),       // 55: claude_pool.v1.SendMessageResponse
-	(*BroadcastMessageRequest)(nil),   // 56: claude_pool.v1.BroadcastMessageRequest
-	(*BroadcastMessageResponse)(nil),  // 57: claude_pool.v1.BroadcastMessageResponse
-	(*ReadMessagesRequest)(nil),       // 58: claude_pool.v1.ReadMessagesRequest
-	(*ReadMessagesResponse)(nil),      // 59: claude_pool.v1.ReadMessagesResponse
-	(*PeekMessagesRequest)(nil),       // 60: claude_pool.v1.PeekMessagesRequest
-	(*PeekMessagesResponse)(nil),      // 61: claude_pool.v1.PeekMessagesResponse
-	(*CountMessagesRequest)(nil),      // 62: claude_pool.v1.CountMessagesRequest
-	(*CountMessagesResponse)(nil),     // 63: claude_pool.v1.CountMessagesResponse
-	(*FindSlotsRequest)(nil),          // 64: claude_pool.v1.FindSlotsRequest
-	(*FindSlotsResponse)(nil),         // 65: claude_pool.v1.FindSlotsResponse
-	(*ScaleUpRequest)(nil),            // 66: claude_pool.v1.ScaleUpRequest
-	(*ScaleUpResponse)(nil),           // 67: claude_pool.v1.ScaleUpResponse
-	(*ScaleDownRequest)(nil),          // 68: claude_pool.v1.ScaleDownRequest
-	(*ScaleDownResponse)(nil),         // 69: claude_pool.v1.ScaleDownResponse
-	(*SetTargetSlotsRequest)(nil),     // 70: claude_pool.v1.SetTargetSlotsRequest
-	(*SetTargetSlotsResponse)(nil),    // 71: claude_pool.v1.SetTargetSlotsResponse
-	(*GetStatusRequest)(nil),          // 72: claude_pool.v1.GetStatusRequest
-	(*GetStatusResponse)(nil),         // 73: claude_pool.v1.GetStatusResponse
-	(*GetConfigRequest)(nil),          // 74: claude_pool.v1.GetConfigRequest
-	(*GetConfigResponse)(nil),         // 75: claude_pool.v1.GetConfigResponse
-	(*DrainRequest)(nil),              // 76: claude_pool.v1.DrainRequest
-	(*DrainResponse)(nil),             // 77: claude_pool.v1.DrainResponse
-	(*GetSessionMetricsRequest)(nil),  // 78: claude_pool.v1.GetSessionMetricsRequest
-	(*GetSessionMetricsResponse)(nil), // 79: claude_pool.v1.GetSessionMetricsResponse
-	(*TaskSpec)(nil),                  // 80: claude_pool.v1.TaskSpec
-	(*Task)(nil),                      // 81: claude_pool.v1.Task
-	(*TaskEvent)(nil),                 // 82: claude_pool.v1.TaskEvent
-	(TaskState)(0),                    // 83: claude_pool.v1.TaskState
-	(*durationpb.Duration)(nil),       // 84: google.protobuf.Duration
-	(*ChainStep)(nil),                 // 85: claude_pool.v1.ChainStep
-	(*ChainOptions)(nil),              // 86: claude_pool.v1.ChainOptions
-	(*ChainProgress)(nil),             // 87: claude_pool.v1.ChainProgress
-	(ChainStatus)(0),                  // 88: claude_pool.v1.ChainStatus
-	(*AutoConfig)(nil),                // 89: claude_pool.v1.AutoConfig
-	(*Route)(nil),                     // 90: claude_pool.v1.Route
-	(*AutoResult)(nil),                // 91: claude_pool.v1.AutoResult
-	(*ContextEntry)(nil),              // 92: claude_pool.v1.ContextEntry
-	(*SlotMessage)(nil),               // 93: claude_pool.v1.SlotMessage
-	(SlotState)(0),                    // 94: claude_pool.v1.SlotState
-	(*Slot)(nil),                      // 95: claude_pool.v1.Slot
-	(*PoolStatus)(nil),                // 96: claude_pool.v1.PoolStatus
-	(*PoolConfig)(nil),                // 97: claude_pool.v1.PoolConfig
-	(*DrainSummary)(nil),              // 98: claude_pool.v1.DrainSummary
-	(*MetricsFilter)(nil),             // 99: claude_pool.v1.MetricsFilter
-	(*SessionMetrics)(nil),            // 100: claude_pool.v1.SessionMetrics
+	(*DeleteTaskRequest)(nil),         // 16: claude_pool.v1.DeleteTaskRequest
+	(*DeleteTaskResponse)(nil),        // 17: claude_pool.v1.DeleteTaskResponse
+	(*GetSessionRequest)(nil),         // 18: claude_pool.v1.GetSessionRequest
+	(*GetSessionResponse)(nil),        // 19: claude_pool.v1.GetSessionResponse
+	(*ListSessionsRequest)(nil),       // 20: claude_pool.v1.ListSessionsRequest
+	(*ListSessionsResponse)(nil),      // 21: claude_pool.v1.ListSessionsResponse
+	(*DeleteSessionRequest)(nil),      // 22: claude_pool.v1.DeleteSessionRequest
+	(*DeleteSessionResponse)(nil),     // 23: claude_pool.v1.DeleteSessionResponse
+	(*ClaimTaskRequest)(nil),          // 24: claude_pool.v1.ClaimTaskRequest
+	(*ClaimTaskResponse)(nil),         // 25: claude_pool.v1.ClaimTaskResponse
+	(*ApproveTaskRequest)(nil),        // 26: claude_pool.v1.ApproveTaskRequest
+	(*ApproveTaskResponse)(nil),       // 27: claude_pool.v1.ApproveTaskResponse
+	(*RejectTaskRequest)(nil),         // 28: claude_pool.v1.RejectTaskRequest
+	(*RejectTaskResponse)(nil),        // 29: claude_pool.v1.RejectTaskResponse
+	(*FanOutRequest)(nil),             // 30: claude_pool.v1.FanOutRequest
+	(*FanOutItem)(nil),                // 31: claude_pool.v1.FanOutItem
+	(*FanOutResponse)(nil),            // 32: claude_pool.v1.FanOutResponse
+	(*FanOutStreamRequest)(nil),       // 33: claude_pool.v1.FanOutStreamRequest
+	(*FanOutStreamResponse)(nil),      // 34: claude_pool.v1.FanOutStreamResponse
+	(*SubmitChainRequest)(nil),        // 35: claude_pool.v1.SubmitChainRequest
+	(*SubmitChainResponse)(nil),       // 36: claude_pool.v1.SubmitChainResponse
+	(*ChainSpec)(nil),                 // 37: claude_pool.v1.ChainSpec
+	(*FanOutChainsRequest)(nil),       // 38: claude_pool.v1.FanOutChainsRequest
+	(*FanOutChainsResponse)(nil),      // 39: claude_pool.v1.FanOutChainsResponse
+	(*GetChainProgressRequest)(nil),   // 40: claude_pool.v1.GetChainProgressRequest
+	(*GetChainProgressResponse)(nil),  // 41: claude_pool.v1.GetChainProgressResponse
+	(*ListChainProgressRequest)(nil),  // 42: claude_pool.v1.ListChainProgressRequest
+	(*ListChainProgressResponse)(nil), // 43: claude_pool.v1.ListChainProgressResponse
+	(*WatchChainRequest)(nil),         // 44: claude_pool.v1.WatchChainRequest
+	(*WatchChainResponse)(nil),        // 45: claude_pool.v1.WatchChainResponse
+	(*CancelChainRequest)(nil),        // 46: claude_pool.v1.CancelChainRequest
+	(*CancelChainResponse)(nil),       // 47: claude_pool.v1.CancelChainResponse
+	(*RouteRequest)(nil),              // 48: claude_pool.v1.RouteRequest
+	(*RouteResponse)(nil),             // 49: claude_pool.v1.RouteResponse
+	(*AutoRequest)(nil),               // 50: claude_pool.v1.AutoRequest
+	(*AutoResponse)(nil),              // 51: claude_pool.v1.AutoResponse
+	(*ExecuteRouteRequest)(nil),       // 52: claude_pool.v1.ExecuteRouteRequest
+	(*ExecuteRouteResponse)(nil),      // 53: claude_pool.v1.ExecuteRouteResponse
+	(*SetContextRequest)(nil),         // 54: claude_pool.v1.SetContextRequest
+	(*SetContextResponse)(nil),        // 55: claude_pool.v1.SetContextResponse
+	(*GetContextRequest)(nil),         // 56: claude_pool.v1.GetContextRequest
+	(*GetContextResponse)(nil),        // 57: claude_pool.v1.GetContextResponse
+	(*DeleteContextRequest)(nil),      // 58: claude_pool.v1.DeleteContextRequest
+	(*DeleteContextResponse)(nil),     // 59: claude_pool.v1.DeleteContextResponse
+	(*ListContextRequest)(nil),        // 60: claude_pool.v1.ListContextRequest
+	(*ListContextResponse)(nil),       // 61: claude_pool.v1.ListContextResponse
+	(*SendMessageRequest)(nil),        // 62: claude_pool.v1.SendMessageRequest
+	(*SendMessageResponse)(nil),       // 63: claude_pool.v1.SendMessageResponse
+	(*BroadcastMessageRequest)(nil),   // 64: claude_pool.v1.BroadcastMessageRequest
+	(*BroadcastMessageResponse)(nil),  // 65: claude_pool.v1.BroadcastMessageResponse
+	(*ReadMessagesRequest)(nil),       // 66: claude_pool.v1.ReadMessagesRequest
+	(*ReadMessagesResponse)(nil),      // 67: claude_pool.v1.ReadMessagesResponse
+	(*PeekMessagesRequest)(nil),       // 68: claude_pool.v1.PeekMessagesRequest
+	(*PeekMessagesResponse)(nil),      // 69: claude_pool.v1.PeekMessagesResponse
+	(*CountMessagesRequest)(nil),      // 70: claude_pool.v1.CountMessagesRequest
+	(*CountMessagesResponse)(nil),     // 71: claude_pool.v1.CountMessagesResponse
+	(*FindSlotsRequest)(nil),          // 72: claude_pool.v1.FindSlotsRequest
+	(*FindSlotsResponse)(nil),         // 73: claude_pool.v1.FindSlotsResponse
+	(*ScaleUpRequest)(nil),            // 74: claude_pool.v1.ScaleUpRequest
+	(*ScaleUpResponse)(nil),           // 75: claude_pool.v1.ScaleUpResponse
+	(*ScaleDownRequest)(nil),          // 76: claude_pool.v1.ScaleDownRequest
+	(*ScaleDownResponse)(nil),         // 77: claude_pool.v1.ScaleDownResponse
+	(*SetTargetSlotsRequest)(nil),     // 78: claude_pool.v1.SetTargetSlotsRequest
+	(*SetTargetSlotsResponse)(nil),    // 79: claude_pool.v1.SetTargetSlotsResponse
+	(*GetStatusRequest)(nil),          // 80: claude_pool.v1.GetStatusRequest
+	(*GetStatusResponse)(nil),         // 81: claude_pool.v1.GetStatusResponse
+	(*GetConfigRequest)(nil),          // 82: claude_pool.v1.GetConfigRequest
+	(*GetConfigResponse)(nil),         // 83: claude_pool.v1.GetConfigResponse
+	(*DrainRequest)(nil),              // 84: claude_pool.v1.DrainRequest
+	(*DrainResponse)(nil),             // 85: claude_pool.v1.DrainResponse
+	(*GetSessionMetricsRequest)(nil),  // 86: claude_pool.v1.GetSessionMetricsRequest
+	(*GetSessionMetricsResponse)(nil), // 87: claude_pool.v1.GetSessionMetricsResponse
+	(*TaskSpec)(nil),                  // 88: claude_pool.v1.TaskSpec
+	(*Task)(nil),                      // 89: claude_pool.v1.Task
+	(*TaskEvent)(nil),                 // 90: claude_pool.v1.TaskEvent
+	(TaskState)(0),                    // 91: claude_pool.v1.TaskState
+	(*durationpb.Duration)(nil),       // 92: google.protobuf.Duration
+	(*Session)(nil),                   // 93: claude_pool.v1.Session
+	(*ChainStep)(nil),                 // 94: claude_pool.v1.ChainStep
+	(*ChainOptions)(nil),              // 95: claude_pool.v1.ChainOptions
+	(*ChainProgress)(nil),             // 96: claude_pool.v1.ChainProgress
+	(ChainStatus)(0),                  // 97: claude_pool.v1.ChainStatus
+	(*AutoConfig)(nil),                // 98: claude_pool.v1.AutoConfig
+	(*Route)(nil),                     // 99: claude_pool.v1.Route
+	(*AutoResult)(nil),                // 100: claude_pool.v1.AutoResult
+	(*ContextEntry)(nil),              // 101: claude_pool.v1.ContextEntry
+	(*SlotMessage)(nil),               // 102: claude_pool.v1.SlotMessage
+	(SlotState)(0),                    // 103: claude_pool.v1.SlotState
+	(*Slot)(nil),                      // 104: claude_pool.v1.Slot
+	(*PoolStatus)(nil),                // 105: claude_pool.v1.PoolStatus
+	(*PoolConfig)(nil),                // 106: claude_pool.v1.PoolConfig
+	(*DrainSummary)(nil),              // 107: claude_pool.v1.DrainSummary
+	(*MetricsFilter)(nil),             // 108: claude_pool.v1.MetricsFilter
+	(*SessionMetrics)(nil),            // 109: claude_pool.v1.SessionMetrics
 }
 var file_claude_pool_v1_pool_service_proto_depIdxs = []int32{
-	80,  // 0: claude_pool.v1.RunRequest.task:type_name -> claude_pool.v1.TaskSpec
-	81,  // 1: claude_pool.v1.RunResponse.task:type_name -> claude_pool.v1.Task
-	80,  // 2: claude_pool.v1.RunStreamRequest.task:type_name -> claude_pool.v1.TaskSpec
-	82,  // 3: claude_pool.v1.RunStreamResponse.event:type_name -> claude_pool.v1.TaskEvent
-	80,  // 4: claude_pool.v1.SubmitTaskRequest.task:type_name -> claude_pool.v1.TaskSpec
-	81,  // 5: claude_pool.v1.SubmitTaskResponse.task:type_name -> claude_pool.v1.Task
-	81,  // 6: claude_pool.v1.GetTaskResponse.task:type_name -> claude_pool.v1.Task
-	83,  // 7: claude_pool.v1.ListTasksRequest.state:type_name -> claude_pool.v1.TaskState
-	81,  // 8: claude_pool.v1.ListTasksResponse.tasks:type_name -> claude_pool.v1.Task
-	84,  // 9: claude_pool.v1.WaitTaskRequest.timeout:type_name -> google.protobuf.Duration
-	81,  // 10: claude_pool.v1.WaitTaskResponse.task:type_name -> claude_pool.v1.Task
-	82,  // 11: claude_pool.v1.WatchTaskResponse.event:type_name -> claude_pool.v1.TaskEvent
-	81,  // 12: claude_pool.v1.CancelTaskResponse.task:type_name -> claude_pool.v1.Task
-	81,  // 13: claude_pool.v1.ClaimTaskResponse.task:type_name -> claude_pool.v1.Task
-	81,  // 14: claude_pool.v1.ApproveTaskResponse.task:type_name -> claude_pool.v1.Task
-	81,  // 15: claude_pool.v1.RejectTaskResponse.task:type_name -> claude_pool.v1.Task
-	80,  // 16: claude_pool.v1.FanOutRequest.tasks:type_name -> claude_pool.v1.TaskSpec
-	81,  // 17: claude_pool.v1.FanOutItem.task:type_name -> claude_pool.v1.Task
-	23,  // 18: claude_pool.v1.FanOutResponse.items:type_name -> claude_pool.v1.FanOutItem
-	80,  // 19: claude_pool.v1.FanOutStreamRequest.tasks:type_name -> claude_pool.v1.TaskSpec
-	23,  // 20: claude_pool.v1.FanOutStreamResponse.item:type_name -> claude_pool.v1.FanOutItem
-	85,  // 21: claude_pool.v1.SubmitChainRequest.steps:type_name -> claude_pool.v1.ChainStep
-	86,  // 22: claude_pool.v1.SubmitChainRequest.options:type_name -> claude_pool.v1.ChainOptions
-	87,  // 23: claude_pool.v1.SubmitChainResponse.chain:type_name -> claude_pool.v1.ChainProgress
-	85,  // 24: claude_pool.v1.ChainSpec.steps:type_name -> claude_pool.v1.ChainStep
-	86,  // 25: claude_pool.v1.ChainSpec.options:type_name -> claude_pool.v1.ChainOptions
-	29,  // 26: claude_pool.v1.FanOutChainsRequest.chains:type_name -> claude_pool.v1.ChainSpec
-	87,  // 27: claude_pool.v1.FanOutChainsResponse.chains:type_name -> claude_pool.v1.ChainProgress
-	87,  // 28: claude_pool.v1.GetChainProgressResponse.chain:type_name -> claude_pool.v1.ChainProgress
-	88,  // 29: claude_pool.v1.ListChainProgressRequest.status:type_name -> claude_pool.v1.ChainStatus
-	87,  // 30: claude_pool.v1.ListChainProgressResponse.chains:type_name -> claude_pool.v1.ChainProgress
-	87,  // 31: claude_pool.v1.WatchChainResponse.chain:type_name -> claude_pool.v1.ChainProgress
-	87,  // 32: claude_pool.v1.CancelChainResponse.chain:type_name -> claude_pool.v1.ChainProgress
-	89,  // 33: claude_pool.v1.RouteRequest.config:type_name -> claude_pool.v1.AutoConfig
-	90,  // 34: claude_pool.v1.RouteResponse.route:type_name -> claude_pool.v1.Route
-	89,  // 35: claude_pool.v1.AutoRequest.config:type_name -> claude_pool.v1.AutoConfig
-	91,  // 36: claude_pool.v1.AutoResponse.result:type_name -> claude_pool.v1.AutoResult
-	90,  // 37: claude_pool.v1.ExecuteRouteRequest.route:type_name -> claude_pool.v1.Route
-	91,  // 38: claude_pool.v1.ExecuteRouteResponse.result:type_name -> claude_pool.v1.AutoResult
-	92,  // 39: claude_pool.v1.SetContextResponse.entry:type_name -> claude_pool.v1.ContextEntry
-	92,  // 40: claude_pool.v1.GetContextResponse.entry:type_name -> claude_pool.v1.ContextEntry
-	92,  // 41: claude_pool.v1.ListContextResponse.entries:type_name -> claude_pool.v1.ContextEntry
-	93,  // 42: claude_pool.v1.SendMessageResponse.message:type_name -> claude_pool.v1.SlotMessage
-	93,  // 43: claude_pool.v1.BroadcastMessageResponse.messages:type_name -> claude_pool.v1.SlotMessage
-	93,  // 44: claude_pool.v1.ReadMessagesResponse.messages:type_name -> claude_pool.v1.SlotMessage
-	93,  // 45: claude_pool.v1.PeekMessagesResponse.messages:type_name -> claude_pool.v1.SlotMessage
-	94,  // 46: claude_pool.v1.FindSlotsRequest.state:type_name -> claude_pool.v1.SlotState
-	95,  // 47: claude_pool.v1.FindSlotsResponse.slots:type_name -> claude_pool.v1.Slot
-	84,  // 48: claude_pool.v1.ScaleDownRequest.busy_timeout:type_name -> google.protobuf.Duration
-	96,  // 49: claude_pool.v1.GetStatusResponse.status:type_name -> claude_pool.v1.PoolStatus
-	97,  // 50: claude_pool.v1.GetConfigResponse.config:type_name -> claude_pool.v1.PoolConfig
-	84,  // 51: claude_pool.v1.DrainRequest.timeout:type_name -> google.protobuf.Duration
-	98,  // 52: claude_pool.v1.DrainResponse.summary:type_name -> claude_pool.v1.DrainSummary
-	99,  // 53: claude_pool.v1.GetSessionMetricsRequest.filter:type_name -> claude_pool.v1.MetricsFilter
-	100, // 54: claude_pool.v1.GetSessionMetricsResponse.metrics:type_name -> claude_pool.v1.SessionMetrics
-	0,   // 55: claude_pool.v1.PoolService.Run:input_type -> claude_pool.v1.RunRequest
-	2,   // 56: claude_pool.v1.PoolService.RunStream:input_type -> claude_pool.v1.RunStreamRequest
-	4,   // 57: claude_pool.v1.PoolService.SubmitTask:input_type -> claude_pool.v1.SubmitTaskRequest
-	6,   // 58: claude_pool.v1.PoolService.GetTask:input_type -> claude_pool.v1.GetTaskRequest
-	8,   // 59: claude_pool.v1.PoolService.ListTasks:input_type -> claude_pool.v1.ListTasksRequest
-	10,  // 60: claude_pool.v1.PoolService.WaitTask:input_type -> claude_pool.v1.WaitTaskRequest
-	12,  // 61: claude_pool.v1.PoolService.WatchTask:input_type -> claude_pool.v1.WatchTaskRequest
-	14,  // 62: claude_pool.v1.PoolService.CancelTask:input_type -> claude_pool.v1.CancelTaskRequest
-	16,  // 63: claude_pool.v1.PoolService.ClaimTask:input_type -> claude_pool.v1.ClaimTaskRequest
-	18,  // 64: claude_pool.v1.PoolService.ApproveTask:input_type -> claude_pool.v1.ApproveTaskRequest
-	20,  // 65: claude_pool.v1.PoolService.RejectTask:input_type -> claude_pool.v1.RejectTaskRequest
-	22,  // 66: claude_pool.v1.PoolService.FanOut:input_type -> claude_pool.v1.FanOutRequest
-	25,  // 67: claude_pool.v1.PoolService.FanOutStream:input_type -> claude_pool.v1.FanOutStreamRequest
-	27,  // 68: claude_pool.v1.PoolService.SubmitChain:input_type -> claude_pool.v1.SubmitChainRequest
-	30,  // 69: claude_pool.v1.PoolService.FanOutChains:input_type -> claude_pool.v1.FanOutChainsRequest
-	32,  // 70: claude_pool.v1.PoolService.GetChainProgress:input_type -> claude_pool.v1.GetChainProgressRequest
-	34,  // 71: claude_pool.v1.PoolService.ListChainProgress:input_type -> claude_pool.v1.ListChainProgressRequest
-	36,  // 72: claude_pool.v1.PoolService.WatchChain:input_type -> claude_pool.v1.WatchChainRequest
-	38,  // 73: claude_pool.v1.PoolService.CancelChain:input_type -> claude_pool.v1.CancelChainRequest
-	40,  // 74: claude_pool.v1.PoolService.Route:input_type -> claude_pool.v1.RouteRequest
-	42,  // 75: claude_pool.v1.PoolService.Auto:input_type -> claude_pool.v1.AutoRequest
-	44,  // 76: claude_pool.v1.PoolService.ExecuteRoute:input_type -> claude_pool.v1.ExecuteRouteRequest
-	46,  // 77: claude_pool.v1.PoolService.SetContext:input_type -> claude_pool.v1.SetContextRequest
-	48,  // 78: claude_pool.v1.PoolService.GetContext:input_type -> claude_pool.v1.GetContextRequest
-	50,  // 79: claude_pool.v1.PoolService.DeleteContext:input_type -> claude_pool.v1.DeleteContextRequest
-	52,  // 80: claude_pool.v1.PoolService.ListContext:input_type -> claude_pool.v1.ListContextRequest
-	54,  // 81: claude_pool.v1.PoolService.SendMessage:input_type -> claude_pool.v1.SendMessageRequest
-	56,  // 82: claude_pool.v1.PoolService.BroadcastMessage:input_type -> claude_pool.v1.BroadcastMessageRequest
-	58,  // 83: claude_pool.v1.PoolService.ReadMessages:input_type -> claude_pool.v1.ReadMessagesRequest
-	60,  // 84: claude_pool.v1.PoolService.PeekMessages:input_type -> claude_pool.v1.PeekMessagesRequest
-	62,  // 85: claude_pool.v1.PoolService.CountMessages:input_type -> claude_pool.v1.CountMessagesRequest
-	64,  // 86: claude_pool.v1.PoolService.FindSlots:input_type -> claude_pool.v1.FindSlotsRequest
-	66,  // 87: claude_pool.v1.PoolService.ScaleUp:input_type -> claude_pool.v1.ScaleUpRequest
-	68,  // 88: claude_pool.v1.PoolService.ScaleDown:input_type -> claude_pool.v1.ScaleDownRequest
-	70,  // 89: claude_pool.v1.PoolService.SetTargetSlots:input_type -> claude_pool.v1.SetTargetSlotsRequest
-	72,  // 90: claude_pool.v1.PoolService.GetStatus:input_type -> claude_pool.v1.GetStatusRequest
-	74,  // 91: claude_pool.v1.PoolService.GetConfig:input_type -> claude_pool.v1.GetConfigRequest
-	76,  // 92: claude_pool.v1.PoolService.Drain:input_type -> claude_pool.v1.DrainRequest
-	78,  // 93: claude_pool.v1.PoolService.GetSessionMetrics:input_type -> claude_pool.v1.GetSessionMetricsRequest
-	1,   // 94: claude_pool.v1.PoolService.Run:output_type -> claude_pool.v1.RunResponse
-	3,   // 95: claude_pool.v1.PoolService.RunStream:output_type -> claude_pool.v1.RunStreamResponse
-	5,   // 96: claude_pool.v1.PoolService.SubmitTask:output_type -> claude_pool.v1.SubmitTaskResponse
-	7,   // 97: claude_pool.v1.PoolService.GetTask:output_type -> claude_pool.v1.GetTaskResponse
-	9,   // 98: claude_pool.v1.PoolService.ListTasks:output_type -> claude_pool.v1.ListTasksResponse
-	11,  // 99: claude_pool.v1.PoolService.WaitTask:output_type -> claude_pool.v1.WaitTaskResponse
-	13,  // 100: claude_pool.v1.PoolService.WatchTask:output_type -> claude_pool.v1.WatchTaskResponse
-	15,  // 101: claude_pool.v1.PoolService.CancelTask:output_type -> claude_pool.v1.CancelTaskResponse
-	17,  // 102: claude_pool.v1.PoolService.ClaimTask:output_type -> claude_pool.v1.ClaimTaskResponse
-	19,  // 103: claude_pool.v1.PoolService.ApproveTask:output_type -> claude_pool.v1.ApproveTaskResponse
-	21,  // 104: claude_pool.v1.PoolService.RejectTask:output_type -> claude_pool.v1.RejectTaskResponse
-	24,  // 105: claude_pool.v1.PoolService.FanOut:output_type -> claude_pool.v1.FanOutResponse
-	26,  // 106: claude_pool.v1.PoolService.FanOutStream:output_type -> claude_pool.v1.FanOutStreamResponse
-	28,  // 107: claude_pool.v1.PoolService.SubmitChain:output_type -> claude_pool.v1.SubmitChainResponse
-	31,  // 108: claude_pool.v1.PoolService.FanOutChains:output_type -> claude_pool.v1.FanOutChainsResponse
-	33,  // 109: claude_pool.v1.PoolService.GetChainProgress:output_type -> claude_pool.v1.GetChainProgressResponse
-	35,  // 110: claude_pool.v1.PoolService.ListChainProgress:output_type -> claude_pool.v1.ListChainProgressResponse
-	37,  // 111: claude_pool.v1.PoolService.WatchChain:output_type -> claude_pool.v1.WatchChainResponse
-	39,  // 112: claude_pool.v1.PoolService.CancelChain:output_type -> claude_pool.v1.CancelChainResponse
-	41,  // 113: claude_pool.v1.PoolService.Route:output_type -> claude_pool.v1.RouteResponse
-	43,  // 114: claude_pool.v1.PoolService.Auto:output_type -> claude_pool.v1.AutoResponse
-	45,  // 115: claude_pool.v1.PoolService.ExecuteRoute:output_type -> claude_pool.v1.ExecuteRouteResponse
-	47,  // 116: claude_pool.v1.PoolService.SetContext:output_type -> claude_pool.v1.SetContextResponse
-	49,  // 117: claude_pool.v1.PoolService.GetContext:output_type -> claude_pool.v1.GetContextResponse
-	51,  // 118: claude_pool.v1.PoolService.DeleteContext:output_type -> claude_pool.v1.DeleteContextResponse
-	53,  // 119: claude_pool.v1.PoolService.ListContext:output_type -> claude_pool.v1.ListContextResponse
-	55,  // 120: claude_pool.v1.PoolService.SendMessage:output_type -> claude_pool.v1.SendMessageResponse
-	57,  // 121: claude_pool.v1.PoolService.BroadcastMessage:output_type -> claude_pool.v1.BroadcastMessageResponse
-	59,  // 122: claude_pool.v1.PoolService.ReadMessages:output_type -> claude_pool.v1.ReadMessagesResponse
-	61,  // 123: claude_pool.v1.PoolService.PeekMessages:output_type -> claude_pool.v1.PeekMessagesResponse
-	63,  // 124: claude_pool.v1.PoolService.CountMessages:output_type -> claude_pool.v1.CountMessagesResponse
-	65,  // 125: claude_pool.v1.PoolService.FindSlots:output_type -> claude_pool.v1.FindSlotsResponse
-	67,  // 126: claude_pool.v1.PoolService.ScaleUp:output_type -> claude_pool.v1.ScaleUpResponse
-	69,  // 127: claude_pool.v1.PoolService.ScaleDown:output_type -> claude_pool.v1.ScaleDownResponse
-	71,  // 128: claude_pool.v1.PoolService.SetTargetSlots:output_type -> claude_pool.v1.SetTargetSlotsResponse
-	73,  // 129: claude_pool.v1.PoolService.GetStatus:output_type -> claude_pool.v1.GetStatusResponse
-	75,  // 130: claude_pool.v1.PoolService.GetConfig:output_type -> claude_pool.v1.GetConfigResponse
-	77,  // 131: claude_pool.v1.PoolService.Drain:output_type -> claude_pool.v1.DrainResponse
-	79,  // 132: claude_pool.v1.PoolService.GetSessionMetrics:output_type -> claude_pool.v1.GetSessionMetricsResponse
-	94,  // [94:133] is the sub-list for method output_type
-	55,  // [55:94] is the sub-list for method input_type
-	55,  // [55:55] is the sub-list for extension type_name
-	55,  // [55:55] is the sub-list for extension extendee
-	0,   // [0:55] is the sub-list for field type_name
+	88,  // 0: claude_pool.v1.RunRequest.task:type_name -> claude_pool.v1.TaskSpec
+	89,  // 1: claude_pool.v1.RunResponse.task:type_name -> claude_pool.v1.Task
+	88,  // 2: claude_pool.v1.RunStreamRequest.task:type_name -> claude_pool.v1.TaskSpec
+	90,  // 3: claude_pool.v1.RunStreamResponse.event:type_name -> claude_pool.v1.TaskEvent
+	88,  // 4: claude_pool.v1.SubmitTaskRequest.task:type_name -> claude_pool.v1.TaskSpec
+	89,  // 5: claude_pool.v1.SubmitTaskResponse.task:type_name -> claude_pool.v1.Task
+	89,  // 6: claude_pool.v1.GetTaskResponse.task:type_name -> claude_pool.v1.Task
+	91,  // 7: claude_pool.v1.ListTasksRequest.state:type_name -> claude_pool.v1.TaskState
+	89,  // 8: claude_pool.v1.ListTasksResponse.tasks:type_name -> claude_pool.v1.Task
+	92,  // 9: claude_pool.v1.WaitTaskRequest.timeout:type_name -> google.protobuf.Duration
+	89,  // 10: claude_pool.v1.WaitTaskResponse.task:type_name -> claude_pool.v1.Task
+	90,  // 11: claude_pool.v1.WatchTaskResponse.event:type_name -> claude_pool.v1.TaskEvent
+	89,  // 12: claude_pool.v1.CancelTaskResponse.task:type_name -> claude_pool.v1.Task
+	93,  // 13: claude_pool.v1.GetSessionResponse.session:type_name -> claude_pool.v1.Session
+	93,  // 14: claude_pool.v1.ListSessionsResponse.sessions:type_name -> claude_pool.v1.Session
+	89,  // 15: claude_pool.v1.ClaimTaskResponse.task:type_name -> claude_pool.v1.Task
+	89,  // 16: claude_pool.v1.ApproveTaskResponse.task:type_name -> claude_pool.v1.Task
+	89,  // 17: claude_pool.v1.RejectTaskResponse.task:type_name -> claude_pool.v1.Task
+	88,  // 18: claude_pool.v1.FanOutRequest.tasks:type_name -> claude_pool.v1.TaskSpec
+	89,  // 19: claude_pool.v1.FanOutItem.task:type_name -> claude_pool.v1.Task
+	31,  // 20: claude_pool.v1.FanOutResponse.items:type_name -> claude_pool.v1.FanOutItem
+	88,  // 21: claude_pool.v1.FanOutStreamRequest.tasks:type_name -> claude_pool.v1.TaskSpec
+	31,  // 22: claude_pool.v1.FanOutStreamResponse.item:type_name -> claude_pool.v1.FanOutItem
+	94,  // 23: claude_pool.v1.SubmitChainRequest.steps:type_name -> claude_pool.v1.ChainStep
+	95,  // 24: claude_pool.v1.SubmitChainRequest.options:type_name -> claude_pool.v1.ChainOptions
+	96,  // 25: claude_pool.v1.SubmitChainResponse.chain:type_name -> claude_pool.v1.ChainProgress
+	94,  // 26: claude_pool.v1.ChainSpec.steps:type_name -> claude_pool.v1.ChainStep
+	95,  // 27: claude_pool.v1.ChainSpec.options:type_name -> claude_pool.v1.ChainOptions
+	37,  // 28: claude_pool.v1.FanOutChainsRequest.chains:type_name -> claude_pool.v1.ChainSpec
+	96,  // 29: claude_pool.v1.FanOutChainsResponse.chains:type_name -> claude_pool.v1.ChainProgress
+	96,  // 30: claude_pool.v1.GetChainProgressResponse.chain:type_name -> claude_pool.v1.ChainProgress
+	97,  // 31: claude_pool.v1.ListChainProgressRequest.status:type_name -> claude_pool.v1.ChainStatus
+	96,  // 32: claude_pool.v1.ListChainProgressResponse.chains:type_name -> claude_pool.v1.ChainProgress
+	96,  // 33: claude_pool.v1.WatchChainResponse.chain:type_name -> claude_pool.v1.ChainProgress
+	96,  // 34: claude_pool.v1.CancelChainResponse.chain:type_name -> claude_pool.v1.ChainProgress
+	98,  // 35: claude_pool.v1.RouteRequest.config:type_name -> claude_pool.v1.AutoConfig
+	99,  // 36: claude_pool.v1.RouteResponse.route:type_name -> claude_pool.v1.Route
+	98,  // 37: claude_pool.v1.AutoRequest.config:type_name -> claude_pool.v1.AutoConfig
+	100, // 38: claude_pool.v1.AutoResponse.result:type_name -> claude_pool.v1.AutoResult
+	99,  // 39: claude_pool.v1.ExecuteRouteRequest.route:type_name -> claude_pool.v1.Route
+	100, // 40: claude_pool.v1.ExecuteRouteResponse.result:type_name -> claude_pool.v1.AutoResult
+	101, // 41: claude_pool.v1.SetContextResponse.entry:type_name -> claude_pool.v1.ContextEntry
+	101, // 42: claude_pool.v1.GetContextResponse.entry:type_name -> claude_pool.v1.ContextEntry
+	101, // 43: claude_pool.v1.ListContextResponse.entries:type_name -> claude_pool.v1.ContextEntry
+	102, // 44: claude_pool.v1.SendMessageResponse.message:type_name -> claude_pool.v1.SlotMessage
+	102, // 45: claude_pool.v1.BroadcastMessageResponse.messages:type_name -> claude_pool.v1.SlotMessage
+	102, // 46: claude_pool.v1.ReadMessagesResponse.messages:type_name -> claude_pool.v1.SlotMessage
+	102, // 47: claude_pool.v1.PeekMessagesResponse.messages:type_name -> claude_pool.v1.SlotMessage
+	103, // 48: claude_pool.v1.FindSlotsRequest.state:type_name -> claude_pool.v1.SlotState
+	104, // 49: claude_pool.v1.FindSlotsResponse.slots:type_name -> claude_pool.v1.Slot
+	92,  // 50: claude_pool.v1.ScaleDownRequest.busy_timeout:type_name -> google.protobuf.Duration
+	105, // 51: claude_pool.v1.GetStatusResponse.status:type_name -> claude_pool.v1.PoolStatus
+	106, // 52: claude_pool.v1.GetConfigResponse.config:type_name -> claude_pool.v1.PoolConfig
+	92,  // 53: claude_pool.v1.DrainRequest.timeout:type_name -> google.protobuf.Duration
+	107, // 54: claude_pool.v1.DrainResponse.summary:type_name -> claude_pool.v1.DrainSummary
+	108, // 55: claude_pool.v1.GetSessionMetricsRequest.filter:type_name -> claude_pool.v1.MetricsFilter
+	109, // 56: claude_pool.v1.GetSessionMetricsResponse.metrics:type_name -> claude_pool.v1.SessionMetrics
+	0,   // 57: claude_pool.v1.PoolService.Run:input_type -> claude_pool.v1.RunRequest
+	2,   // 58: claude_pool.v1.PoolService.RunStream:input_type -> claude_pool.v1.RunStreamRequest
+	4,   // 59: claude_pool.v1.PoolService.SubmitTask:input_type -> claude_pool.v1.SubmitTaskRequest
+	6,   // 60: claude_pool.v1.PoolService.GetTask:input_type -> claude_pool.v1.GetTaskRequest
+	8,   // 61: claude_pool.v1.PoolService.ListTasks:input_type -> claude_pool.v1.ListTasksRequest
+	10,  // 62: claude_pool.v1.PoolService.WaitTask:input_type -> claude_pool.v1.WaitTaskRequest
+	12,  // 63: claude_pool.v1.PoolService.WatchTask:input_type -> claude_pool.v1.WatchTaskRequest
+	14,  // 64: claude_pool.v1.PoolService.CancelTask:input_type -> claude_pool.v1.CancelTaskRequest
+	16,  // 65: claude_pool.v1.PoolService.DeleteTask:input_type -> claude_pool.v1.DeleteTaskRequest
+	24,  // 66: claude_pool.v1.PoolService.ClaimTask:input_type -> claude_pool.v1.ClaimTaskRequest
+	26,  // 67: claude_pool.v1.PoolService.ApproveTask:input_type -> claude_pool.v1.ApproveTaskRequest
+	28,  // 68: claude_pool.v1.PoolService.RejectTask:input_type -> claude_pool.v1.RejectTaskRequest
+	18,  // 69: claude_pool.v1.PoolService.GetSession:input_type -> claude_pool.v1.GetSessionRequest
+	20,  // 70: claude_pool.v1.PoolService.ListSessions:input_type -> claude_pool.v1.ListSessionsRequest
+	22,  // 71: claude_pool.v1.PoolService.DeleteSession:input_type -> claude_pool.v1.DeleteSessionRequest
+	30,  // 72: claude_pool.v1.PoolService.FanOut:input_type -> claude_pool.v1.FanOutRequest
+	33,  // 73: claude_pool.v1.PoolService.FanOutStream:input_type -> claude_pool.v1.FanOutStreamRequest
+	35,  // 74: claude_pool.v1.PoolService.SubmitChain:input_type -> claude_pool.v1.SubmitChainRequest
+	38,  // 75: claude_pool.v1.PoolService.FanOutChains:input_type -> claude_pool.v1.FanOutChainsRequest
+	40,  // 76: claude_pool.v1.PoolService.GetChainProgress:input_type -> claude_pool.v1.GetChainProgressRequest
+	42,  // 77: claude_pool.v1.PoolService.ListChainProgress:input_type -> claude_pool.v1.ListChainProgressRequest
+	44,  // 78: claude_pool.v1.PoolService.WatchChain:input_type -> claude_pool.v1.WatchChainRequest
+	46,  // 79: claude_pool.v1.PoolService.CancelChain:input_type -> claude_pool.v1.CancelChainRequest
+	48,  // 80: claude_pool.v1.PoolService.Route:input_type -> claude_pool.v1.RouteRequest
+	50,  // 81: claude_pool.v1.PoolService.Auto:input_type -> claude_pool.v1.AutoRequest
+	52,  // 82: claude_pool.v1.PoolService.ExecuteRoute:input_type -> claude_pool.v1.ExecuteRouteRequest
+	54,  // 83: claude_pool.v1.PoolService.SetContext:input_type -> claude_pool.v1.SetContextRequest
+	56,  // 84: claude_pool.v1.PoolService.GetContext:input_type -> claude_pool.v1.GetContextRequest
+	58,  // 85: claude_pool.v1.PoolService.DeleteContext:input_type -> claude_pool.v1.DeleteContextRequest
+	60,  // 86: claude_pool.v1.PoolService.ListContext:input_type -> claude_pool.v1.ListContextRequest
+	62,  // 87: claude_pool.v1.PoolService.SendMessage:input_type -> claude_pool.v1.SendMessageRequest
+	64,  // 88: claude_pool.v1.PoolService.BroadcastMessage:input_type -> claude_pool.v1.BroadcastMessageRequest
+	66,  // 89: claude_pool.v1.PoolService.ReadMessages:input_type -> claude_pool.v1.ReadMessagesRequest
+	68,  // 90: claude_pool.v1.PoolService.PeekMessages:input_type -> claude_pool.v1.PeekMessagesRequest
+	70,  // 91: claude_pool.v1.PoolService.CountMessages:input_type -> claude_pool.v1.CountMessagesRequest
+	72,  // 92: claude_pool.v1.PoolService.FindSlots:input_type -> claude_pool.v1.FindSlotsRequest
+	74,  // 93: claude_pool.v1.PoolService.ScaleUp:input_type -> claude_pool.v1.ScaleUpRequest
+	76,  // 94: claude_pool.v1.PoolService.ScaleDown:input_type -> claude_pool.v1.ScaleDownRequest
+	78,  // 95: claude_pool.v1.PoolService.SetTargetSlots:input_type -> claude_pool.v1.SetTargetSlotsRequest
+	80,  // 96: claude_pool.v1.PoolService.GetStatus:input_type -> claude_pool.v1.GetStatusRequest
+	82,  // 97: claude_pool.v1.PoolService.GetConfig:input_type -> claude_pool.v1.GetConfigRequest
+	84,  // 98: claude_pool.v1.PoolService.Drain:input_type -> claude_pool.v1.DrainRequest
+	86,  // 99: claude_pool.v1.PoolService.GetSessionMetrics:input_type -> claude_pool.v1.GetSessionMetricsRequest
+	1,   // 100: claude_pool.v1.PoolService.Run:output_type -> claude_pool.v1.RunResponse
+	3,   // 101: claude_pool.v1.PoolService.RunStream:output_type -> claude_pool.v1.RunStreamResponse
+	5,   // 102: claude_pool.v1.PoolService.SubmitTask:output_type -> claude_pool.v1.SubmitTaskResponse
+	7,   // 103: claude_pool.v1.PoolService.GetTask:output_type -> claude_pool.v1.GetTaskResponse
+	9,   // 104: claude_pool.v1.PoolService.ListTasks:output_type -> claude_pool.v1.ListTasksResponse
+	11,  // 105: claude_pool.v1.PoolService.WaitTask:output_type -> claude_pool.v1.WaitTaskResponse
+	13,  // 106: claude_pool.v1.PoolService.WatchTask:output_type -> claude_pool.v1.WatchTaskResponse
+	15,  // 107: claude_pool.v1.PoolService.CancelTask:output_type -> claude_pool.v1.CancelTaskResponse
+	17,  // 108: claude_pool.v1.PoolService.DeleteTask:output_type -> claude_pool.v1.DeleteTaskResponse
+	25,  // 109: claude_pool.v1.PoolService.ClaimTask:output_type -> claude_pool.v1.ClaimTaskResponse
+	27,  // 110: claude_pool.v1.PoolService.ApproveTask:output_type -> claude_pool.v1.ApproveTaskResponse
+	29,  // 111: claude_pool.v1.PoolService.RejectTask:output_type -> claude_pool.v1.RejectTaskResponse
+	19,  // 112: claude_pool.v1.PoolService.GetSession:output_type -> claude_pool.v1.GetSessionResponse
+	21,  // 113: claude_pool.v1.PoolService.ListSessions:output_type -> claude_pool.v1.ListSessionsResponse
+	23,  // 114: claude_pool.v1.PoolService.DeleteSession:output_type -> claude_pool.v1.DeleteSessionResponse
+	32,  // 115: claude_pool.v1.PoolService.FanOut:output_type -> claude_pool.v1.FanOutResponse
+	34,  // 116: claude_pool.v1.PoolService.FanOutStream:output_type -> claude_pool.v1.FanOutStreamResponse
+	36,  // 117: claude_pool.v1.PoolService.SubmitChain:output_type -> claude_pool.v1.SubmitChainResponse
+	39,  // 118: claude_pool.v1.PoolService.FanOutChains:output_type -> claude_pool.v1.FanOutChainsResponse
+	41,  // 119: claude_pool.v1.PoolService.GetChainProgress:output_type -> claude_pool.v1.GetChainProgressResponse
+	43,  // 120: claude_pool.v1.PoolService.ListChainProgress:output_type -> claude_pool.v1.ListChainProgressResponse
+	45,  // 121: claude_pool.v1.PoolService.WatchChain:output_type -> claude_pool.v1.WatchChainResponse
+	47,  // 122: claude_pool.v1.PoolService.CancelChain:output_type -> claude_pool.v1.CancelChainResponse
+	49,  // 123: claude_pool.v1.PoolService.Route:output_type -> claude_pool.v1.RouteResponse
+	51,  // 124: claude_pool.v1.PoolService.Auto:output_type -> claude_pool.v1.AutoResponse
+	53,  // 125: claude_pool.v1.PoolService.ExecuteRoute:output_type -> claude_pool.v1.ExecuteRouteResponse
+	55,  // 126: claude_pool.v1.PoolService.SetContext:output_type -> claude_pool.v1.SetContextResponse
+	57,  // 127: claude_pool.v1.PoolService.GetContext:output_type -> claude_pool.v1.GetContextResponse
+	59,  // 128: claude_pool.v1.PoolService.DeleteContext:output_type -> claude_pool.v1.DeleteContextResponse
+	61,  // 129: claude_pool.v1.PoolService.ListContext:output_type -> claude_pool.v1.ListContextResponse
+	63,  // 130: claude_pool.v1.PoolService.SendMessage:output_type -> claude_pool.v1.SendMessageResponse
+	65,  // 131: claude_pool.v1.PoolService.BroadcastMessage:output_type -> claude_pool.v1.BroadcastMessageResponse
+	67,  // 132: claude_pool.v1.PoolService.ReadMessages:output_type -> claude_pool.v1.ReadMessagesResponse
+	69,  // 133: claude_pool.v1.PoolService.PeekMessages:output_type -> claude_pool.v1.PeekMessagesResponse
+	71,  // 134: claude_pool.v1.PoolService.CountMessages:output_type -> claude_pool.v1.CountMessagesResponse
+	73,  // 135: claude_pool.v1.PoolService.FindSlots:output_type -> claude_pool.v1.FindSlotsResponse
+	75,  // 136: claude_pool.v1.PoolService.ScaleUp:output_type -> claude_pool.v1.ScaleUpResponse
+	77,  // 137: claude_pool.v1.PoolService.ScaleDown:output_type -> claude_pool.v1.ScaleDownResponse
+	79,  // 138: claude_pool.v1.PoolService.SetTargetSlots:output_type -> claude_pool.v1.SetTargetSlotsResponse
+	81,  // 139: claude_pool.v1.PoolService.GetStatus:output_type -> claude_pool.v1.GetStatusResponse
+	83,  // 140: claude_pool.v1.PoolService.GetConfig:output_type -> claude_pool.v1.GetConfigResponse
+	85,  // 141: claude_pool.v1.PoolService.Drain:output_type -> claude_pool.v1.DrainResponse
+	87,  // 142: claude_pool.v1.PoolService.GetSessionMetrics:output_type -> claude_pool.v1.GetSessionMetricsResponse
+	100, // [100:143] is the sub-list for method output_type
+	57,  // [57:100] is the sub-list for method input_type
+	57,  // [57:57] is the sub-list for extension type_name
+	57,  // [57:57] is the sub-list for extension extendee
+	0,   // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_claude_pool_v1_pool_service_proto_init() }
@@ -4745,6 +5190,7 @@ func file_claude_pool_v1_pool_service_proto_init() {
 	file_claude_pool_v1_chain_proto_init()
 	file_claude_pool_v1_pool_proto_init()
 	file_claude_pool_v1_routing_proto_init()
+	file_claude_pool_v1_session_proto_init()
 	file_claude_pool_v1_task_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -4752,7 +5198,7 @@ func file_claude_pool_v1_pool_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_claude_pool_v1_pool_service_proto_rawDesc), len(file_claude_pool_v1_pool_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   80,
+			NumMessages:   88,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

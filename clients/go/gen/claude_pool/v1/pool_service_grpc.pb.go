@@ -27,9 +27,13 @@ const (
 	PoolService_WaitTask_FullMethodName          = "/claude_pool.v1.PoolService/WaitTask"
 	PoolService_WatchTask_FullMethodName         = "/claude_pool.v1.PoolService/WatchTask"
 	PoolService_CancelTask_FullMethodName        = "/claude_pool.v1.PoolService/CancelTask"
+	PoolService_DeleteTask_FullMethodName        = "/claude_pool.v1.PoolService/DeleteTask"
 	PoolService_ClaimTask_FullMethodName         = "/claude_pool.v1.PoolService/ClaimTask"
 	PoolService_ApproveTask_FullMethodName       = "/claude_pool.v1.PoolService/ApproveTask"
 	PoolService_RejectTask_FullMethodName        = "/claude_pool.v1.PoolService/RejectTask"
+	PoolService_GetSession_FullMethodName        = "/claude_pool.v1.PoolService/GetSession"
+	PoolService_ListSessions_FullMethodName      = "/claude_pool.v1.PoolService/ListSessions"
+	PoolService_DeleteSession_FullMethodName     = "/claude_pool.v1.PoolService/DeleteSession"
 	PoolService_FanOut_FullMethodName            = "/claude_pool.v1.PoolService/FanOut"
 	PoolService_FanOutStream_FullMethodName      = "/claude_pool.v1.PoolService/FanOutStream"
 	PoolService_SubmitChain_FullMethodName       = "/claude_pool.v1.PoolService/SubmitChain"
@@ -69,7 +73,15 @@ const (
 // Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
 // for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
 // `request_id`: a retry with the same id returns the first call's result instead of doing the work
-// twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>`.
+// twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>` (or a
+// client certificate the server maps to a principal).
+//
+// Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+// and spend belong to a namespace: a caller sees and acts only inside its own, and another
+// namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+// Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+// stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+// the field.
 type PoolServiceClient interface {
 	// Runs one task and waits for it to finish. Returns the finished task (a failed run is a task in
 	// state FAILED, not an RPC error).
@@ -92,6 +104,9 @@ type PoolServiceClient interface {
 	// Cancels a task. A running task's CLI process (and its tool processes) is stopped within a
 	// second. The task ends CANCELLED and stays so. Cancelling a terminal task is FAILED_PRECONDITION.
 	CancelTask(ctx context.Context, in *CancelTaskRequest, opts ...grpc.CallOption) (*CancelTaskResponse, error)
+	// Deletes a settled task (terminal) and its event log for good. A task still pending, running or
+	// in review is FAILED_PRECONDITION: cancel it first.
+	DeleteTask(ctx context.Context, in *DeleteTaskRequest, opts ...grpc.CallOption) (*DeleteTaskResponse, error)
 	// Makes an idle slot take the oldest pending task that is not pinned elsewhere, now. Returns no
 	// task when the slot is busy or nothing is pending.
 	ClaimTask(ctx context.Context, in *ClaimTaskRequest, opts ...grpc.CallOption) (*ClaimTaskResponse, error)
@@ -100,6 +115,13 @@ type PoolServiceClient interface {
 	// Rejects a task in PENDING_REVIEW: the feedback is appended to the original prompt and the task
 	// is queued again; at `max_rejections` it fails instead.
 	RejectTask(ctx context.Context, in *RejectTaskRequest, opts ...grpc.CallOption) (*RejectTaskResponse, error)
+	// Returns a session the caller owns.
+	GetSession(ctx context.Context, in *GetSessionRequest, opts ...grpc.CallOption) (*GetSessionResponse, error)
+	// Lists the caller's sessions, most recently used first, with pagination.
+	ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsResponse, error)
+	// Deletes a session and its stored transcript for good; continuing it afterwards is NOT_FOUND.
+	// Tasks that ran in it stay.
+	DeleteSession(ctx context.Context, in *DeleteSessionRequest, opts ...grpc.CallOption) (*DeleteSessionResponse, error)
 	// Runs several tasks concurrently and returns them in input order, each with its own outcome.
 	FanOut(ctx context.Context, in *FanOutRequest, opts ...grpc.CallOption) (*FanOutResponse, error)
 	// Like FanOut, but streams each task as soon as it finishes.
@@ -264,6 +286,16 @@ func (c *poolServiceClient) CancelTask(ctx context.Context, in *CancelTaskReques
 	return out, nil
 }
 
+func (c *poolServiceClient) DeleteTask(ctx context.Context, in *DeleteTaskRequest, opts ...grpc.CallOption) (*DeleteTaskResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteTaskResponse)
+	err := c.cc.Invoke(ctx, PoolService_DeleteTask_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *poolServiceClient) ClaimTask(ctx context.Context, in *ClaimTaskRequest, opts ...grpc.CallOption) (*ClaimTaskResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ClaimTaskResponse)
@@ -288,6 +320,36 @@ func (c *poolServiceClient) RejectTask(ctx context.Context, in *RejectTaskReques
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RejectTaskResponse)
 	err := c.cc.Invoke(ctx, PoolService_RejectTask_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolServiceClient) GetSession(ctx context.Context, in *GetSessionRequest, opts ...grpc.CallOption) (*GetSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSessionResponse)
+	err := c.cc.Invoke(ctx, PoolService_GetSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolServiceClient) ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSessionsResponse)
+	err := c.cc.Invoke(ctx, PoolService_ListSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *poolServiceClient) DeleteSession(ctx context.Context, in *DeleteSessionRequest, opts ...grpc.CallOption) (*DeleteSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteSessionResponse)
+	err := c.cc.Invoke(ctx, PoolService_DeleteSession_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -601,7 +663,15 @@ func (c *poolServiceClient) GetSessionMetrics(ctx context.Context, in *GetSessio
 // Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
 // for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
 // `request_id`: a retry with the same id returns the first call's result instead of doing the work
-// twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>`.
+// twice. With bearer-token auth configured, every call needs `authorization: Bearer <token>` (or a
+// client certificate the server maps to a principal).
+//
+// Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+// and spend belong to a namespace: a caller sees and acts only inside its own, and another
+// namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+// Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+// stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+// the field.
 type PoolServiceServer interface {
 	// Runs one task and waits for it to finish. Returns the finished task (a failed run is a task in
 	// state FAILED, not an RPC error).
@@ -624,6 +694,9 @@ type PoolServiceServer interface {
 	// Cancels a task. A running task's CLI process (and its tool processes) is stopped within a
 	// second. The task ends CANCELLED and stays so. Cancelling a terminal task is FAILED_PRECONDITION.
 	CancelTask(context.Context, *CancelTaskRequest) (*CancelTaskResponse, error)
+	// Deletes a settled task (terminal) and its event log for good. A task still pending, running or
+	// in review is FAILED_PRECONDITION: cancel it first.
+	DeleteTask(context.Context, *DeleteTaskRequest) (*DeleteTaskResponse, error)
 	// Makes an idle slot take the oldest pending task that is not pinned elsewhere, now. Returns no
 	// task when the slot is busy or nothing is pending.
 	ClaimTask(context.Context, *ClaimTaskRequest) (*ClaimTaskResponse, error)
@@ -632,6 +705,13 @@ type PoolServiceServer interface {
 	// Rejects a task in PENDING_REVIEW: the feedback is appended to the original prompt and the task
 	// is queued again; at `max_rejections` it fails instead.
 	RejectTask(context.Context, *RejectTaskRequest) (*RejectTaskResponse, error)
+	// Returns a session the caller owns.
+	GetSession(context.Context, *GetSessionRequest) (*GetSessionResponse, error)
+	// Lists the caller's sessions, most recently used first, with pagination.
+	ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error)
+	// Deletes a session and its stored transcript for good; continuing it afterwards is NOT_FOUND.
+	// Tasks that ran in it stay.
+	DeleteSession(context.Context, *DeleteSessionRequest) (*DeleteSessionResponse, error)
 	// Runs several tasks concurrently and returns them in input order, each with its own outcome.
 	FanOut(context.Context, *FanOutRequest) (*FanOutResponse, error)
 	// Like FanOut, but streams each task as soon as it finishes.
@@ -722,6 +802,9 @@ func (UnimplementedPoolServiceServer) WatchTask(*WatchTaskRequest, grpc.ServerSt
 func (UnimplementedPoolServiceServer) CancelTask(context.Context, *CancelTaskRequest) (*CancelTaskResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelTask not implemented")
 }
+func (UnimplementedPoolServiceServer) DeleteTask(context.Context, *DeleteTaskRequest) (*DeleteTaskResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteTask not implemented")
+}
 func (UnimplementedPoolServiceServer) ClaimTask(context.Context, *ClaimTaskRequest) (*ClaimTaskResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ClaimTask not implemented")
 }
@@ -730,6 +813,15 @@ func (UnimplementedPoolServiceServer) ApproveTask(context.Context, *ApproveTaskR
 }
 func (UnimplementedPoolServiceServer) RejectTask(context.Context, *RejectTaskRequest) (*RejectTaskResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RejectTask not implemented")
+}
+func (UnimplementedPoolServiceServer) GetSession(context.Context, *GetSessionRequest) (*GetSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSession not implemented")
+}
+func (UnimplementedPoolServiceServer) ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSessions not implemented")
+}
+func (UnimplementedPoolServiceServer) DeleteSession(context.Context, *DeleteSessionRequest) (*DeleteSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteSession not implemented")
 }
 func (UnimplementedPoolServiceServer) FanOut(context.Context, *FanOutRequest) (*FanOutResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FanOut not implemented")
@@ -966,6 +1058,24 @@ func _PoolService_CancelTask_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PoolService_DeleteTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteTaskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServiceServer).DeleteTask(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PoolService_DeleteTask_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServiceServer).DeleteTask(ctx, req.(*DeleteTaskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _PoolService_ClaimTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ClaimTaskRequest)
 	if err := dec(in); err != nil {
@@ -1016,6 +1126,60 @@ func _PoolService_RejectTask_Handler(srv interface{}, ctx context.Context, dec f
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(PoolServiceServer).RejectTask(ctx, req.(*RejectTaskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PoolService_GetSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServiceServer).GetSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PoolService_GetSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServiceServer).GetSession(ctx, req.(*GetSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PoolService_ListSessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSessionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServiceServer).ListSessions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PoolService_ListSessions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServiceServer).ListSessions(ctx, req.(*ListSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PoolService_DeleteSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PoolServiceServer).DeleteSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PoolService_DeleteSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PoolServiceServer).DeleteSession(ctx, req.(*DeleteSessionRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1542,6 +1706,10 @@ var PoolService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _PoolService_CancelTask_Handler,
 		},
 		{
+			MethodName: "DeleteTask",
+			Handler:    _PoolService_DeleteTask_Handler,
+		},
+		{
 			MethodName: "ClaimTask",
 			Handler:    _PoolService_ClaimTask_Handler,
 		},
@@ -1552,6 +1720,18 @@ var PoolService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RejectTask",
 			Handler:    _PoolService_RejectTask_Handler,
+		},
+		{
+			MethodName: "GetSession",
+			Handler:    _PoolService_GetSession_Handler,
+		},
+		{
+			MethodName: "ListSessions",
+			Handler:    _PoolService_ListSessions_Handler,
+		},
+		{
+			MethodName: "DeleteSession",
+			Handler:    _PoolService_DeleteSession_Handler,
 		},
 		{
 			MethodName: "FanOut",

@@ -308,30 +308,38 @@ func (FailureKind) EnumDescriptor() ([]byte, []int) {
 }
 
 // Per-task configuration. Every field is optional; unset fields fall back to the slot's config and
-// then the pool's (task > slot > pool). Tool lists are merged across layers, not replaced.
+// then the pool's (task > slot > pool). Tool lists are merged across layers, not replaced. What a
+// task may ask for (models, permission modes, tools, MCP servers) is limited by the server's
+// policy for the caller's namespace: anything outside it is PERMISSION_DENIED (`POLICY_DENIED`)
+// naming the field.
 type TaskOverrides struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Model name, for example `claude-sonnet-4-5`.
+	// Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
 	Model *string `protobuf:"bytes,1,opt,name=model,proto3,oneof" json:"model,omitempty"`
 	// Permission mode; UNSPECIFIED means "not set here".
 	PermissionMode PermissionMode `protobuf:"varint,2,opt,name=permission_mode,json=permissionMode,proto3,enum=claude_pool.v1.PermissionMode" json:"permission_mode,omitempty"`
 	// Maximum number of agentic turns (`--max-turns`). Must be at least 1 when set.
 	MaxTurns *uint32 `protobuf:"varint,3,opt,name=max_turns,json=maxTurns,proto3,oneof" json:"max_turns,omitempty"`
-	// System prompt text for this task; replaces the slot's and pool's configured prompt.
+	// System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+	// to a task that starts a session: a continued session keeps the system prompt it started with.
+	// At most 64 KiB.
 	SystemPrompt *string `protobuf:"bytes,4,opt,name=system_prompt,json=systemPrompt,proto3,oneof" json:"system_prompt,omitempty"`
-	// Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+	// Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+	// names of at most 128 bytes.
 	AllowedTools []string `protobuf:"bytes,5,rep,name=allowed_tools,json=allowedTools,proto3" json:"allowed_tools,omitempty"`
-	// Tools the model may not use (task layer only).
+	// Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
 	DisallowedTools []string `protobuf:"bytes,6,rep,name=disallowed_tools,json=disallowedTools,proto3" json:"disallowed_tools,omitempty"`
-	// The built-in tool set (`--tools`, task layer only).
+	// The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
 	Tools []string `protobuf:"bytes,7,rep,name=tools,proto3" json:"tools,omitempty"`
-	// MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
-	McpServers *structpb.Struct `protobuf:"bytes,8,opt,name=mcp_servers,json=mcpServers,proto3" json:"mcp_servers,omitempty"`
+	// MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+	// A request never defines a server itself. At most 32 names of at most 128 bytes.
+	McpServers []string `protobuf:"bytes,8,rep,name=mcp_servers,json=mcpServers,proto3" json:"mcp_servers,omitempty"`
 	// Reasoning effort; UNSPECIFIED means "not set here".
 	Effort Effort `protobuf:"varint,9,opt,name=effort,proto3,enum=claude_pool.v1.Effort" json:"effort,omitempty"`
-	// Model to fall back to when the primary model is overloaded.
+	// Model to fall back to when the primary model is overloaded. At most 128 bytes.
 	FallbackModel *string `protobuf:"bytes,10,opt,name=fallback_model,json=fallbackModel,proto3,oneof" json:"fallback_model,omitempty"`
-	// JSON schema the final answer must follow (`--json-schema`, structured output).
+	// JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+	// as JSON.
 	JsonSchema *structpb.Struct `protobuf:"bytes,11,opt,name=json_schema,json=jsonSchema,proto3" json:"json_schema,omitempty"`
 	// The most this task may spend, in micro-dollars (1 USD = 1,000,000). It is reserved from the pool
 	// budget when the task starts and passed to the CLI as `--max-budget-usd`. Must be positive.
@@ -421,7 +429,7 @@ func (x *TaskOverrides) GetTools() []string {
 	return nil
 }
 
-func (x *TaskOverrides) GetMcpServers() *structpb.Struct {
+func (x *TaskOverrides) GetMcpServers() []string {
 	if x != nil {
 		return x.McpServers
 	}
@@ -464,6 +472,8 @@ func (x *TaskOverrides) GetTimeout() *durationpb.Duration {
 }
 
 // What to run: the part of a task a client chooses.
+//
+// Every string field refuses NUL bytes; a field over its limit is INVALID_ARGUMENT naming it.
 type TaskSpec struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The prompt. Required, non-empty, at most the server's `max_prompt_bytes` (default 256 KiB).
@@ -473,14 +483,23 @@ type TaskSpec struct {
 	// Free-form labels for filtering (ListTasks, GetSessionMetrics). At most 32, each at most 128 bytes.
 	Tags []string `protobuf:"bytes,3,rep,name=tags,proto3" json:"tags,omitempty"`
 	// Directory the CLI runs in. Must resolve (symlinks included) inside one of the server's work
-	// roots; empty means the server's default directory.
+	// roots; empty means the server's default directory. At most 4096 bytes.
 	WorkingDir string `protobuf:"bytes,4,opt,name=working_dir,json=workingDir,proto3" json:"working_dir,omitempty"`
 	// When true, a successful run waits in PENDING_REVIEW for ApproveTask or RejectTask.
 	ReviewRequired bool `protobuf:"varint,5,opt,name=review_required,json=reviewRequired,proto3" json:"review_required,omitempty"`
 	// With a review gate: how many rejections fail the task (default 3).
 	MaxRejections *uint32 `protobuf:"varint,6,opt,name=max_rejections,json=maxRejections,proto3,oneof" json:"max_rejections,omitempty"`
-	// Run on this slot only. Empty means any idle slot.
-	SlotId        string `protobuf:"bytes,7,opt,name=slot_id,json=slotId,proto3" json:"slot_id,omitempty"`
+	// Run on this slot only. Empty means any idle slot. At most 128 bytes.
+	SlotId string `protobuf:"bytes,7,opt,name=slot_id,json=slotId,proto3" json:"slot_id,omitempty"`
+	// Continue a conversation: a session id, or the id of a settled task that ran in one. The task
+	// then sees that conversation (and only it); without this (and without `fork_from`) a task starts
+	// a new session. Tasks continuing one session run one at a time, in submission order. A session
+	// the caller does not own, or that was deleted, is NOT_FOUND. At most 128 bytes.
+	ContinueFrom string `protobuf:"bytes,8,opt,name=continue_from,json=continueFrom,proto3" json:"continue_from,omitempty"`
+	// Start a new session that begins as a copy of another (a session id or a task id); the original
+	// is unchanged. Setting both `continue_from` and `fork_from` is INVALID_ARGUMENT. At most 128
+	// bytes.
+	ForkFrom      string `protobuf:"bytes,9,opt,name=fork_from,json=forkFrom,proto3" json:"fork_from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -560,6 +579,20 @@ func (x *TaskSpec) GetMaxRejections() uint32 {
 func (x *TaskSpec) GetSlotId() string {
 	if x != nil {
 		return x.SlotId
+	}
+	return ""
+}
+
+func (x *TaskSpec) GetContinueFrom() string {
+	if x != nil {
+		return x.ContinueFrom
+	}
+	return ""
+}
+
+func (x *TaskSpec) GetForkFrom() string {
+	if x != nil {
+		return x.ForkFrom
 	}
 	return ""
 }
@@ -766,7 +799,7 @@ type TaskResult struct {
 	CostMicros int64 `protobuf:"varint,3,opt,name=cost_micros,json=costMicros,proto3" json:"cost_micros,omitempty"`
 	// Number of agentic turns the CLI reported.
 	Turns uint32 `protobuf:"varint,4,opt,name=turns,proto3" json:"turns,omitempty"`
-	// The Claude session id the run used (the slot resumes it for its next task).
+	// The session the run used (continue it with `TaskSpec.continue_from`).
 	SessionId string `protobuf:"bytes,5,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
 	// The model that answered.
 	Model string `protobuf:"bytes,6,opt,name=model,proto3" json:"model,omitempty"`
@@ -912,7 +945,10 @@ type Task struct {
 	// When the task reached a terminal state (or PENDING_REVIEW).
 	EndTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// Sequence number of the last event in this task's event log (see WatchTask).
-	LastSeq       int64 `protobuf:"varint,14,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	LastSeq int64 `protobuf:"varint,14,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	// The session the task runs in: set at submission when it continues one, once its run starts
+	// otherwise.
+	SessionId     string `protobuf:"bytes,15,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1043,6 +1079,13 @@ func (x *Task) GetLastSeq() int64 {
 		return x.LastSeq
 	}
 	return 0
+}
+
+func (x *Task) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
 }
 
 // A state transition of a task.
@@ -1418,7 +1461,7 @@ var File_claude_pool_v1_task_proto protoreflect.FileDescriptor
 
 const file_claude_pool_v1_task_proto_rawDesc = "" +
 	"\n" +
-	"\x19claude_pool/v1/task.proto\x12\x0eclaude_pool.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x05\n" +
+	"\x19claude_pool/v1/task.proto\x12\x0eclaude_pool.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x05\n" +
 	"\rTaskOverrides\x12\x19\n" +
 	"\x05model\x18\x01 \x01(\tH\x00R\x05model\x88\x01\x01\x12G\n" +
 	"\x0fpermission_mode\x18\x02 \x01(\x0e2\x1e.claude_pool.v1.PermissionModeR\x0epermissionMode\x12 \n" +
@@ -1426,8 +1469,8 @@ const file_claude_pool_v1_task_proto_rawDesc = "" +
 	"\rsystem_prompt\x18\x04 \x01(\tH\x02R\fsystemPrompt\x88\x01\x01\x12#\n" +
 	"\rallowed_tools\x18\x05 \x03(\tR\fallowedTools\x12)\n" +
 	"\x10disallowed_tools\x18\x06 \x03(\tR\x0fdisallowedTools\x12\x14\n" +
-	"\x05tools\x18\a \x03(\tR\x05tools\x128\n" +
-	"\vmcp_servers\x18\b \x01(\v2\x17.google.protobuf.StructR\n" +
+	"\x05tools\x18\a \x03(\tR\x05tools\x12\x1f\n" +
+	"\vmcp_servers\x18\b \x03(\tR\n" +
 	"mcpServers\x12.\n" +
 	"\x06effort\x18\t \x01(\x0e2\x16.claude_pool.v1.EffortR\x06effort\x12*\n" +
 	"\x0efallback_model\x18\n" +
@@ -1441,7 +1484,7 @@ const file_claude_pool_v1_task_proto_rawDesc = "" +
 	"_max_turnsB\x10\n" +
 	"\x0e_system_promptB\x11\n" +
 	"\x0f_fallback_modelB\x14\n" +
-	"\x12_max_budget_micros\"\x95\x02\n" +
+	"\x12_max_budget_micros\"\xd7\x02\n" +
 	"\bTaskSpec\x12\x16\n" +
 	"\x06prompt\x18\x01 \x01(\tR\x06prompt\x12;\n" +
 	"\toverrides\x18\x02 \x01(\v2\x1d.claude_pool.v1.TaskOverridesR\toverrides\x12\x12\n" +
@@ -1450,7 +1493,9 @@ const file_claude_pool_v1_task_proto_rawDesc = "" +
 	"workingDir\x12'\n" +
 	"\x0freview_required\x18\x05 \x01(\bR\x0ereviewRequired\x12*\n" +
 	"\x0emax_rejections\x18\x06 \x01(\rH\x00R\rmaxRejections\x88\x01\x01\x12\x17\n" +
-	"\aslot_id\x18\a \x01(\tR\x06slotIdB\x11\n" +
+	"\aslot_id\x18\a \x01(\tR\x06slotId\x12#\n" +
+	"\rcontinue_from\x18\b \x01(\tR\fcontinueFrom\x12\x1b\n" +
+	"\tfork_from\x18\t \x01(\tR\bforkFromB\x11\n" +
 	"\x0f_max_rejections\"\xc5\x01\n" +
 	"\x05Usage\x12!\n" +
 	"\finput_tokens\x18\x01 \x01(\x03R\vinputTokens\x12#\n" +
@@ -1484,7 +1529,7 @@ const file_claude_pool_v1_task_proto_rawDesc = "" +
 	"\x05usage\x18\b \x01(\v2\x15.claude_pool.v1.UsageR\x05usage\x125\n" +
 	"\afailure\x18\t \x01(\v2\x1b.claude_pool.v1.TaskFailureR\afailure\x12C\n" +
 	"\x11structured_output\x18\n" +
-	" \x01(\v2\x16.google.protobuf.ValueR\x10structuredOutput\"\xab\x04\n" +
+	" \x01(\v2\x16.google.protobuf.ValueR\x10structuredOutput\"\xca\x04\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12/\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x19.claude_pool.v1.TaskStateR\x05state\x12\x16\n" +
@@ -1502,7 +1547,9 @@ const file_claude_pool_v1_task_proto_rawDesc = "" +
 	"\n" +
 	"start_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x19\n" +
-	"\blast_seq\x18\x0e \x01(\x03R\alastSeq\"s\n" +
+	"\blast_seq\x18\x0e \x01(\x03R\alastSeq\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x0f \x01(\tR\tsessionId\"s\n" +
 	"\x0fTaskStateChange\x12/\n" +
 	"\x05state\x18\x01 \x01(\x0e2\x19.claude_pool.v1.TaskStateR\x05state\x12\x17\n" +
 	"\aslot_id\x18\x02 \x01(\tR\x06slotId\x12\x16\n" +
@@ -1601,34 +1648,33 @@ var file_claude_pool_v1_task_proto_goTypes = []any{
 }
 var file_claude_pool_v1_task_proto_depIdxs = []int32{
 	1,  // 0: claude_pool.v1.TaskOverrides.permission_mode:type_name -> claude_pool.v1.PermissionMode
-	15, // 1: claude_pool.v1.TaskOverrides.mcp_servers:type_name -> google.protobuf.Struct
-	2,  // 2: claude_pool.v1.TaskOverrides.effort:type_name -> claude_pool.v1.Effort
-	15, // 3: claude_pool.v1.TaskOverrides.json_schema:type_name -> google.protobuf.Struct
-	16, // 4: claude_pool.v1.TaskOverrides.timeout:type_name -> google.protobuf.Duration
-	4,  // 5: claude_pool.v1.TaskSpec.overrides:type_name -> claude_pool.v1.TaskOverrides
-	3,  // 6: claude_pool.v1.TaskFailure.kind:type_name -> claude_pool.v1.FailureKind
-	16, // 7: claude_pool.v1.TaskResult.elapsed:type_name -> google.protobuf.Duration
-	6,  // 8: claude_pool.v1.TaskResult.usage:type_name -> claude_pool.v1.Usage
-	7,  // 9: claude_pool.v1.TaskResult.failure:type_name -> claude_pool.v1.TaskFailure
-	17, // 10: claude_pool.v1.TaskResult.structured_output:type_name -> google.protobuf.Value
-	0,  // 11: claude_pool.v1.Task.state:type_name -> claude_pool.v1.TaskState
-	5,  // 12: claude_pool.v1.Task.spec:type_name -> claude_pool.v1.TaskSpec
-	8,  // 13: claude_pool.v1.Task.result:type_name -> claude_pool.v1.TaskResult
-	18, // 14: claude_pool.v1.Task.create_time:type_name -> google.protobuf.Timestamp
-	18, // 15: claude_pool.v1.Task.start_time:type_name -> google.protobuf.Timestamp
-	18, // 16: claude_pool.v1.Task.end_time:type_name -> google.protobuf.Timestamp
-	0,  // 17: claude_pool.v1.TaskStateChange.state:type_name -> claude_pool.v1.TaskState
-	9,  // 18: claude_pool.v1.TaskFinished.task:type_name -> claude_pool.v1.Task
-	18, // 19: claude_pool.v1.TaskEvent.time:type_name -> google.protobuf.Timestamp
-	10, // 20: claude_pool.v1.TaskEvent.state_change:type_name -> claude_pool.v1.TaskStateChange
-	11, // 21: claude_pool.v1.TaskEvent.text_delta:type_name -> claude_pool.v1.TextDelta
-	12, // 22: claude_pool.v1.TaskEvent.tool_use:type_name -> claude_pool.v1.ToolUse
-	13, // 23: claude_pool.v1.TaskEvent.finished:type_name -> claude_pool.v1.TaskFinished
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	2,  // 1: claude_pool.v1.TaskOverrides.effort:type_name -> claude_pool.v1.Effort
+	15, // 2: claude_pool.v1.TaskOverrides.json_schema:type_name -> google.protobuf.Struct
+	16, // 3: claude_pool.v1.TaskOverrides.timeout:type_name -> google.protobuf.Duration
+	4,  // 4: claude_pool.v1.TaskSpec.overrides:type_name -> claude_pool.v1.TaskOverrides
+	3,  // 5: claude_pool.v1.TaskFailure.kind:type_name -> claude_pool.v1.FailureKind
+	16, // 6: claude_pool.v1.TaskResult.elapsed:type_name -> google.protobuf.Duration
+	6,  // 7: claude_pool.v1.TaskResult.usage:type_name -> claude_pool.v1.Usage
+	7,  // 8: claude_pool.v1.TaskResult.failure:type_name -> claude_pool.v1.TaskFailure
+	17, // 9: claude_pool.v1.TaskResult.structured_output:type_name -> google.protobuf.Value
+	0,  // 10: claude_pool.v1.Task.state:type_name -> claude_pool.v1.TaskState
+	5,  // 11: claude_pool.v1.Task.spec:type_name -> claude_pool.v1.TaskSpec
+	8,  // 12: claude_pool.v1.Task.result:type_name -> claude_pool.v1.TaskResult
+	18, // 13: claude_pool.v1.Task.create_time:type_name -> google.protobuf.Timestamp
+	18, // 14: claude_pool.v1.Task.start_time:type_name -> google.protobuf.Timestamp
+	18, // 15: claude_pool.v1.Task.end_time:type_name -> google.protobuf.Timestamp
+	0,  // 16: claude_pool.v1.TaskStateChange.state:type_name -> claude_pool.v1.TaskState
+	9,  // 17: claude_pool.v1.TaskFinished.task:type_name -> claude_pool.v1.Task
+	18, // 18: claude_pool.v1.TaskEvent.time:type_name -> google.protobuf.Timestamp
+	10, // 19: claude_pool.v1.TaskEvent.state_change:type_name -> claude_pool.v1.TaskStateChange
+	11, // 20: claude_pool.v1.TaskEvent.text_delta:type_name -> claude_pool.v1.TextDelta
+	12, // 21: claude_pool.v1.TaskEvent.tool_use:type_name -> claude_pool.v1.ToolUse
+	13, // 22: claude_pool.v1.TaskEvent.finished:type_name -> claude_pool.v1.TaskFinished
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_claude_pool_v1_task_proto_init() }

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_pool/v1/pool.proto.
  */
 export const file_claude_pool_v1_pool: GenFile = /*@__PURE__*/
-  fileDesc("ChljbGF1ZGVfcG9vbC92MS9wb29sLnByb3RvEg5jbGF1ZGVfcG9vbC52MSKnAgoKU2xvdENvbmZpZxIMCgRuYW1lGAEgASgJEgwKBHJvbGUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSEgoFbW9kZWwYBCABKAlIAIgBARI3Cg9wZXJtaXNzaW9uX21vZGUYBSABKA4yHi5jbGF1ZGVfcG9vbC52MS5QZXJtaXNzaW9uTW9kZRIWCgltYXhfdHVybnMYBiABKA1IAYgBARIaCg1zeXN0ZW1fcHJvbXB0GAcgASgJSAKIAQESFQoNYWxsb3dlZF90b29scxgIIAMoCRImCgZlZmZvcnQYCSABKA4yFi5jbGF1ZGVfcG9vbC52MS5FZmZvcnRCCAoGX21vZGVsQgwKCl9tYXhfdHVybnNCEAoOX3N5c3RlbV9wcm9tcHQiowIKBFNsb3QSCgoCaWQYASABKAkSKAoFc3RhdGUYAiABKA4yGS5jbGF1ZGVfcG9vbC52MS5TbG90U3RhdGUSKgoGY29uZmlnGAMgASgLMhouY2xhdWRlX3Bvb2wudjEuU2xvdENvbmZpZxIXCg9jdXJyZW50X3Rhc2tfaWQYBCABKAkSEgoKc2Vzc2lvbl9pZBgFIAEoCRIXCg90YXNrc19jb21wbGV0ZWQYBiABKAMSEwoLY29zdF9taWNyb3MYByABKAMSFQoNcmVzdGFydF9jb3VudBgIIAEoDRIVCg13b3JrdHJlZV9wYXRoGAkgASgJEhIKCnJlcGxpY2FfaWQYCiABKAkSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYCyABKA0iWwoMQ29udGV4dEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCRIvCgt1cGRhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAihQEKC1Nsb3RNZXNzYWdlEgoKAmlkGAEgASgJEhQKDGZyb21fc2xvdF9pZBgCIAEoCRISCgp0b19zbG90X2lkGAMgASgJEg8KB2NvbnRlbnQYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItwCCgpQb29sU3RhdHVzEhMKC3RvdGFsX3Nsb3RzGAEgASgFEhIKCmlkbGVfc2xvdHMYAiABKAUSEgoKYnVzeV9zbG90cxgDIAEoBRIVCg1lcnJvcmVkX3Nsb3RzGAQgASgFEhUKDXJ1bm5pbmdfdGFza3MYBSABKAMSFQoNcGVuZGluZ190YXNrcxgGIAEoAxIcChRwZW5kaW5nX3Jldmlld190YXNrcxgHIAEoAxIXCg9jb21wbGV0ZWRfdGFza3MYCCABKAMSFAoMZmFpbGVkX3Rhc2tzGAkgASgDEhQKDHNwZW50X21pY3JvcxgKIAEoAxIXCg9yZXNlcnZlZF9taWNyb3MYCyABKAMSGgoNYnVkZ2V0X21pY3JvcxgMIAEoA0gAiAEBEhAKCGRyYWluaW5nGA0gASgIEhAKCHJlcGxpY2FzGA4gASgFQhAKDl9idWRnZXRfbWljcm9zIpMGCgpQb29sQ29uZmlnEg0KBW1vZGVsGAEgASgJEjcKD3Blcm1pc3Npb25fbW9kZRgCIAEoDjIeLmNsYXVkZV9wb29sLnYxLlBlcm1pc3Npb25Nb2RlEhYKCW1heF90dXJucxgDIAEoDUgAiAEBEhoKDXN5c3RlbV9wcm9tcHQYBCABKAlIAYgBARIVCg1hbGxvd2VkX3Rvb2xzGAUgAygJEiYKBmVmZm9ydBgGIAEoDjIWLmNsYXVkZV9wb29sLnYxLkVmZm9ydBIWCg5mYWxsYmFja19tb2RlbBgHIAEoCRIaCg1idWRnZXRfbWljcm9zGAggASgDSAKIAQESJwofZGVmYXVsdF90YXNrX3Jlc2VydmF0aW9uX21pY3JvcxgJIAEoAxINCgVzbG90cxgKIAEoBRIRCgltaW5fc2xvdHMYCyABKAUSEQoJbWF4X3Nsb3RzGAwgASgFEi8KDHRhc2tfdGltZW91dBgNIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI2ChNpZGxlX291dHB1dF90aW1lb3V0GA4gASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhQKDG1heF9yZXN0YXJ0cxgPIAEoDRIaChJ3b3JrdHJlZV9pc29sYXRpb24YECABKAgSEgoKd29ya19yb290cxgRIAMoCRIYChBtYXhfcHJvbXB0X2J5dGVzGBIgASgDEhMKC21heF9mYW5fb3V0GBMgASgFEhcKD21heF9jaGFpbl9zdGVwcxgUIAEoBRI/ChdkZW5pZWRfcGVybWlzc2lvbl9tb2RlcxgVIAMoDjIeLmNsYXVkZV9wb29sLnYxLlBlcm1pc3Npb25Nb2RlEg0KBXN0b3JlGBYgASgJEhMKC2NsaV92ZXJzaW9uGBcgASgJEhYKDnNlcnZlcl92ZXJzaW9uGBggASgJEhIKCndhcm1fc2xvdHMYGSABKAhCDAoKX21heF90dXJuc0IQCg5fc3lzdGVtX3Byb21wdEIQCg5fYnVkZ2V0X21pY3JvcyJhCgxEcmFpblN1bW1hcnkSGQoRdG90YWxfY29zdF9taWNyb3MYASABKAMSHQoVdG90YWxfdGFza3NfY29tcGxldGVkGAIgASgDEhcKD3Rhc2tzX2NhbmNlbGxlZBgDIAEoAyKKAQoNTWV0cmljc0ZpbHRlchIuCgpzdGFydF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEdGFncxgDIAMoCRINCgVtb2RlbBgEIAEoCSJyCgxNb2RlbE1ldHJpY3MSDQoFbW9kZWwYASABKAkSDQoFdGFza3MYAiABKAMSFAoMc3BlbmRfbWljcm9zGAMgASgDEi4KC2F2Z19lbGFwc2VkGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIsAECg5TZXNzaW9uTWV0cmljcxITCgt0b3RhbF90YXNrcxgBIAEoAxIXCg9jb21wbGV0ZWRfdGFza3MYAiABKAMSFAoMZmFpbGVkX3Rhc2tzGAMgASgDEhcKD2NhbmNlbGxlZF90YXNrcxgEIAEoAxIVCg1ydW5uaW5nX3Rhc2tzGAUgASgDEhUKDXBlbmRpbmdfdGFza3MYBiABKAMSHAoUcGVuZGluZ19yZXZpZXdfdGFza3MYByABKAMSGgoSdG90YWxfc3BlbmRfbWljcm9zGAggASgDEhcKD2F2Z19jb3N0X21pY3JvcxgJIAEoAxIXCg9tYXhfY29zdF9taWNyb3MYCiABKAMSLgoLYXZnX2VsYXBzZWQYCyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMQoObWVkaWFuX2VsYXBzZWQYDCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLgoLbWluX2VsYXBzZWQYDSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLgoLbWF4X2VsYXBzZWQYDiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEQoJYXZnX3R1cm5zGA8gASgBEiwKBm1vZGVscxgQIAMoCzIcLmNsYXVkZV9wb29sLnYxLk1vZGVsTWV0cmljcxIzCg9maXJzdF90YXNrX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKoEBCglTbG90U3RhdGUSGgoWU0xPVF9TVEFURV9VTlNQRUNJRklFRBAAEhMKD1NMT1RfU1RBVEVfSURMRRABEhMKD1NMT1RfU1RBVEVfQlVTWRACEhYKElNMT1RfU1RBVEVfU1RPUFBFRBADEhYKElNMT1RfU1RBVEVfRVJST1JFRBAEQmkKEWRldi5jbGF1ZGVwb29sLnYxQglQb29sUHJvdG9QAVpHZ2l0aHViLmNvbS9jbGF1ZGUtcG9vbC9jbGF1ZGUtcG9vbC9jbGllbnRzL2dvL2dlbi9jbGF1ZGVfcG9vbC92MTtwb29sdjFiBnByb3RvMw", [file_claude_pool_v1_task, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChljbGF1ZGVfcG9vbC92MS9wb29sLnByb3RvEg5jbGF1ZGVfcG9vbC52MSKnAgoKU2xvdENvbmZpZxIMCgRuYW1lGAEgASgJEgwKBHJvbGUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSEgoFbW9kZWwYBCABKAlIAIgBARI3Cg9wZXJtaXNzaW9uX21vZGUYBSABKA4yHi5jbGF1ZGVfcG9vbC52MS5QZXJtaXNzaW9uTW9kZRIWCgltYXhfdHVybnMYBiABKA1IAYgBARIaCg1zeXN0ZW1fcHJvbXB0GAcgASgJSAKIAQESFQoNYWxsb3dlZF90b29scxgIIAMoCRImCgZlZmZvcnQYCSABKA4yFi5jbGF1ZGVfcG9vbC52MS5FZmZvcnRCCAoGX21vZGVsQgwKCl9tYXhfdHVybnNCEAoOX3N5c3RlbV9wcm9tcHQiowIKBFNsb3QSCgoCaWQYASABKAkSKAoFc3RhdGUYAiABKA4yGS5jbGF1ZGVfcG9vbC52MS5TbG90U3RhdGUSKgoGY29uZmlnGAMgASgLMhouY2xhdWRlX3Bvb2wudjEuU2xvdENvbmZpZxIXCg9jdXJyZW50X3Rhc2tfaWQYBCABKAkSEgoKc2Vzc2lvbl9pZBgFIAEoCRIXCg90YXNrc19jb21wbGV0ZWQYBiABKAMSEwoLY29zdF9taWNyb3MYByABKAMSFQoNcmVzdGFydF9jb3VudBgIIAEoDRIVCg13b3JrdHJlZV9wYXRoGAkgASgJEhIKCnJlcGxpY2FfaWQYCiABKAkSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYCyABKA0iWwoMQ29udGV4dEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCRIvCgt1cGRhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAihQEKC1Nsb3RNZXNzYWdlEgoKAmlkGAEgASgJEhQKDGZyb21fc2xvdF9pZBgCIAEoCRISCgp0b19zbG90X2lkGAMgASgJEg8KB2NvbnRlbnQYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqADCgpQb29sU3RhdHVzEhMKC3RvdGFsX3Nsb3RzGAEgASgFEhIKCmlkbGVfc2xvdHMYAiABKAUSEgoKYnVzeV9zbG90cxgDIAEoBRIVCg1lcnJvcmVkX3Nsb3RzGAQgASgFEhUKDXJ1bm5pbmdfdGFza3MYBSABKAMSFQoNcGVuZGluZ190YXNrcxgGIAEoAxIcChRwZW5kaW5nX3Jldmlld190YXNrcxgHIAEoAxIXCg9jb21wbGV0ZWRfdGFza3MYCCABKAMSFAoMZmFpbGVkX3Rhc2tzGAkgASgDEhQKDHNwZW50X21pY3JvcxgKIAEoAxIXCg9yZXNlcnZlZF9taWNyb3MYCyABKAMSGgoNYnVkZ2V0X21pY3JvcxgMIAEoA0gAiAEBEhAKCGRyYWluaW5nGA0gASgIEhAKCHJlcGxpY2FzGA4gASgFEhcKD2NhbmNlbGxlZF90YXNrcxgPIAEoAxIRCgluYW1lc3BhY2UYECABKAkSFgoOd2FybV9wcm9jZXNzZXMYESABKAVCEAoOX2J1ZGdldF9taWNyb3Mi5AcKClBvb2xDb25maWcSDQoFbW9kZWwYASABKAkSNwoPcGVybWlzc2lvbl9tb2RlGAIgASgOMh4uY2xhdWRlX3Bvb2wudjEuUGVybWlzc2lvbk1vZGUSFgoJbWF4X3R1cm5zGAMgASgNSACIAQESGgoNc3lzdGVtX3Byb21wdBgEIAEoCUgBiAEBEhUKDWFsbG93ZWRfdG9vbHMYBSADKAkSJgoGZWZmb3J0GAYgASgOMhYuY2xhdWRlX3Bvb2wudjEuRWZmb3J0EhYKDmZhbGxiYWNrX21vZGVsGAcgASgJEhoKDWJ1ZGdldF9taWNyb3MYCCABKANIAogBARInCh9kZWZhdWx0X3Rhc2tfcmVzZXJ2YXRpb25fbWljcm9zGAkgASgDEg0KBXNsb3RzGAogASgFEhEKCW1pbl9zbG90cxgLIAEoBRIRCgltYXhfc2xvdHMYDCABKAUSLwoMdGFza190aW1lb3V0GA0gASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjYKE2lkbGVfb3V0cHV0X3RpbWVvdXQYDiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFAoMbWF4X3Jlc3RhcnRzGA8gASgNEhoKEndvcmt0cmVlX2lzb2xhdGlvbhgQIAEoCBISCgp3b3JrX3Jvb3RzGBEgAygJEhgKEG1heF9wcm9tcHRfYnl0ZXMYEiABKAMSEwoLbWF4X2Zhbl9vdXQYEyABKAUSFwoPbWF4X2NoYWluX3N0ZXBzGBQgASgFEj8KF2RlbmllZF9wZXJtaXNzaW9uX21vZGVzGBUgAygOMh4uY2xhdWRlX3Bvb2wudjEuUGVybWlzc2lvbk1vZGUSDQoFc3RvcmUYFiABKAkSEwoLY2xpX3ZlcnNpb24YFyABKAkSFgoOc2VydmVyX3ZlcnNpb24YGCABKAkSEgoKd2FybV9zbG90cxgZIAEoCBIvCgZwb2xpY3kYGiABKAsyHy5jbGF1ZGVfcG9vbC52MS5OYW1lc3BhY2VQb2xpY3kSFgoOc2Vzc2lvbl9wb2xpY3kYGyABKAkSDwoHc2FuZGJveBgcIAEoCRITCgthcGlfZ2F0ZXdheRgdIAEoCBIZChFtYXhfc2Vzc2lvbl9ieXRlcxgeIAEoAxIsCglyZXRlbnRpb24YHyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFwoPc3BhcmVfcHJvY2Vzc2VzGCAgASgFQgwKCl9tYXhfdHVybnNCEAoOX3N5c3RlbV9wcm9tcHRCEAoOX2J1ZGdldF9taWNyb3Mi+gEKD05hbWVzcGFjZVBvbGljeRIRCgluYW1lc3BhY2UYASABKAkSDgoGbW9kZWxzGAIgAygJEjgKEHBlcm1pc3Npb25fbW9kZXMYAyADKA4yHi5jbGF1ZGVfcG9vbC52MS5QZXJtaXNzaW9uTW9kZRINCgV0b29scxgEIAMoCRITCgttY3Bfc2VydmVycxgFIAMoCRIaCg1idWRnZXRfbWljcm9zGAYgASgDSACIAQESHAoUbWF4X2NvbmN1cnJlbnRfdGFza3MYByABKAUSGgoSc3VibWl0c19wZXJfc2Vjb25kGAggASgBQhAKDl9idWRnZXRfbWljcm9zImEKDERyYWluU3VtbWFyeRIZChF0b3RhbF9jb3N0X21pY3JvcxgBIAEoAxIdChV0b3RhbF90YXNrc19jb21wbGV0ZWQYAiABKAMSFwoPdGFza3NfY2FuY2VsbGVkGAMgASgDIooBCg1NZXRyaWNzRmlsdGVyEi4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgR0YWdzGAMgAygJEg0KBW1vZGVsGAQgASgJInIKDE1vZGVsTWV0cmljcxINCgVtb2RlbBgBIAEoCRINCgV0YXNrcxgCIAEoAxIUCgxzcGVuZF9taWNyb3MYAyABKAMSLgoLYXZnX2VsYXBzZWQYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iwAQKDlNlc3Npb25NZXRyaWNzEhMKC3RvdGFsX3Rhc2tzGAEgASgDEhcKD2NvbXBsZXRlZF90YXNrcxgCIAEoAxIUCgxmYWlsZWRfdGFza3MYAyABKAMSFwoPY2FuY2VsbGVkX3Rhc2tzGAQgASgDEhUKDXJ1bm5pbmdfdGFza3MYBSABKAMSFQoNcGVuZGluZ190YXNrcxgGIAEoAxIcChRwZW5kaW5nX3Jldmlld190YXNrcxgHIAEoAxIaChJ0b3RhbF9zcGVuZF9taWNyb3MYCCABKAMSFwoPYXZnX2Nvc3RfbWljcm9zGAkgASgDEhcKD21heF9jb3N0X21pY3JvcxgKIAEoAxIuCgthdmdfZWxhcHNlZBgLIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIxCg5tZWRpYW5fZWxhcHNlZBgMIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIuCgttaW5fZWxhcHNlZBgNIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIuCgttYXhfZWxhcHNlZBgOIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIRCglhdmdfdHVybnMYDyABKAESLAoGbW9kZWxzGBAgAygLMhwuY2xhdWRlX3Bvb2wudjEuTW9kZWxNZXRyaWNzEjMKD2ZpcnN0X3Rhc2tfdGltZRgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqgQEKCVNsb3RTdGF0ZRIaChZTTE9UX1NUQVRFX1VOU1BFQ0lGSUVEEAASEwoPU0xPVF9TVEFURV9JRExFEAESEwoPU0xPVF9TVEFURV9CVVNZEAISFgoSU0xPVF9TVEFURV9TVE9QUEVEEAMSFgoSU0xPVF9TVEFURV9FUlJPUkVEEARCaQoRZGV2LmNsYXVkZXBvb2wudjFCCVBvb2xQcm90b1ABWkdnaXRodWIuY29tL2NsYXVkZS1wb29sL2NsYXVkZS1wb29sL2NsaWVudHMvZ28vZ2VuL2NsYXVkZV9wb29sL3YxO3Bvb2x2MWIGcHJvdG8z", [file_claude_pool_v1_task, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A slot's identity and configuration overrides.
@@ -94,7 +94,8 @@ export const SlotConfigSchema: GenMessage<SlotConfig> = /*@__PURE__*/
   messageDesc(file_claude_pool_v1_pool, 0);
 
 /**
- * A slot: a persistent Claude worker identity that runs one task at a time and keeps its session.
+ * A slot: execution capacity that runs one task at a time. Conversations are sessions of their own
+ * (see Session); with the `slot` session policy a slot also keeps one session for its next task.
  *
  * @generated from message claude_pool.v1.Slot
  */
@@ -121,14 +122,15 @@ export type Slot = Message<"claude_pool.v1.Slot"> & {
   config?: SlotConfig | undefined;
 
   /**
-   * The task it is running; empty when idle.
+   * The task it is running; empty when idle, and to callers of another namespace.
    *
    * @generated from field: string current_task_id = 4;
    */
   currentTaskId: string;
 
   /**
-   * The Claude session its next task resumes; empty for a fresh session.
+   * With the `slot` session policy: the session its next task continues; empty otherwise. Shown
+   * only to the principal that owns the session.
    *
    * @generated from field: string session_id = 5;
    */
@@ -371,6 +373,27 @@ export type PoolStatus = Message<"claude_pool.v1.PoolStatus"> & {
    * @generated from field: int32 replicas = 14;
    */
   replicas: number;
+
+  /**
+   * Tasks cancelled.
+   *
+   * @generated from field: int64 cancelled_tasks = 15;
+   */
+  cancelledTasks: bigint;
+
+  /**
+   * The namespace the task counts, spend and budget cover (the caller's).
+   *
+   * @generated from field: string namespace = 16;
+   */
+  namespace: string;
+
+  /**
+   * CLI processes this replica keeps started (running a task or waiting for one).
+   *
+   * @generated from field: int32 warm_processes = 17;
+   */
+  warmProcesses: number;
 };
 
 /**
@@ -560,6 +583,58 @@ export type PoolConfig = Message<"claude_pool.v1.PoolConfig"> & {
    * @generated from field: bool warm_slots = 25;
    */
   warmSlots: boolean;
+
+  /**
+   * What the caller's namespace may do and spend.
+   *
+   * @generated from field: claude_pool.v1.NamespacePolicy policy = 26;
+   */
+  policy?: NamespacePolicy | undefined;
+
+  /**
+   * How tasks get conversations: "task" (each task starts its own session unless it continues or
+   * forks one) or "slot" (a slot keeps one session for its next task, as the original Pool did).
+   *
+   * @generated from field: string session_policy = 27;
+   */
+  sessionPolicy: string;
+
+  /**
+   * How a task's CLI and tools are confined: "bwrap" (a bubblewrap sandbox: no server credentials,
+   * writes only in the task's directory) or "none".
+   *
+   * @generated from field: string sandbox = 28;
+   */
+  sandbox: string;
+
+  /**
+   * Whether the CLI's API calls go through the pool's local gateway (per-call budget admission;
+   * the real API key never enters a task's environment).
+   *
+   * @generated from field: bool api_gateway = 29;
+   */
+  apiGateway: boolean;
+
+  /**
+   * Largest stored session transcript that can still be continued, in bytes.
+   *
+   * @generated from field: int64 max_session_bytes = 30;
+   */
+  maxSessionBytes: bigint;
+
+  /**
+   * How long settled tasks (and their events) are kept; unset when kept for ever.
+   *
+   * @generated from field: google.protobuf.Duration retention = 31;
+   */
+  retention?: Duration | undefined;
+
+  /**
+   * Started CLI processes kept waiting for new sessions, beyond the busy ones.
+   *
+   * @generated from field: int32 spare_processes = 32;
+   */
+  spareProcesses: number;
 };
 
 /**
@@ -568,6 +643,76 @@ export type PoolConfig = Message<"claude_pool.v1.PoolConfig"> & {
  */
 export const PoolConfigSchema: GenMessage<PoolConfig> = /*@__PURE__*/
   messageDesc(file_claude_pool_v1_pool, 5);
+
+/**
+ * What a namespace may ask for and spend, set by the server (never by a request).
+ *
+ * @generated from message claude_pool.v1.NamespacePolicy
+ */
+export type NamespacePolicy = Message<"claude_pool.v1.NamespacePolicy"> & {
+  /**
+   * The namespace.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * Models a task may name; empty means any.
+   *
+   * @generated from field: repeated string models = 2;
+   */
+  models: string[];
+
+  /**
+   * Permission modes a task may ask for; empty means any the server allows.
+   *
+   * @generated from field: repeated claude_pool.v1.PermissionMode permission_modes = 3;
+   */
+  permissionModes: PermissionMode[];
+
+  /**
+   * Tools a task may name (allowed_tools, tools); empty means any.
+   *
+   * @generated from field: repeated string tools = 4;
+   */
+  tools: string[];
+
+  /**
+   * MCP servers from the server's catalogue a task may name.
+   *
+   * @generated from field: repeated string mcp_servers = 5;
+   */
+  mcpServers: string[];
+
+  /**
+   * The namespace's budget cap in micro-dollars; unset for none (the pool cap still holds).
+   *
+   * @generated from field: optional int64 budget_micros = 6;
+   */
+  budgetMicros?: bigint | undefined;
+
+  /**
+   * Most unfinished (pending, running, in review) tasks at once; 0 for no limit.
+   *
+   * @generated from field: int32 max_concurrent_tasks = 7;
+   */
+  maxConcurrentTasks: number;
+
+  /**
+   * Most submissions per second (tasks, chains, fan-out items); 0 for no limit.
+   *
+   * @generated from field: double submits_per_second = 8;
+   */
+  submitsPerSecond: number;
+};
+
+/**
+ * Describes the message claude_pool.v1.NamespacePolicy.
+ * Use `create(NamespacePolicySchema)` to create a new message.
+ */
+export const NamespacePolicySchema: GenMessage<NamespacePolicy> = /*@__PURE__*/
+  messageDesc(file_claude_pool_v1_pool, 6);
 
 /**
  * What Drain left behind.
@@ -602,7 +747,7 @@ export type DrainSummary = Message<"claude_pool.v1.DrainSummary"> & {
  * Use `create(DrainSummarySchema)` to create a new message.
  */
 export const DrainSummarySchema: GenMessage<DrainSummary> = /*@__PURE__*/
-  messageDesc(file_claude_pool_v1_pool, 6);
+  messageDesc(file_claude_pool_v1_pool, 7);
 
 /**
  * Which tasks GetSessionMetrics aggregates. Unset fields do not filter.
@@ -644,7 +789,7 @@ export type MetricsFilter = Message<"claude_pool.v1.MetricsFilter"> & {
  * Use `create(MetricsFilterSchema)` to create a new message.
  */
 export const MetricsFilterSchema: GenMessage<MetricsFilter> = /*@__PURE__*/
-  messageDesc(file_claude_pool_v1_pool, 7);
+  messageDesc(file_claude_pool_v1_pool, 8);
 
 /**
  * Aggregates for one model.
@@ -686,7 +831,7 @@ export type ModelMetrics = Message<"claude_pool.v1.ModelMetrics"> & {
  * Use `create(ModelMetricsSchema)` to create a new message.
  */
 export const ModelMetricsSchema: GenMessage<ModelMetrics> = /*@__PURE__*/
-  messageDesc(file_claude_pool_v1_pool, 8);
+  messageDesc(file_claude_pool_v1_pool, 9);
 
 /**
  * Aggregates over the tasks that match a MetricsFilter.
@@ -819,7 +964,7 @@ export type SessionMetrics = Message<"claude_pool.v1.SessionMetrics"> & {
  * Use `create(SessionMetricsSchema)` to create a new message.
  */
 export const SessionMetricsSchema: GenMessage<SessionMetrics> = /*@__PURE__*/
-  messageDesc(file_claude_pool_v1_pool, 9);
+  messageDesc(file_claude_pool_v1_pool, 10);
 
 /**
  * The lifecycle of a slot.

@@ -12,17 +12,20 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file claude_pool/v1/task.proto.
  */
 export const file_claude_pool_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("ChljbGF1ZGVfcG9vbC92MS90YXNrLnByb3RvEg5jbGF1ZGVfcG9vbC52MSKQBAoNVGFza092ZXJyaWRlcxISCgVtb2RlbBgBIAEoCUgAiAEBEjcKD3Blcm1pc3Npb25fbW9kZRgCIAEoDjIeLmNsYXVkZV9wb29sLnYxLlBlcm1pc3Npb25Nb2RlEhYKCW1heF90dXJucxgDIAEoDUgBiAEBEhoKDXN5c3RlbV9wcm9tcHQYBCABKAlIAogBARIVCg1hbGxvd2VkX3Rvb2xzGAUgAygJEhgKEGRpc2FsbG93ZWRfdG9vbHMYBiADKAkSDQoFdG9vbHMYByADKAkSLAoLbWNwX3NlcnZlcnMYCCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiYKBmVmZm9ydBgJIAEoDjIWLmNsYXVkZV9wb29sLnYxLkVmZm9ydBIbCg5mYWxsYmFja19tb2RlbBgKIAEoCUgDiAEBEiwKC2pzb25fc2NoZW1hGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIeChFtYXhfYnVkZ2V0X21pY3JvcxgMIAEoA0gEiAEBEioKB3RpbWVvdXQYDSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CCAoGX21vZGVsQgwKCl9tYXhfdHVybnNCEAoOX3N5c3RlbV9wcm9tcHRCEQoPX2ZhbGxiYWNrX21vZGVsQhQKEl9tYXhfYnVkZ2V0X21pY3JvcyLJAQoIVGFza1NwZWMSDgoGcHJvbXB0GAEgASgJEjAKCW92ZXJyaWRlcxgCIAEoCzIdLmNsYXVkZV9wb29sLnYxLlRhc2tPdmVycmlkZXMSDAoEdGFncxgDIAMoCRITCgt3b3JraW5nX2RpchgEIAEoCRIXCg9yZXZpZXdfcmVxdWlyZWQYBSABKAgSGwoObWF4X3JlamVjdGlvbnMYBiABKA1IAIgBARIPCgdzbG90X2lkGAcgASgJQhEKD19tYXhfcmVqZWN0aW9ucyJ6CgVVc2FnZRIUCgxpbnB1dF90b2tlbnMYASABKAMSFQoNb3V0cHV0X3Rva2VucxgCIAEoAxIfChdjYWNoZV9yZWFkX2lucHV0X3Rva2VucxgDIAEoAxIjChtjYWNoZV9jcmVhdGlvbl9pbnB1dF90b2tlbnMYBCABKAMi9gEKC1Rhc2tGYWlsdXJlEikKBGtpbmQYASABKA4yGy5jbGF1ZGVfcG9vbC52MS5GYWlsdXJlS2luZBIPCgdtZXNzYWdlGAIgASgJEhUKDWVycm9yX3N1YnR5cGUYAyABKAkSFwoPdGVybWluYWxfcmVhc29uGAQgASgJEhgKEGFwaV9lcnJvcl9zdGF0dXMYBSABKAUSFgoJZXhpdF9jb2RlGAYgASgFSACIAQESEwoLc3RkZXJyX3RhaWwYByABKAkSFgoOZmFpbGVkX2NvbW1hbmQYCCABKAkSDgoGZXJyb3JzGAkgAygJQgwKCl9leGl0X2NvZGUipwIKClRhc2tSZXN1bHQSDgoGb3V0cHV0GAEgASgJEg8KB3N1Y2Nlc3MYAiABKAgSEwoLY29zdF9taWNyb3MYAyABKAMSDQoFdHVybnMYBCABKA0SEgoKc2Vzc2lvbl9pZBgFIAEoCRINCgVtb2RlbBgGIAEoCRIqCgdlbGFwc2VkGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEiQKBXVzYWdlGAggASgLMhUuY2xhdWRlX3Bvb2wudjEuVXNhZ2USLAoHZmFpbHVyZRgJIAEoCzIbLmNsYXVkZV9wb29sLnYxLlRhc2tGYWlsdXJlEjEKEXN0cnVjdHVyZWRfb3V0cHV0GAogASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIqcDCgRUYXNrEgoKAmlkGAEgASgJEigKBXN0YXRlGAIgASgOMhkuY2xhdWRlX3Bvb2wudjEuVGFza1N0YXRlEg4KBnByb21wdBgDIAEoCRImCgRzcGVjGAQgASgLMhguY2xhdWRlX3Bvb2wudjEuVGFza1NwZWMSDwoHc2xvdF9pZBgFIAEoCRIqCgZyZXN1bHQYBiABKAsyGi5jbGF1ZGVfcG9vbC52MS5UYXNrUmVzdWx0EhcKD3JlamVjdGlvbl9jb3VudBgHIAEoDRIXCg9yZXNlcnZlZF9taWNyb3MYCCABKAMSDwoHYXR0ZW1wdBgJIAEoDRIQCghjaGFpbl9pZBgKIAEoCRIvCgtjcmVhdGVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc3RhcnRfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGxhc3Rfc2VxGA4gASgDIlwKD1Rhc2tTdGF0ZUNoYW5nZRIoCgVzdGF0ZRgBIAEoDjIZLmNsYXVkZV9wb29sLnYxLlRhc2tTdGF0ZRIPCgdzbG90X2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSIqCglUZXh0RGVsdGESDAoEdGV4dBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNIisKB1Rvb2xVc2USDAoEbmFtZRgBIAEoCRISCgppbnB1dF9qc29uGAIgASgJIjIKDFRhc2tGaW5pc2hlZBIiCgR0YXNrGAEgASgLMhQuY2xhdWRlX3Bvb2wudjEuVGFzayKkAgoJVGFza0V2ZW50Eg8KB3Rhc2tfaWQYASABKAkSCwoDc2VxGAIgASgDEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKDHN0YXRlX2NoYW5nZRgKIAEoCzIfLmNsYXVkZV9wb29sLnYxLlRhc2tTdGF0ZUNoYW5nZUgAEi8KCnRleHRfZGVsdGEYCyABKAsyGS5jbGF1ZGVfcG9vbC52MS5UZXh0RGVsdGFIABIrCgh0b29sX3VzZRgMIAEoCzIXLmNsYXVkZV9wb29sLnYxLlRvb2xVc2VIABIwCghmaW5pc2hlZBgNIAEoCzIcLmNsYXVkZV9wb29sLnYxLlRhc2tGaW5pc2hlZEgAQgYKBGtpbmQqwQEKCVRhc2tTdGF0ZRIaChZUQVNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASFgoSVEFTS19TVEFURV9QRU5ESU5HEAESFgoSVEFTS19TVEFURV9SVU5OSU5HEAISHQoZVEFTS19TVEFURV9QRU5ESU5HX1JFVklFVxADEhgKFFRBU0tfU1RBVEVfQ09NUExFVEVEEAQSFQoRVEFTS19TVEFURV9GQUlMRUQQBRIYChRUQVNLX1NUQVRFX0NBTkNFTExFRBAGKuoBCg5QZXJtaXNzaW9uTW9kZRIfChtQRVJNSVNTSU9OX01PREVfVU5TUEVDSUZJRUQQABIbChdQRVJNSVNTSU9OX01PREVfREVGQVVMVBABEiAKHFBFUk1JU1NJT05fTU9ERV9BQ0NFUFRfRURJVFMQAhImCiJQRVJNSVNTSU9OX01PREVfQllQQVNTX1BFUk1JU1NJT05TEAMSHAoYUEVSTUlTU0lPTl9NT0RFX0RPTlRfQVNLEAQSGAoUUEVSTUlTU0lPTl9NT0RFX1BMQU4QBRIYChRQRVJNSVNTSU9OX01PREVfQVVUTxAGKmQKBkVmZm9ydBIWChJFRkZPUlRfVU5TUEVDSUZJRUQQABIOCgpFRkZPUlRfTE9XEAESEQoNRUZGT1JUX01FRElVTRACEg8KC0VGRk9SVF9ISUdIEAMSDgoKRUZGT1JUX01BWBAEKroCCgtGYWlsdXJlS2luZBIcChhGQUlMVVJFX0tJTkRfVU5TUEVDSUZJRUQQABIaChZGQUlMVVJFX0tJTkRfQVBJX0VSUk9SEAESGgoWRkFJTFVSRV9LSU5EX01BWF9UVVJOUxACEiEKHUZBSUxVUkVfS0lORF9CVURHRVRfRVhIQVVTVEVEEAMSGAoURkFJTFVSRV9LSU5EX1RJTUVPVVQQBBIdChlGQUlMVVJFX0tJTkRfSURMRV9USU1FT1VUEAUSHgoaRkFJTFVSRV9LSU5EX1BST0NFU1NfRVJST1IQBhIgChxGQUlMVVJFX0tJTkRfRVhFQ1VUSU9OX0VSUk9SEAcSGQoVRkFJTFVSRV9LSU5EX1JFSkVDVEVEEAgSHAoYRkFJTFVSRV9LSU5EX0lOVEVSUlVQVEVEEAlCaQoRZGV2LmNsYXVkZXBvb2wudjFCCVRhc2tQcm90b1ABWkdnaXRodWIuY29tL2NsYXVkZS1wb29sL2NsYXVkZS1wb29sL2NsaWVudHMvZ28vZ2VuL2NsYXVkZV9wb29sL3YxO3Bvb2x2MWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChljbGF1ZGVfcG9vbC92MS90YXNrLnByb3RvEg5jbGF1ZGVfcG9vbC52MSL3AwoNVGFza092ZXJyaWRlcxISCgVtb2RlbBgBIAEoCUgAiAEBEjcKD3Blcm1pc3Npb25fbW9kZRgCIAEoDjIeLmNsYXVkZV9wb29sLnYxLlBlcm1pc3Npb25Nb2RlEhYKCW1heF90dXJucxgDIAEoDUgBiAEBEhoKDXN5c3RlbV9wcm9tcHQYBCABKAlIAogBARIVCg1hbGxvd2VkX3Rvb2xzGAUgAygJEhgKEGRpc2FsbG93ZWRfdG9vbHMYBiADKAkSDQoFdG9vbHMYByADKAkSEwoLbWNwX3NlcnZlcnMYCCADKAkSJgoGZWZmb3J0GAkgASgOMhYuY2xhdWRlX3Bvb2wudjEuRWZmb3J0EhsKDmZhbGxiYWNrX21vZGVsGAogASgJSAOIAQESLAoLanNvbl9zY2hlbWEYCyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eh4KEW1heF9idWRnZXRfbWljcm9zGAwgASgDSASIAQESKgoHdGltZW91dBgNIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIICgZfbW9kZWxCDAoKX21heF90dXJuc0IQCg5fc3lzdGVtX3Byb21wdEIRCg9fZmFsbGJhY2tfbW9kZWxCFAoSX21heF9idWRnZXRfbWljcm9zIvMBCghUYXNrU3BlYxIOCgZwcm9tcHQYASABKAkSMAoJb3ZlcnJpZGVzGAIgASgLMh0uY2xhdWRlX3Bvb2wudjEuVGFza092ZXJyaWRlcxIMCgR0YWdzGAMgAygJEhMKC3dvcmtpbmdfZGlyGAQgASgJEhcKD3Jldmlld19yZXF1aXJlZBgFIAEoCBIbCg5tYXhfcmVqZWN0aW9ucxgGIAEoDUgAiAEBEg8KB3Nsb3RfaWQYByABKAkSFQoNY29udGludWVfZnJvbRgIIAEoCRIRCglmb3JrX2Zyb20YCSABKAlCEQoPX21heF9yZWplY3Rpb25zInoKBVVzYWdlEhQKDGlucHV0X3Rva2VucxgBIAEoAxIVCg1vdXRwdXRfdG9rZW5zGAIgASgDEh8KF2NhY2hlX3JlYWRfaW5wdXRfdG9rZW5zGAMgASgDEiMKG2NhY2hlX2NyZWF0aW9uX2lucHV0X3Rva2VucxgEIAEoAyL2AQoLVGFza0ZhaWx1cmUSKQoEa2luZBgBIAEoDjIbLmNsYXVkZV9wb29sLnYxLkZhaWx1cmVLaW5kEg8KB21lc3NhZ2UYAiABKAkSFQoNZXJyb3Jfc3VidHlwZRgDIAEoCRIXCg90ZXJtaW5hbF9yZWFzb24YBCABKAkSGAoQYXBpX2Vycm9yX3N0YXR1cxgFIAEoBRIWCglleGl0X2NvZGUYBiABKAVIAIgBARITCgtzdGRlcnJfdGFpbBgHIAEoCRIWCg5mYWlsZWRfY29tbWFuZBgIIAEoCRIOCgZlcnJvcnMYCSADKAlCDAoKX2V4aXRfY29kZSKnAgoKVGFza1Jlc3VsdBIOCgZvdXRwdXQYASABKAkSDwoHc3VjY2VzcxgCIAEoCBITCgtjb3N0X21pY3JvcxgDIAEoAxINCgV0dXJucxgEIAEoDRISCgpzZXNzaW9uX2lkGAUgASgJEg0KBW1vZGVsGAYgASgJEioKB2VsYXBzZWQYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJAoFdXNhZ2UYCCABKAsyFS5jbGF1ZGVfcG9vbC52MS5Vc2FnZRIsCgdmYWlsdXJlGAkgASgLMhsuY2xhdWRlX3Bvb2wudjEuVGFza0ZhaWx1cmUSMQoRc3RydWN0dXJlZF9vdXRwdXQYCiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUiuwMKBFRhc2sSCgoCaWQYASABKAkSKAoFc3RhdGUYAiABKA4yGS5jbGF1ZGVfcG9vbC52MS5UYXNrU3RhdGUSDgoGcHJvbXB0GAMgASgJEiYKBHNwZWMYBCABKAsyGC5jbGF1ZGVfcG9vbC52MS5UYXNrU3BlYxIPCgdzbG90X2lkGAUgASgJEioKBnJlc3VsdBgGIAEoCzIaLmNsYXVkZV9wb29sLnYxLlRhc2tSZXN1bHQSFwoPcmVqZWN0aW9uX2NvdW50GAcgASgNEhcKD3Jlc2VydmVkX21pY3JvcxgIIAEoAxIPCgdhdHRlbXB0GAkgASgNEhAKCGNoYWluX2lkGAogASgJEi8KC2NyZWF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIbGFzdF9zZXEYDiABKAMSEgoKc2Vzc2lvbl9pZBgPIAEoCSJcCg9UYXNrU3RhdGVDaGFuZ2USKAoFc3RhdGUYASABKA4yGS5jbGF1ZGVfcG9vbC52MS5UYXNrU3RhdGUSDwoHc2xvdF9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiKgoJVGV4dERlbHRhEgwKBHRleHQYASABKAkSDwoHYXR0ZW1wdBgCIAEoDSIrCgdUb29sVXNlEgwKBG5hbWUYASABKAkSEgoKaW5wdXRfanNvbhgCIAEoCSIyCgxUYXNrRmluaXNoZWQSIgoEdGFzaxgBIAEoCzIULmNsYXVkZV9wb29sLnYxLlRhc2sipAIKCVRhc2tFdmVudBIPCgd0YXNrX2lkGAEgASgJEgsKA3NlcRgCIAEoAxIoCgR0aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3CgxzdGF0ZV9jaGFuZ2UYCiABKAsyHy5jbGF1ZGVfcG9vbC52MS5UYXNrU3RhdGVDaGFuZ2VIABIvCgp0ZXh0X2RlbHRhGAsgASgLMhkuY2xhdWRlX3Bvb2wudjEuVGV4dERlbHRhSAASKwoIdG9vbF91c2UYDCABKAsyFy5jbGF1ZGVfcG9vbC52MS5Ub29sVXNlSAASMAoIZmluaXNoZWQYDSABKAsyHC5jbGF1ZGVfcG9vbC52MS5UYXNrRmluaXNoZWRIAEIGCgRraW5kKsEBCglUYXNrU3RhdGUSGgoWVEFTS19TVEFURV9VTlNQRUNJRklFRBAAEhYKElRBU0tfU1RBVEVfUEVORElORxABEhYKElRBU0tfU1RBVEVfUlVOTklORxACEh0KGVRBU0tfU1RBVEVfUEVORElOR19SRVZJRVcQAxIYChRUQVNLX1NUQVRFX0NPTVBMRVRFRBAEEhUKEVRBU0tfU1RBVEVfRkFJTEVEEAUSGAoUVEFTS19TVEFURV9DQU5DRUxMRUQQBirqAQoOUGVybWlzc2lvbk1vZGUSHwobUEVSTUlTU0lPTl9NT0RFX1VOU1BFQ0lGSUVEEAASGwoXUEVSTUlTU0lPTl9NT0RFX0RFRkFVTFQQARIgChxQRVJNSVNTSU9OX01PREVfQUNDRVBUX0VESVRTEAISJgoiUEVSTUlTU0lPTl9NT0RFX0JZUEFTU19QRVJNSVNTSU9OUxADEhwKGFBFUk1JU1NJT05fTU9ERV9ET05UX0FTSxAEEhgKFFBFUk1JU1NJT05fTU9ERV9QTEFOEAUSGAoUUEVSTUlTU0lPTl9NT0RFX0FVVE8QBipkCgZFZmZvcnQSFgoSRUZGT1JUX1VOU1BFQ0lGSUVEEAASDgoKRUZGT1JUX0xPVxABEhEKDUVGRk9SVF9NRURJVU0QAhIPCgtFRkZPUlRfSElHSBADEg4KCkVGRk9SVF9NQVgQBCq6AgoLRmFpbHVyZUtpbmQSHAoYRkFJTFVSRV9LSU5EX1VOU1BFQ0lGSUVEEAASGgoWRkFJTFVSRV9LSU5EX0FQSV9FUlJPUhABEhoKFkZBSUxVUkVfS0lORF9NQVhfVFVSTlMQAhIhCh1GQUlMVVJFX0tJTkRfQlVER0VUX0VYSEFVU1RFRBADEhgKFEZBSUxVUkVfS0lORF9USU1FT1VUEAQSHQoZRkFJTFVSRV9LSU5EX0lETEVfVElNRU9VVBAFEh4KGkZBSUxVUkVfS0lORF9QUk9DRVNTX0VSUk9SEAYSIAocRkFJTFVSRV9LSU5EX0VYRUNVVElPTl9FUlJPUhAHEhkKFUZBSUxVUkVfS0lORF9SRUpFQ1RFRBAIEhwKGEZBSUxVUkVfS0lORF9JTlRFUlJVUFRFRBAJQmkKEWRldi5jbGF1ZGVwb29sLnYxQglUYXNrUHJvdG9QAVpHZ2l0aHViLmNvbS9jbGF1ZGUtcG9vbC9jbGF1ZGUtcG9vbC9jbGllbnRzL2dvL2dlbi9jbGF1ZGVfcG9vbC92MTtwb29sdjFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Per-task configuration. Every field is optional; unset fields fall back to the slot's config and
- * then the pool's (task > slot > pool). Tool lists are merged across layers, not replaced.
+ * then the pool's (task > slot > pool). Tool lists are merged across layers, not replaced. What a
+ * task may ask for (models, permission modes, tools, MCP servers) is limited by the server's
+ * policy for the caller's namespace: anything outside it is PERMISSION_DENIED (`POLICY_DENIED`)
+ * naming the field.
  *
  * @generated from message claude_pool.v1.TaskOverrides
  */
 export type TaskOverrides = Message<"claude_pool.v1.TaskOverrides"> & {
   /**
-   * Model name, for example `claude-sonnet-4-5`.
+   * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
    *
    * @generated from field: optional string model = 1;
    */
@@ -43,39 +46,43 @@ export type TaskOverrides = Message<"claude_pool.v1.TaskOverrides"> & {
   maxTurns?: number | undefined;
 
   /**
-   * System prompt text for this task; replaces the slot's and pool's configured prompt.
+   * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+   * to a task that starts a session: a continued session keeps the system prompt it started with.
+   * At most 64 KiB.
    *
    * @generated from field: optional string system_prompt = 4;
    */
   systemPrompt?: string | undefined;
 
   /**
-   * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+   * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+   * names of at most 128 bytes.
    *
    * @generated from field: repeated string allowed_tools = 5;
    */
   allowedTools: string[];
 
   /**
-   * Tools the model may not use (task layer only).
+   * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
    *
    * @generated from field: repeated string disallowed_tools = 6;
    */
   disallowedTools: string[];
 
   /**
-   * The built-in tool set (`--tools`, task layer only).
+   * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
    *
    * @generated from field: repeated string tools = 7;
    */
   tools: string[];
 
   /**
-   * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
+   * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+   * A request never defines a server itself. At most 32 names of at most 128 bytes.
    *
-   * @generated from field: google.protobuf.Struct mcp_servers = 8;
+   * @generated from field: repeated string mcp_servers = 8;
    */
-  mcpServers?: JsonObject | undefined;
+  mcpServers: string[];
 
   /**
    * Reasoning effort; UNSPECIFIED means "not set here".
@@ -85,14 +92,15 @@ export type TaskOverrides = Message<"claude_pool.v1.TaskOverrides"> & {
   effort: Effort;
 
   /**
-   * Model to fall back to when the primary model is overloaded.
+   * Model to fall back to when the primary model is overloaded. At most 128 bytes.
    *
    * @generated from field: optional string fallback_model = 10;
    */
   fallbackModel?: string | undefined;
 
   /**
-   * JSON schema the final answer must follow (`--json-schema`, structured output).
+   * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+   * as JSON.
    *
    * @generated from field: google.protobuf.Struct json_schema = 11;
    */
@@ -124,6 +132,8 @@ export const TaskOverridesSchema: GenMessage<TaskOverrides> = /*@__PURE__*/
 /**
  * What to run: the part of a task a client chooses.
  *
+ * Every string field refuses NUL bytes; a field over its limit is INVALID_ARGUMENT naming it.
+ *
  * @generated from message claude_pool.v1.TaskSpec
  */
 export type TaskSpec = Message<"claude_pool.v1.TaskSpec"> & {
@@ -150,7 +160,7 @@ export type TaskSpec = Message<"claude_pool.v1.TaskSpec"> & {
 
   /**
    * Directory the CLI runs in. Must resolve (symlinks included) inside one of the server's work
-   * roots; empty means the server's default directory.
+   * roots; empty means the server's default directory. At most 4096 bytes.
    *
    * @generated from field: string working_dir = 4;
    */
@@ -171,11 +181,30 @@ export type TaskSpec = Message<"claude_pool.v1.TaskSpec"> & {
   maxRejections?: number | undefined;
 
   /**
-   * Run on this slot only. Empty means any idle slot.
+   * Run on this slot only. Empty means any idle slot. At most 128 bytes.
    *
    * @generated from field: string slot_id = 7;
    */
   slotId: string;
+
+  /**
+   * Continue a conversation: a session id, or the id of a settled task that ran in one. The task
+   * then sees that conversation (and only it); without this (and without `fork_from`) a task starts
+   * a new session. Tasks continuing one session run one at a time, in submission order. A session
+   * the caller does not own, or that was deleted, is NOT_FOUND. At most 128 bytes.
+   *
+   * @generated from field: string continue_from = 8;
+   */
+  continueFrom: string;
+
+  /**
+   * Start a new session that begins as a copy of another (a session id or a task id); the original
+   * is unchanged. Setting both `continue_from` and `fork_from` is INVALID_ARGUMENT. At most 128
+   * bytes.
+   *
+   * @generated from field: string fork_from = 9;
+   */
+  forkFrom: string;
 };
 
 /**
@@ -339,7 +368,7 @@ export type TaskResult = Message<"claude_pool.v1.TaskResult"> & {
   turns: number;
 
   /**
-   * The Claude session id the run used (the slot resumes it for its next task).
+   * The session the run used (continue it with `TaskSpec.continue_from`).
    *
    * @generated from field: string session_id = 5;
    */
@@ -491,6 +520,14 @@ export type Task = Message<"claude_pool.v1.Task"> & {
    * @generated from field: int64 last_seq = 14;
    */
   lastSeq: bigint;
+
+  /**
+   * The session the task runs in: set at submission when it continues one, once its run starts
+   * otherwise.
+   *
+   * @generated from field: string session_id = 15;
+   */
+  sessionId: string;
 };
 
 /**

@@ -172,6 +172,58 @@ public enum ErrorReason
    * <code>ERROR_REASON_ROUTING_FAILED = 18;</code>
    */
   ERROR_REASON_ROUTING_FAILED(18),
+  /**
+   * <pre>
+   * NOT_FOUND; metadata `session_id`. Also for a session another principal owns, or one deleted.
+   * </pre>
+   *
+   * <code>ERROR_REASON_SESSION_NOT_FOUND = 19;</code>
+   */
+  ERROR_REASON_SESSION_NOT_FOUND(19),
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED; the caller's namespace has as many unfinished tasks as its quota allows;
+   * metadata `namespace`, `limit`.
+   * </pre>
+   *
+   * <code>ERROR_REASON_QUOTA_EXCEEDED = 20;</code>
+   */
+  ERROR_REASON_QUOTA_EXCEEDED(20),
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo`; the namespace submits faster than its rate
+   * limit; metadata `namespace`, `per_second`.
+   * </pre>
+   *
+   * <code>ERROR_REASON_RATE_LIMITED = 21;</code>
+   */
+  ERROR_REASON_RATE_LIMITED(21),
+  /**
+   * <pre>
+   * PERMISSION_DENIED; the namespace's policy does not allow what a field asks for (a model, a
+   * permission mode, a tool, an MCP server); metadata `field`, `value`, `namespace`.
+   * </pre>
+   *
+   * <code>ERROR_REASON_POLICY_DENIED = 22;</code>
+   */
+  ERROR_REASON_POLICY_DENIED(22),
+  /**
+   * <pre>
+   * FAILED_PRECONDITION; the session's transcript is larger than the server continues; metadata
+   * `session_id`, `transcript_bytes`, `limit`.
+   * </pre>
+   *
+   * <code>ERROR_REASON_SESSION_TOO_LARGE = 23;</code>
+   */
+  ERROR_REASON_SESSION_TOO_LARGE(23),
+  /**
+   * <pre>
+   * UNAVAILABLE; the server cannot reach its database right now. Retry with the same request_id.
+   * </pre>
+   *
+   * <code>ERROR_REASON_STORE_UNAVAILABLE = 24;</code>
+   */
+  ERROR_REASON_STORE_UNAVAILABLE(24),
   UNRECOGNIZED(-1),
   ;
 
@@ -339,6 +391,58 @@ public enum ErrorReason
    * <code>ERROR_REASON_ROUTING_FAILED = 18;</code>
    */
   public static final int ERROR_REASON_ROUTING_FAILED_VALUE = 18;
+  /**
+   * <pre>
+   * NOT_FOUND; metadata `session_id`. Also for a session another principal owns, or one deleted.
+   * </pre>
+   *
+   * <code>ERROR_REASON_SESSION_NOT_FOUND = 19;</code>
+   */
+  public static final int ERROR_REASON_SESSION_NOT_FOUND_VALUE = 19;
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED; the caller's namespace has as many unfinished tasks as its quota allows;
+   * metadata `namespace`, `limit`.
+   * </pre>
+   *
+   * <code>ERROR_REASON_QUOTA_EXCEEDED = 20;</code>
+   */
+  public static final int ERROR_REASON_QUOTA_EXCEEDED_VALUE = 20;
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo`; the namespace submits faster than its rate
+   * limit; metadata `namespace`, `per_second`.
+   * </pre>
+   *
+   * <code>ERROR_REASON_RATE_LIMITED = 21;</code>
+   */
+  public static final int ERROR_REASON_RATE_LIMITED_VALUE = 21;
+  /**
+   * <pre>
+   * PERMISSION_DENIED; the namespace's policy does not allow what a field asks for (a model, a
+   * permission mode, a tool, an MCP server); metadata `field`, `value`, `namespace`.
+   * </pre>
+   *
+   * <code>ERROR_REASON_POLICY_DENIED = 22;</code>
+   */
+  public static final int ERROR_REASON_POLICY_DENIED_VALUE = 22;
+  /**
+   * <pre>
+   * FAILED_PRECONDITION; the session's transcript is larger than the server continues; metadata
+   * `session_id`, `transcript_bytes`, `limit`.
+   * </pre>
+   *
+   * <code>ERROR_REASON_SESSION_TOO_LARGE = 23;</code>
+   */
+  public static final int ERROR_REASON_SESSION_TOO_LARGE_VALUE = 23;
+  /**
+   * <pre>
+   * UNAVAILABLE; the server cannot reach its database right now. Retry with the same request_id.
+   * </pre>
+   *
+   * <code>ERROR_REASON_STORE_UNAVAILABLE = 24;</code>
+   */
+  public static final int ERROR_REASON_STORE_UNAVAILABLE_VALUE = 24;
 
 
   public final int getNumber() {
@@ -384,6 +488,12 @@ public enum ErrorReason
       case 16: return ERROR_REASON_REQUEST_ID_REUSED;
       case 17: return ERROR_REASON_WAIT_TIMEOUT;
       case 18: return ERROR_REASON_ROUTING_FAILED;
+      case 19: return ERROR_REASON_SESSION_NOT_FOUND;
+      case 20: return ERROR_REASON_QUOTA_EXCEEDED;
+      case 21: return ERROR_REASON_RATE_LIMITED;
+      case 22: return ERROR_REASON_POLICY_DENIED;
+      case 23: return ERROR_REASON_SESSION_TOO_LARGE;
+      case 24: return ERROR_REASON_STORE_UNAVAILABLE;
       default: return null;
     }
   }

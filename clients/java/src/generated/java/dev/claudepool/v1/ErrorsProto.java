@@ -36,7 +36,7 @@ public final class ErrorsProto extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n\033claude_pool/v1/errors.proto\022\016claude_po" +
-      "ol.v1*\231\005\n\013ErrorReason\022\034\n\030ERROR_REASON_UN" +
+      "ol.v1*\345\006\n\013ErrorReason\022\034\n\030ERROR_REASON_UN" +
       "SPECIFIED\020\000\022\037\n\033ERROR_REASON_TASK_NOT_FOU" +
       "ND\020\001\022\037\n\033ERROR_REASON_SLOT_NOT_FOUND\020\002\022 \n" +
       "\034ERROR_REASON_CHAIN_NOT_FOUND\020\003\022\"\n\036ERROR" +
@@ -52,10 +52,15 @@ public final class ErrorsProto extends com.google.protobuf.GeneratedFile {
       "_SEQ_OUT_OF_RANGE\020\016\022 \n\034ERROR_REASON_NOT_" +
       "IMPLEMENTED\020\017\022\"\n\036ERROR_REASON_REQUEST_ID" +
       "_REUSED\020\020\022\035\n\031ERROR_REASON_WAIT_TIMEOUT\020\021" +
-      "\022\037\n\033ERROR_REASON_ROUTING_FAILED\020\022Bk\n\021dev" +
-      ".claudepool.v1B\013ErrorsProtoP\001ZGgithub.co" +
-      "m/claude-pool/claude-pool/clients/go/gen" +
-      "/claude_pool/v1;poolv1b\006proto3"
+      "\022\037\n\033ERROR_REASON_ROUTING_FAILED\020\022\022\"\n\036ERR" +
+      "OR_REASON_SESSION_NOT_FOUND\020\023\022\037\n\033ERROR_R" +
+      "EASON_QUOTA_EXCEEDED\020\024\022\035\n\031ERROR_REASON_R" +
+      "ATE_LIMITED\020\025\022\036\n\032ERROR_REASON_POLICY_DEN" +
+      "IED\020\026\022\"\n\036ERROR_REASON_SESSION_TOO_LARGE\020" +
+      "\027\022\"\n\036ERROR_REASON_STORE_UNAVAILABLE\020\030Bk\n" +
+      "\021dev.claudepool.v1B\013ErrorsProtoP\001ZGgithu" +
+      "b.com/claude-pool/claude-pool/clients/go" +
+      "/gen/claude_pool/v1;poolv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

@@ -38,6 +38,7 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.LazyStringArrayList.emptyList();
     pageToken_ = "";
     chainId_ = "";
+    sessionId_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -137,7 +138,7 @@ private static final long serialVersionUID = 0L;
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
    * <pre>
-   * Only tasks with at least one of these tags.
+   * Only tasks with at least one of these tags (at most 32).
    * </pre>
    *
    * <code>repeated string tags = 3;</code>
@@ -149,7 +150,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Only tasks with at least one of these tags.
+   * Only tasks with at least one of these tags (at most 32).
    * </pre>
    *
    * <code>repeated string tags = 3;</code>
@@ -160,7 +161,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Only tasks with at least one of these tags.
+   * Only tasks with at least one of these tags (at most 32).
    * </pre>
    *
    * <code>repeated string tags = 3;</code>
@@ -172,7 +173,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Only tasks with at least one of these tags.
+   * Only tasks with at least one of these tags (at most 32).
    * </pre>
    *
    * <code>repeated string tags = 3;</code>
@@ -293,6 +294,53 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int SESSION_ID_FIELD_NUMBER = 7;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object sessionId_ = "";
+  /**
+   * <pre>
+   * Only tasks that ran in this session.
+   * </pre>
+   *
+   * <code>string session_id = 7;</code>
+   * @return The sessionId.
+   */
+  @java.lang.Override
+  public java.lang.String getSessionId() {
+    java.lang.Object ref = sessionId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      sessionId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Only tasks that ran in this session.
+   * </pre>
+   *
+   * <code>string session_id = 7;</code>
+   * @return The bytes for sessionId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getSessionIdBytes() {
+    java.lang.Object ref = sessionId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      sessionId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -325,6 +373,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(chainId_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 6, chainId_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(sessionId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 7, sessionId_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -353,6 +404,9 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(chainId_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(6, chainId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(sessionId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(7, sessionId_);
     }
     return size;
   }
@@ -389,6 +443,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getPageToken())) return false;
     if (!getChainId()
         .equals(other.getChainId())) return false;
+    if (!getSessionId()
+        .equals(other.getSessionId())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -414,6 +470,8 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getPageToken().hashCode();
     hash = (37 * hash) + CHAIN_ID_FIELD_NUMBER;
     hash = (53 * hash) + getChainId().hashCode();
+    hash = (37 * hash) + SESSION_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getSessionId().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -556,6 +614,7 @@ private static final long serialVersionUID = 0L;
       pageSize_ = 0;
       pageToken_ = "";
       chainId_ = "";
+      sessionId_ = "";
       return this;
     }
 
@@ -608,6 +667,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000020) != 0)) {
         result.chainId_ = chainId_;
       }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.sessionId_ = sessionId_;
+      }
     }
 
     @java.lang.Override
@@ -651,6 +713,11 @@ private static final long serialVersionUID = 0L;
       if (!other.getChainId().isEmpty()) {
         chainId_ = other.chainId_;
         bitField0_ |= 0x00000020;
+        onChanged();
+      }
+      if (!other.getSessionId().isEmpty()) {
+        sessionId_ = other.sessionId_;
+        bitField0_ |= 0x00000040;
         onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
@@ -707,6 +774,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000020;
               break;
             } // case 50
+            case 58: {
+              sessionId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 58
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -898,7 +970,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Only tasks with at least one of these tags.
+     * Only tasks with at least one of these tags (at most 32).
      * </pre>
      *
      * <code>repeated string tags = 3;</code>
@@ -911,7 +983,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Only tasks with at least one of these tags.
+     * Only tasks with at least one of these tags (at most 32).
      * </pre>
      *
      * <code>repeated string tags = 3;</code>
@@ -922,7 +994,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Only tasks with at least one of these tags.
+     * Only tasks with at least one of these tags (at most 32).
      * </pre>
      *
      * <code>repeated string tags = 3;</code>
@@ -934,7 +1006,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Only tasks with at least one of these tags.
+     * Only tasks with at least one of these tags (at most 32).
      * </pre>
      *
      * <code>repeated string tags = 3;</code>
@@ -947,7 +1019,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Only tasks with at least one of these tags.
+     * Only tasks with at least one of these tags (at most 32).
      * </pre>
      *
      * <code>repeated string tags = 3;</code>
@@ -966,7 +1038,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Only tasks with at least one of these tags.
+     * Only tasks with at least one of these tags (at most 32).
      * </pre>
      *
      * <code>repeated string tags = 3;</code>
@@ -984,7 +1056,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Only tasks with at least one of these tags.
+     * Only tasks with at least one of these tags (at most 32).
      * </pre>
      *
      * <code>repeated string tags = 3;</code>
@@ -1002,7 +1074,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Only tasks with at least one of these tags.
+     * Only tasks with at least one of these tags (at most 32).
      * </pre>
      *
      * <code>repeated string tags = 3;</code>
@@ -1017,7 +1089,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Only tasks with at least one of these tags.
+     * Only tasks with at least one of these tags (at most 32).
      * </pre>
      *
      * <code>repeated string tags = 3;</code>
@@ -1259,6 +1331,98 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       chainId_ = value;
       bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object sessionId_ = "";
+    /**
+     * <pre>
+     * Only tasks that ran in this session.
+     * </pre>
+     *
+     * <code>string session_id = 7;</code>
+     * @return The sessionId.
+     */
+    public java.lang.String getSessionId() {
+      java.lang.Object ref = sessionId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        sessionId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Only tasks that ran in this session.
+     * </pre>
+     *
+     * <code>string session_id = 7;</code>
+     * @return The bytes for sessionId.
+     */
+    public com.google.protobuf.ByteString
+        getSessionIdBytes() {
+      java.lang.Object ref = sessionId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        sessionId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Only tasks that ran in this session.
+     * </pre>
+     *
+     * <code>string session_id = 7;</code>
+     * @param value The sessionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSessionId(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      sessionId_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Only tasks that ran in this session.
+     * </pre>
+     *
+     * <code>string session_id = 7;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSessionId() {
+      sessionId_ = getDefaultInstance().getSessionId();
+      bitField0_ = (bitField0_ & ~0x00000040);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Only tasks that ran in this session.
+     * </pre>
+     *
+     * <code>string session_id = 7;</code>
+     * @param value The bytes for sessionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSessionIdBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      sessionId_ = value;
+      bitField0_ |= 0x00000040;
       onChanged();
       return this;
     }

@@ -51,7 +51,7 @@ public interface ListTasksRequestOrBuilder extends
 
   /**
    * <pre>
-   * Only tasks with at least one of these tags.
+   * Only tasks with at least one of these tags (at most 32).
    * </pre>
    *
    * <code>repeated string tags = 3;</code>
@@ -61,7 +61,7 @@ public interface ListTasksRequestOrBuilder extends
       getTagsList();
   /**
    * <pre>
-   * Only tasks with at least one of these tags.
+   * Only tasks with at least one of these tags (at most 32).
    * </pre>
    *
    * <code>repeated string tags = 3;</code>
@@ -70,7 +70,7 @@ public interface ListTasksRequestOrBuilder extends
   int getTagsCount();
   /**
    * <pre>
-   * Only tasks with at least one of these tags.
+   * Only tasks with at least one of these tags (at most 32).
    * </pre>
    *
    * <code>repeated string tags = 3;</code>
@@ -80,7 +80,7 @@ public interface ListTasksRequestOrBuilder extends
   java.lang.String getTags(int index);
   /**
    * <pre>
-   * Only tasks with at least one of these tags.
+   * Only tasks with at least one of these tags (at most 32).
    * </pre>
    *
    * <code>repeated string tags = 3;</code>
@@ -139,4 +139,24 @@ public interface ListTasksRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getChainIdBytes();
+
+  /**
+   * <pre>
+   * Only tasks that ran in this session.
+   * </pre>
+   *
+   * <code>string session_id = 7;</code>
+   * @return The sessionId.
+   */
+  java.lang.String getSessionId();
+  /**
+   * <pre>
+   * Only tasks that ran in this session.
+   * </pre>
+   *
+   * <code>string session_id = 7;</code>
+   * @return The bytes for sessionId.
+   */
+  com.google.protobuf.ByteString
+      getSessionIdBytes();
 }

@@ -45,6 +45,8 @@ private static final long serialVersionUID = 0L;
     store_ = "";
     cliVersion_ = "";
     serverVersion_ = "";
+    sessionPolicy_ = "";
+    sandbox_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -877,6 +879,226 @@ private static final long serialVersionUID = 0L;
     return warmSlots_;
   }
 
+  public static final int POLICY_FIELD_NUMBER = 26;
+  private dev.claudepool.v1.NamespacePolicy policy_;
+  /**
+   * <pre>
+   * What the caller's namespace may do and spend.
+   * </pre>
+   *
+   * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+   * @return Whether the policy field is set.
+   */
+  @java.lang.Override
+  public boolean hasPolicy() {
+    return ((bitField0_ & 0x00000020) != 0);
+  }
+  /**
+   * <pre>
+   * What the caller's namespace may do and spend.
+   * </pre>
+   *
+   * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+   * @return The policy.
+   */
+  @java.lang.Override
+  public dev.claudepool.v1.NamespacePolicy getPolicy() {
+    return policy_ == null ? dev.claudepool.v1.NamespacePolicy.getDefaultInstance() : policy_;
+  }
+  /**
+   * <pre>
+   * What the caller's namespace may do and spend.
+   * </pre>
+   *
+   * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+   */
+  @java.lang.Override
+  public dev.claudepool.v1.NamespacePolicyOrBuilder getPolicyOrBuilder() {
+    return policy_ == null ? dev.claudepool.v1.NamespacePolicy.getDefaultInstance() : policy_;
+  }
+
+  public static final int SESSION_POLICY_FIELD_NUMBER = 27;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object sessionPolicy_ = "";
+  /**
+   * <pre>
+   * How tasks get conversations: "task" (each task starts its own session unless it continues or
+   * forks one) or "slot" (a slot keeps one session for its next task, as the original Pool did).
+   * </pre>
+   *
+   * <code>string session_policy = 27;</code>
+   * @return The sessionPolicy.
+   */
+  @java.lang.Override
+  public java.lang.String getSessionPolicy() {
+    java.lang.Object ref = sessionPolicy_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      sessionPolicy_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * How tasks get conversations: "task" (each task starts its own session unless it continues or
+   * forks one) or "slot" (a slot keeps one session for its next task, as the original Pool did).
+   * </pre>
+   *
+   * <code>string session_policy = 27;</code>
+   * @return The bytes for sessionPolicy.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getSessionPolicyBytes() {
+    java.lang.Object ref = sessionPolicy_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      sessionPolicy_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int SANDBOX_FIELD_NUMBER = 28;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object sandbox_ = "";
+  /**
+   * <pre>
+   * How a task's CLI and tools are confined: "bwrap" (a bubblewrap sandbox: no server credentials,
+   * writes only in the task's directory) or "none".
+   * </pre>
+   *
+   * <code>string sandbox = 28;</code>
+   * @return The sandbox.
+   */
+  @java.lang.Override
+  public java.lang.String getSandbox() {
+    java.lang.Object ref = sandbox_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      sandbox_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * How a task's CLI and tools are confined: "bwrap" (a bubblewrap sandbox: no server credentials,
+   * writes only in the task's directory) or "none".
+   * </pre>
+   *
+   * <code>string sandbox = 28;</code>
+   * @return The bytes for sandbox.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getSandboxBytes() {
+    java.lang.Object ref = sandbox_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      sandbox_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int API_GATEWAY_FIELD_NUMBER = 29;
+  private boolean apiGateway_ = false;
+  /**
+   * <pre>
+   * Whether the CLI's API calls go through the pool's local gateway (per-call budget admission;
+   * the real API key never enters a task's environment).
+   * </pre>
+   *
+   * <code>bool api_gateway = 29;</code>
+   * @return The apiGateway.
+   */
+  @java.lang.Override
+  public boolean getApiGateway() {
+    return apiGateway_;
+  }
+
+  public static final int MAX_SESSION_BYTES_FIELD_NUMBER = 30;
+  private long maxSessionBytes_ = 0L;
+  /**
+   * <pre>
+   * Largest stored session transcript that can still be continued, in bytes.
+   * </pre>
+   *
+   * <code>int64 max_session_bytes = 30;</code>
+   * @return The maxSessionBytes.
+   */
+  @java.lang.Override
+  public long getMaxSessionBytes() {
+    return maxSessionBytes_;
+  }
+
+  public static final int RETENTION_FIELD_NUMBER = 31;
+  private com.google.protobuf.Duration retention_;
+  /**
+   * <pre>
+   * How long settled tasks (and their events) are kept; unset when kept for ever.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retention = 31;</code>
+   * @return Whether the retention field is set.
+   */
+  @java.lang.Override
+  public boolean hasRetention() {
+    return ((bitField0_ & 0x00000040) != 0);
+  }
+  /**
+   * <pre>
+   * How long settled tasks (and their events) are kept; unset when kept for ever.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retention = 31;</code>
+   * @return The retention.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Duration getRetention() {
+    return retention_ == null ? com.google.protobuf.Duration.getDefaultInstance() : retention_;
+  }
+  /**
+   * <pre>
+   * How long settled tasks (and their events) are kept; unset when kept for ever.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retention = 31;</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.DurationOrBuilder getRetentionOrBuilder() {
+    return retention_ == null ? com.google.protobuf.Duration.getDefaultInstance() : retention_;
+  }
+
+  public static final int SPARE_PROCESSES_FIELD_NUMBER = 32;
+  private int spareProcesses_ = 0;
+  /**
+   * <pre>
+   * Started CLI processes kept waiting for new sessions, beyond the busy ones.
+   * </pre>
+   *
+   * <code>int32 spare_processes = 32;</code>
+   * @return The spareProcesses.
+   */
+  @java.lang.Override
+  public int getSpareProcesses() {
+    return spareProcesses_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -970,6 +1192,27 @@ private static final long serialVersionUID = 0L;
     }
     if (warmSlots_ != false) {
       output.writeBool(25, warmSlots_);
+    }
+    if (((bitField0_ & 0x00000020) != 0)) {
+      output.writeMessage(26, getPolicy());
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(sessionPolicy_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 27, sessionPolicy_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(sandbox_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 28, sandbox_);
+    }
+    if (apiGateway_ != false) {
+      output.writeBool(29, apiGateway_);
+    }
+    if (maxSessionBytes_ != 0L) {
+      output.writeInt64(30, maxSessionBytes_);
+    }
+    if (((bitField0_ & 0x00000040) != 0)) {
+      output.writeMessage(31, getRetention());
+    }
+    if (spareProcesses_ != 0) {
+      output.writeInt32(32, spareProcesses_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -1085,6 +1328,32 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(25, warmSlots_);
     }
+    if (((bitField0_ & 0x00000020) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(26, getPolicy());
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(sessionPolicy_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(27, sessionPolicy_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(sandbox_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(28, sandbox_);
+    }
+    if (apiGateway_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(29, apiGateway_);
+    }
+    if (maxSessionBytes_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt64Size(30, maxSessionBytes_);
+    }
+    if (((bitField0_ & 0x00000040) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(31, getRetention());
+    }
+    if (spareProcesses_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(32, spareProcesses_);
+    }
     return size;
   }
   @java.lang.Override
@@ -1171,6 +1440,26 @@ private static final long serialVersionUID = 0L;
         .equals(other.getServerVersion())) return false;
     if (getWarmSlots()
         != other.getWarmSlots()) return false;
+    if (hasPolicy() != other.hasPolicy()) return false;
+    if (hasPolicy()) {
+      if (!getPolicy()
+          .equals(other.getPolicy())) return false;
+    }
+    if (!getSessionPolicy()
+        .equals(other.getSessionPolicy())) return false;
+    if (!getSandbox()
+        .equals(other.getSandbox())) return false;
+    if (getApiGateway()
+        != other.getApiGateway()) return false;
+    if (getMaxSessionBytes()
+        != other.getMaxSessionBytes()) return false;
+    if (hasRetention() != other.hasRetention()) return false;
+    if (hasRetention()) {
+      if (!getRetention()
+          .equals(other.getRetention())) return false;
+    }
+    if (getSpareProcesses()
+        != other.getSpareProcesses()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -1253,6 +1542,26 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + WARM_SLOTS_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getWarmSlots());
+    if (hasPolicy()) {
+      hash = (37 * hash) + POLICY_FIELD_NUMBER;
+      hash = (53 * hash) + getPolicy().hashCode();
+    }
+    hash = (37 * hash) + SESSION_POLICY_FIELD_NUMBER;
+    hash = (53 * hash) + getSessionPolicy().hashCode();
+    hash = (37 * hash) + SANDBOX_FIELD_NUMBER;
+    hash = (53 * hash) + getSandbox().hashCode();
+    hash = (37 * hash) + API_GATEWAY_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getApiGateway());
+    hash = (37 * hash) + MAX_SESSION_BYTES_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getMaxSessionBytes());
+    if (hasRetention()) {
+      hash = (37 * hash) + RETENTION_FIELD_NUMBER;
+      hash = (53 * hash) + getRetention().hashCode();
+    }
+    hash = (37 * hash) + SPARE_PROCESSES_FIELD_NUMBER;
+    hash = (53 * hash) + getSpareProcesses();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -1389,6 +1698,8 @@ private static final long serialVersionUID = 0L;
               .alwaysUseFieldBuilders) {
         internalGetTaskTimeoutFieldBuilder();
         internalGetIdleOutputTimeoutFieldBuilder();
+        internalGetPolicyFieldBuilder();
+        internalGetRetentionFieldBuilder();
       }
     }
     @java.lang.Override
@@ -1430,6 +1741,21 @@ private static final long serialVersionUID = 0L;
       cliVersion_ = "";
       serverVersion_ = "";
       warmSlots_ = false;
+      policy_ = null;
+      if (policyBuilder_ != null) {
+        policyBuilder_.dispose();
+        policyBuilder_ = null;
+      }
+      sessionPolicy_ = "";
+      sandbox_ = "";
+      apiGateway_ = false;
+      maxSessionBytes_ = 0L;
+      retention_ = null;
+      if (retentionBuilder_ != null) {
+        retentionBuilder_.dispose();
+        retentionBuilder_ = null;
+      }
+      spareProcesses_ = 0;
       return this;
     }
 
@@ -1550,6 +1876,33 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x01000000) != 0)) {
         result.warmSlots_ = warmSlots_;
+      }
+      if (((from_bitField0_ & 0x02000000) != 0)) {
+        result.policy_ = policyBuilder_ == null
+            ? policy_
+            : policyBuilder_.build();
+        to_bitField0_ |= 0x00000020;
+      }
+      if (((from_bitField0_ & 0x04000000) != 0)) {
+        result.sessionPolicy_ = sessionPolicy_;
+      }
+      if (((from_bitField0_ & 0x08000000) != 0)) {
+        result.sandbox_ = sandbox_;
+      }
+      if (((from_bitField0_ & 0x10000000) != 0)) {
+        result.apiGateway_ = apiGateway_;
+      }
+      if (((from_bitField0_ & 0x20000000) != 0)) {
+        result.maxSessionBytes_ = maxSessionBytes_;
+      }
+      if (((from_bitField0_ & 0x40000000) != 0)) {
+        result.retention_ = retentionBuilder_ == null
+            ? retention_
+            : retentionBuilder_.build();
+        to_bitField0_ |= 0x00000040;
+      }
+      if (((from_bitField0_ & 0x80000000) != 0)) {
+        result.spareProcesses_ = spareProcesses_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1674,6 +2027,31 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getWarmSlots() != false) {
         setWarmSlots(other.getWarmSlots());
+      }
+      if (other.hasPolicy()) {
+        mergePolicy(other.getPolicy());
+      }
+      if (!other.getSessionPolicy().isEmpty()) {
+        sessionPolicy_ = other.sessionPolicy_;
+        bitField0_ |= 0x04000000;
+        onChanged();
+      }
+      if (!other.getSandbox().isEmpty()) {
+        sandbox_ = other.sandbox_;
+        bitField0_ |= 0x08000000;
+        onChanged();
+      }
+      if (other.getApiGateway() != false) {
+        setApiGateway(other.getApiGateway());
+      }
+      if (other.getMaxSessionBytes() != 0L) {
+        setMaxSessionBytes(other.getMaxSessionBytes());
+      }
+      if (other.hasRetention()) {
+        mergeRetention(other.getRetention());
+      }
+      if (other.getSpareProcesses() != 0) {
+        setSpareProcesses(other.getSpareProcesses());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1839,6 +2217,45 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x01000000;
               break;
             } // case 200
+            case 210: {
+              input.readMessage(
+                  internalGetPolicyFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x02000000;
+              break;
+            } // case 210
+            case 218: {
+              sessionPolicy_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x04000000;
+              break;
+            } // case 218
+            case 226: {
+              sandbox_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x08000000;
+              break;
+            } // case 226
+            case 232: {
+              apiGateway_ = input.readBool();
+              bitField0_ |= 0x10000000;
+              break;
+            } // case 232
+            case 240: {
+              maxSessionBytes_ = input.readInt64();
+              bitField0_ |= 0x20000000;
+              break;
+            } // case 240
+            case 250: {
+              input.readMessage(
+                  internalGetRetentionFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x40000000;
+              break;
+            } // case 250
+            case 256: {
+              spareProcesses_ = input.readInt32();
+              bitField0_ |= 0x80000000;
+              break;
+            } // case 256
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3901,6 +4318,645 @@ private static final long serialVersionUID = 0L;
     public Builder clearWarmSlots() {
       bitField0_ = (bitField0_ & ~0x01000000);
       warmSlots_ = false;
+      onChanged();
+      return this;
+    }
+
+    private dev.claudepool.v1.NamespacePolicy policy_;
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.claudepool.v1.NamespacePolicy, dev.claudepool.v1.NamespacePolicy.Builder, dev.claudepool.v1.NamespacePolicyOrBuilder> policyBuilder_;
+    /**
+     * <pre>
+     * What the caller's namespace may do and spend.
+     * </pre>
+     *
+     * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+     * @return Whether the policy field is set.
+     */
+    public boolean hasPolicy() {
+      return ((bitField0_ & 0x02000000) != 0);
+    }
+    /**
+     * <pre>
+     * What the caller's namespace may do and spend.
+     * </pre>
+     *
+     * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+     * @return The policy.
+     */
+    public dev.claudepool.v1.NamespacePolicy getPolicy() {
+      if (policyBuilder_ == null) {
+        return policy_ == null ? dev.claudepool.v1.NamespacePolicy.getDefaultInstance() : policy_;
+      } else {
+        return policyBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * What the caller's namespace may do and spend.
+     * </pre>
+     *
+     * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+     */
+    public Builder setPolicy(dev.claudepool.v1.NamespacePolicy value) {
+      if (policyBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        policy_ = value;
+      } else {
+        policyBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x02000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What the caller's namespace may do and spend.
+     * </pre>
+     *
+     * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+     */
+    public Builder setPolicy(
+        dev.claudepool.v1.NamespacePolicy.Builder builderForValue) {
+      if (policyBuilder_ == null) {
+        policy_ = builderForValue.build();
+      } else {
+        policyBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x02000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What the caller's namespace may do and spend.
+     * </pre>
+     *
+     * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+     */
+    public Builder mergePolicy(dev.claudepool.v1.NamespacePolicy value) {
+      if (policyBuilder_ == null) {
+        if (((bitField0_ & 0x02000000) != 0) &&
+          policy_ != null &&
+          policy_ != dev.claudepool.v1.NamespacePolicy.getDefaultInstance()) {
+          getPolicyBuilder().mergeFrom(value);
+        } else {
+          policy_ = value;
+        }
+      } else {
+        policyBuilder_.mergeFrom(value);
+      }
+      if (policy_ != null) {
+        bitField0_ |= 0x02000000;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * What the caller's namespace may do and spend.
+     * </pre>
+     *
+     * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+     */
+    public Builder clearPolicy() {
+      bitField0_ = (bitField0_ & ~0x02000000);
+      policy_ = null;
+      if (policyBuilder_ != null) {
+        policyBuilder_.dispose();
+        policyBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What the caller's namespace may do and spend.
+     * </pre>
+     *
+     * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+     */
+    public dev.claudepool.v1.NamespacePolicy.Builder getPolicyBuilder() {
+      bitField0_ |= 0x02000000;
+      onChanged();
+      return internalGetPolicyFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * What the caller's namespace may do and spend.
+     * </pre>
+     *
+     * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+     */
+    public dev.claudepool.v1.NamespacePolicyOrBuilder getPolicyOrBuilder() {
+      if (policyBuilder_ != null) {
+        return policyBuilder_.getMessageOrBuilder();
+      } else {
+        return policy_ == null ?
+            dev.claudepool.v1.NamespacePolicy.getDefaultInstance() : policy_;
+      }
+    }
+    /**
+     * <pre>
+     * What the caller's namespace may do and spend.
+     * </pre>
+     *
+     * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.claudepool.v1.NamespacePolicy, dev.claudepool.v1.NamespacePolicy.Builder, dev.claudepool.v1.NamespacePolicyOrBuilder> 
+        internalGetPolicyFieldBuilder() {
+      if (policyBuilder_ == null) {
+        policyBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.claudepool.v1.NamespacePolicy, dev.claudepool.v1.NamespacePolicy.Builder, dev.claudepool.v1.NamespacePolicyOrBuilder>(
+                getPolicy(),
+                getParentForChildren(),
+                isClean());
+        policy_ = null;
+      }
+      return policyBuilder_;
+    }
+
+    private java.lang.Object sessionPolicy_ = "";
+    /**
+     * <pre>
+     * How tasks get conversations: "task" (each task starts its own session unless it continues or
+     * forks one) or "slot" (a slot keeps one session for its next task, as the original Pool did).
+     * </pre>
+     *
+     * <code>string session_policy = 27;</code>
+     * @return The sessionPolicy.
+     */
+    public java.lang.String getSessionPolicy() {
+      java.lang.Object ref = sessionPolicy_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        sessionPolicy_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * How tasks get conversations: "task" (each task starts its own session unless it continues or
+     * forks one) or "slot" (a slot keeps one session for its next task, as the original Pool did).
+     * </pre>
+     *
+     * <code>string session_policy = 27;</code>
+     * @return The bytes for sessionPolicy.
+     */
+    public com.google.protobuf.ByteString
+        getSessionPolicyBytes() {
+      java.lang.Object ref = sessionPolicy_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        sessionPolicy_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * How tasks get conversations: "task" (each task starts its own session unless it continues or
+     * forks one) or "slot" (a slot keeps one session for its next task, as the original Pool did).
+     * </pre>
+     *
+     * <code>string session_policy = 27;</code>
+     * @param value The sessionPolicy to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSessionPolicy(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      sessionPolicy_ = value;
+      bitField0_ |= 0x04000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How tasks get conversations: "task" (each task starts its own session unless it continues or
+     * forks one) or "slot" (a slot keeps one session for its next task, as the original Pool did).
+     * </pre>
+     *
+     * <code>string session_policy = 27;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSessionPolicy() {
+      sessionPolicy_ = getDefaultInstance().getSessionPolicy();
+      bitField0_ = (bitField0_ & ~0x04000000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How tasks get conversations: "task" (each task starts its own session unless it continues or
+     * forks one) or "slot" (a slot keeps one session for its next task, as the original Pool did).
+     * </pre>
+     *
+     * <code>string session_policy = 27;</code>
+     * @param value The bytes for sessionPolicy to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSessionPolicyBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      sessionPolicy_ = value;
+      bitField0_ |= 0x04000000;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object sandbox_ = "";
+    /**
+     * <pre>
+     * How a task's CLI and tools are confined: "bwrap" (a bubblewrap sandbox: no server credentials,
+     * writes only in the task's directory) or "none".
+     * </pre>
+     *
+     * <code>string sandbox = 28;</code>
+     * @return The sandbox.
+     */
+    public java.lang.String getSandbox() {
+      java.lang.Object ref = sandbox_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        sandbox_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * How a task's CLI and tools are confined: "bwrap" (a bubblewrap sandbox: no server credentials,
+     * writes only in the task's directory) or "none".
+     * </pre>
+     *
+     * <code>string sandbox = 28;</code>
+     * @return The bytes for sandbox.
+     */
+    public com.google.protobuf.ByteString
+        getSandboxBytes() {
+      java.lang.Object ref = sandbox_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        sandbox_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * How a task's CLI and tools are confined: "bwrap" (a bubblewrap sandbox: no server credentials,
+     * writes only in the task's directory) or "none".
+     * </pre>
+     *
+     * <code>string sandbox = 28;</code>
+     * @param value The sandbox to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSandbox(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      sandbox_ = value;
+      bitField0_ |= 0x08000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How a task's CLI and tools are confined: "bwrap" (a bubblewrap sandbox: no server credentials,
+     * writes only in the task's directory) or "none".
+     * </pre>
+     *
+     * <code>string sandbox = 28;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSandbox() {
+      sandbox_ = getDefaultInstance().getSandbox();
+      bitField0_ = (bitField0_ & ~0x08000000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How a task's CLI and tools are confined: "bwrap" (a bubblewrap sandbox: no server credentials,
+     * writes only in the task's directory) or "none".
+     * </pre>
+     *
+     * <code>string sandbox = 28;</code>
+     * @param value The bytes for sandbox to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSandboxBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      sandbox_ = value;
+      bitField0_ |= 0x08000000;
+      onChanged();
+      return this;
+    }
+
+    private boolean apiGateway_ ;
+    /**
+     * <pre>
+     * Whether the CLI's API calls go through the pool's local gateway (per-call budget admission;
+     * the real API key never enters a task's environment).
+     * </pre>
+     *
+     * <code>bool api_gateway = 29;</code>
+     * @return The apiGateway.
+     */
+    @java.lang.Override
+    public boolean getApiGateway() {
+      return apiGateway_;
+    }
+    /**
+     * <pre>
+     * Whether the CLI's API calls go through the pool's local gateway (per-call budget admission;
+     * the real API key never enters a task's environment).
+     * </pre>
+     *
+     * <code>bool api_gateway = 29;</code>
+     * @param value The apiGateway to set.
+     * @return This builder for chaining.
+     */
+    public Builder setApiGateway(boolean value) {
+
+      apiGateway_ = value;
+      bitField0_ |= 0x10000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Whether the CLI's API calls go through the pool's local gateway (per-call budget admission;
+     * the real API key never enters a task's environment).
+     * </pre>
+     *
+     * <code>bool api_gateway = 29;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearApiGateway() {
+      bitField0_ = (bitField0_ & ~0x10000000);
+      apiGateway_ = false;
+      onChanged();
+      return this;
+    }
+
+    private long maxSessionBytes_ ;
+    /**
+     * <pre>
+     * Largest stored session transcript that can still be continued, in bytes.
+     * </pre>
+     *
+     * <code>int64 max_session_bytes = 30;</code>
+     * @return The maxSessionBytes.
+     */
+    @java.lang.Override
+    public long getMaxSessionBytes() {
+      return maxSessionBytes_;
+    }
+    /**
+     * <pre>
+     * Largest stored session transcript that can still be continued, in bytes.
+     * </pre>
+     *
+     * <code>int64 max_session_bytes = 30;</code>
+     * @param value The maxSessionBytes to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMaxSessionBytes(long value) {
+
+      maxSessionBytes_ = value;
+      bitField0_ |= 0x20000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Largest stored session transcript that can still be continued, in bytes.
+     * </pre>
+     *
+     * <code>int64 max_session_bytes = 30;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearMaxSessionBytes() {
+      bitField0_ = (bitField0_ & ~0x20000000);
+      maxSessionBytes_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.Duration retention_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> retentionBuilder_;
+    /**
+     * <pre>
+     * How long settled tasks (and their events) are kept; unset when kept for ever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 31;</code>
+     * @return Whether the retention field is set.
+     */
+    public boolean hasRetention() {
+      return ((bitField0_ & 0x40000000) != 0);
+    }
+    /**
+     * <pre>
+     * How long settled tasks (and their events) are kept; unset when kept for ever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 31;</code>
+     * @return The retention.
+     */
+    public com.google.protobuf.Duration getRetention() {
+      if (retentionBuilder_ == null) {
+        return retention_ == null ? com.google.protobuf.Duration.getDefaultInstance() : retention_;
+      } else {
+        return retentionBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * How long settled tasks (and their events) are kept; unset when kept for ever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 31;</code>
+     */
+    public Builder setRetention(com.google.protobuf.Duration value) {
+      if (retentionBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        retention_ = value;
+      } else {
+        retentionBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x40000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How long settled tasks (and their events) are kept; unset when kept for ever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 31;</code>
+     */
+    public Builder setRetention(
+        com.google.protobuf.Duration.Builder builderForValue) {
+      if (retentionBuilder_ == null) {
+        retention_ = builderForValue.build();
+      } else {
+        retentionBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x40000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How long settled tasks (and their events) are kept; unset when kept for ever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 31;</code>
+     */
+    public Builder mergeRetention(com.google.protobuf.Duration value) {
+      if (retentionBuilder_ == null) {
+        if (((bitField0_ & 0x40000000) != 0) &&
+          retention_ != null &&
+          retention_ != com.google.protobuf.Duration.getDefaultInstance()) {
+          getRetentionBuilder().mergeFrom(value);
+        } else {
+          retention_ = value;
+        }
+      } else {
+        retentionBuilder_.mergeFrom(value);
+      }
+      if (retention_ != null) {
+        bitField0_ |= 0x40000000;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * How long settled tasks (and their events) are kept; unset when kept for ever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 31;</code>
+     */
+    public Builder clearRetention() {
+      bitField0_ = (bitField0_ & ~0x40000000);
+      retention_ = null;
+      if (retentionBuilder_ != null) {
+        retentionBuilder_.dispose();
+        retentionBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How long settled tasks (and their events) are kept; unset when kept for ever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 31;</code>
+     */
+    public com.google.protobuf.Duration.Builder getRetentionBuilder() {
+      bitField0_ |= 0x40000000;
+      onChanged();
+      return internalGetRetentionFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * How long settled tasks (and their events) are kept; unset when kept for ever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 31;</code>
+     */
+    public com.google.protobuf.DurationOrBuilder getRetentionOrBuilder() {
+      if (retentionBuilder_ != null) {
+        return retentionBuilder_.getMessageOrBuilder();
+      } else {
+        return retention_ == null ?
+            com.google.protobuf.Duration.getDefaultInstance() : retention_;
+      }
+    }
+    /**
+     * <pre>
+     * How long settled tasks (and their events) are kept; unset when kept for ever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 31;</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> 
+        internalGetRetentionFieldBuilder() {
+      if (retentionBuilder_ == null) {
+        retentionBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder>(
+                getRetention(),
+                getParentForChildren(),
+                isClean());
+        retention_ = null;
+      }
+      return retentionBuilder_;
+    }
+
+    private int spareProcesses_ ;
+    /**
+     * <pre>
+     * Started CLI processes kept waiting for new sessions, beyond the busy ones.
+     * </pre>
+     *
+     * <code>int32 spare_processes = 32;</code>
+     * @return The spareProcesses.
+     */
+    @java.lang.Override
+    public int getSpareProcesses() {
+      return spareProcesses_;
+    }
+    /**
+     * <pre>
+     * Started CLI processes kept waiting for new sessions, beyond the busy ones.
+     * </pre>
+     *
+     * <code>int32 spare_processes = 32;</code>
+     * @param value The spareProcesses to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSpareProcesses(int value) {
+
+      spareProcesses_ = value;
+      bitField0_ |= 0x80000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Started CLI processes kept waiting for new sessions, beyond the busy ones.
+     * </pre>
+     *
+     * <code>int32 spare_processes = 32;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSpareProcesses() {
+      bitField0_ = (bitField0_ & ~0x80000000);
+      spareProcesses_ = 0;
       onChanged();
       return this;
     }

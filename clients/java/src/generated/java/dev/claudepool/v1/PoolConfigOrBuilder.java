@@ -499,4 +499,133 @@ public interface PoolConfigOrBuilder extends
    * @return The warmSlots.
    */
   boolean getWarmSlots();
+
+  /**
+   * <pre>
+   * What the caller's namespace may do and spend.
+   * </pre>
+   *
+   * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+   * @return Whether the policy field is set.
+   */
+  boolean hasPolicy();
+  /**
+   * <pre>
+   * What the caller's namespace may do and spend.
+   * </pre>
+   *
+   * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+   * @return The policy.
+   */
+  dev.claudepool.v1.NamespacePolicy getPolicy();
+  /**
+   * <pre>
+   * What the caller's namespace may do and spend.
+   * </pre>
+   *
+   * <code>.claude_pool.v1.NamespacePolicy policy = 26;</code>
+   */
+  dev.claudepool.v1.NamespacePolicyOrBuilder getPolicyOrBuilder();
+
+  /**
+   * <pre>
+   * How tasks get conversations: "task" (each task starts its own session unless it continues or
+   * forks one) or "slot" (a slot keeps one session for its next task, as the original Pool did).
+   * </pre>
+   *
+   * <code>string session_policy = 27;</code>
+   * @return The sessionPolicy.
+   */
+  java.lang.String getSessionPolicy();
+  /**
+   * <pre>
+   * How tasks get conversations: "task" (each task starts its own session unless it continues or
+   * forks one) or "slot" (a slot keeps one session for its next task, as the original Pool did).
+   * </pre>
+   *
+   * <code>string session_policy = 27;</code>
+   * @return The bytes for sessionPolicy.
+   */
+  com.google.protobuf.ByteString
+      getSessionPolicyBytes();
+
+  /**
+   * <pre>
+   * How a task's CLI and tools are confined: "bwrap" (a bubblewrap sandbox: no server credentials,
+   * writes only in the task's directory) or "none".
+   * </pre>
+   *
+   * <code>string sandbox = 28;</code>
+   * @return The sandbox.
+   */
+  java.lang.String getSandbox();
+  /**
+   * <pre>
+   * How a task's CLI and tools are confined: "bwrap" (a bubblewrap sandbox: no server credentials,
+   * writes only in the task's directory) or "none".
+   * </pre>
+   *
+   * <code>string sandbox = 28;</code>
+   * @return The bytes for sandbox.
+   */
+  com.google.protobuf.ByteString
+      getSandboxBytes();
+
+  /**
+   * <pre>
+   * Whether the CLI's API calls go through the pool's local gateway (per-call budget admission;
+   * the real API key never enters a task's environment).
+   * </pre>
+   *
+   * <code>bool api_gateway = 29;</code>
+   * @return The apiGateway.
+   */
+  boolean getApiGateway();
+
+  /**
+   * <pre>
+   * Largest stored session transcript that can still be continued, in bytes.
+   * </pre>
+   *
+   * <code>int64 max_session_bytes = 30;</code>
+   * @return The maxSessionBytes.
+   */
+  long getMaxSessionBytes();
+
+  /**
+   * <pre>
+   * How long settled tasks (and their events) are kept; unset when kept for ever.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retention = 31;</code>
+   * @return Whether the retention field is set.
+   */
+  boolean hasRetention();
+  /**
+   * <pre>
+   * How long settled tasks (and their events) are kept; unset when kept for ever.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retention = 31;</code>
+   * @return The retention.
+   */
+  com.google.protobuf.Duration getRetention();
+  /**
+   * <pre>
+   * How long settled tasks (and their events) are kept; unset when kept for ever.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retention = 31;</code>
+   */
+  com.google.protobuf.DurationOrBuilder getRetentionOrBuilder();
+
+  /**
+   * <pre>
+   * Started CLI processes kept waiting for new sessions, beyond the busy ones.
+   * </pre>
+   *
+   * <code>int32 spare_processes = 32;</code>
+   * @return The spareProcesses.
+   */
+  int getSpareProcesses();
 }

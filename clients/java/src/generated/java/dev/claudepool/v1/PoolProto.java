@@ -57,6 +57,11 @@ public final class PoolProto extends com.google.protobuf.GeneratedFile {
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_claude_pool_v1_PoolConfig_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_claude_pool_v1_NamespacePolicy_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_claude_pool_v1_NamespacePolicy_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_claude_pool_v1_DrainSummary_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -108,7 +113,7 @@ public final class PoolProto extends com.google.protobuf.GeneratedFile {
       "e.protobuf.Timestamp\"\205\001\n\013SlotMessage\022\n\n\002" +
       "id\030\001 \001(\t\022\024\n\014from_slot_id\030\002 \001(\t\022\022\n\nto_slo" +
       "t_id\030\003 \001(\t\022\017\n\007content\030\004 \001(\t\022/\n\013create_ti" +
-      "me\030\005 \001(\0132\032.google.protobuf.Timestamp\"\334\002\n" +
+      "me\030\005 \001(\0132\032.google.protobuf.Timestamp\"\240\003\n" +
       "\nPoolStatus\022\023\n\013total_slots\030\001 \001(\005\022\022\n\nidle" +
       "_slots\030\002 \001(\005\022\022\n\nbusy_slots\030\003 \001(\005\022\025\n\rerro" +
       "red_slots\030\004 \001(\005\022\025\n\rrunning_tasks\030\005 \001(\003\022\025" +
@@ -117,56 +122,70 @@ public final class PoolProto extends com.google.protobuf.GeneratedFile {
       "failed_tasks\030\t \001(\003\022\024\n\014spent_micros\030\n \001(\003" +
       "\022\027\n\017reserved_micros\030\013 \001(\003\022\032\n\rbudget_micr" +
       "os\030\014 \001(\003H\000\210\001\001\022\020\n\010draining\030\r \001(\010\022\020\n\010repli" +
-      "cas\030\016 \001(\005B\020\n\016_budget_micros\"\223\006\n\nPoolConf" +
-      "ig\022\r\n\005model\030\001 \001(\t\0227\n\017permission_mode\030\002 \001" +
-      "(\0162\036.claude_pool.v1.PermissionMode\022\026\n\tma" +
-      "x_turns\030\003 \001(\rH\000\210\001\001\022\032\n\rsystem_prompt\030\004 \001(" +
-      "\tH\001\210\001\001\022\025\n\rallowed_tools\030\005 \003(\t\022&\n\006effort\030" +
-      "\006 \001(\0162\026.claude_pool.v1.Effort\022\026\n\016fallbac" +
-      "k_model\030\007 \001(\t\022\032\n\rbudget_micros\030\010 \001(\003H\002\210\001" +
-      "\001\022\'\n\037default_task_reservation_micros\030\t \001" +
-      "(\003\022\r\n\005slots\030\n \001(\005\022\021\n\tmin_slots\030\013 \001(\005\022\021\n\t" +
-      "max_slots\030\014 \001(\005\022/\n\014task_timeout\030\r \001(\0132\031." +
-      "google.protobuf.Duration\0226\n\023idle_output_" +
-      "timeout\030\016 \001(\0132\031.google.protobuf.Duration" +
-      "\022\024\n\014max_restarts\030\017 \001(\r\022\032\n\022worktree_isola" +
-      "tion\030\020 \001(\010\022\022\n\nwork_roots\030\021 \003(\t\022\030\n\020max_pr" +
-      "ompt_bytes\030\022 \001(\003\022\023\n\013max_fan_out\030\023 \001(\005\022\027\n" +
-      "\017max_chain_steps\030\024 \001(\005\022?\n\027denied_permiss" +
-      "ion_modes\030\025 \003(\0162\036.claude_pool.v1.Permiss" +
-      "ionMode\022\r\n\005store\030\026 \001(\t\022\023\n\013cli_version\030\027 " +
-      "\001(\t\022\026\n\016server_version\030\030 \001(\t\022\022\n\nwarm_slot" +
-      "s\030\031 \001(\010B\014\n\n_max_turnsB\020\n\016_system_promptB" +
-      "\020\n\016_budget_micros\"a\n\014DrainSummary\022\031\n\021tot" +
-      "al_cost_micros\030\001 \001(\003\022\035\n\025total_tasks_comp" +
-      "leted\030\002 \001(\003\022\027\n\017tasks_cancelled\030\003 \001(\003\"\212\001\n" +
-      "\rMetricsFilter\022.\n\nstart_time\030\001 \001(\0132\032.goo" +
-      "gle.protobuf.Timestamp\022,\n\010end_time\030\002 \001(\013" +
-      "2\032.google.protobuf.Timestamp\022\014\n\004tags\030\003 \003" +
-      "(\t\022\r\n\005model\030\004 \001(\t\"r\n\014ModelMetrics\022\r\n\005mod" +
-      "el\030\001 \001(\t\022\r\n\005tasks\030\002 \001(\003\022\024\n\014spend_micros\030" +
-      "\003 \001(\003\022.\n\013avg_elapsed\030\004 \001(\0132\031.google.prot" +
-      "obuf.Duration\"\300\004\n\016SessionMetrics\022\023\n\013tota" +
-      "l_tasks\030\001 \001(\003\022\027\n\017completed_tasks\030\002 \001(\003\022\024" +
-      "\n\014failed_tasks\030\003 \001(\003\022\027\n\017cancelled_tasks\030" +
-      "\004 \001(\003\022\025\n\rrunning_tasks\030\005 \001(\003\022\025\n\rpending_" +
-      "tasks\030\006 \001(\003\022\034\n\024pending_review_tasks\030\007 \001(" +
-      "\003\022\032\n\022total_spend_micros\030\010 \001(\003\022\027\n\017avg_cos" +
-      "t_micros\030\t \001(\003\022\027\n\017max_cost_micros\030\n \001(\003\022" +
-      ".\n\013avg_elapsed\030\013 \001(\0132\031.google.protobuf.D" +
-      "uration\0221\n\016median_elapsed\030\014 \001(\0132\031.google" +
-      ".protobuf.Duration\022.\n\013min_elapsed\030\r \001(\0132" +
-      "\031.google.protobuf.Duration\022.\n\013max_elapse" +
-      "d\030\016 \001(\0132\031.google.protobuf.Duration\022\021\n\tav" +
-      "g_turns\030\017 \001(\001\022,\n\006models\030\020 \003(\0132\034.claude_p" +
-      "ool.v1.ModelMetrics\0223\n\017first_task_time\030\021" +
-      " \001(\0132\032.google.protobuf.Timestamp*\201\001\n\tSlo" +
-      "tState\022\032\n\026SLOT_STATE_UNSPECIFIED\020\000\022\023\n\017SL" +
-      "OT_STATE_IDLE\020\001\022\023\n\017SLOT_STATE_BUSY\020\002\022\026\n\022" +
-      "SLOT_STATE_STOPPED\020\003\022\026\n\022SLOT_STATE_ERROR" +
-      "ED\020\004Bi\n\021dev.claudepool.v1B\tPoolProtoP\001ZG" +
-      "github.com/claude-pool/claude-pool/clien" +
-      "ts/go/gen/claude_pool/v1;poolv1b\006proto3"
+      "cas\030\016 \001(\005\022\027\n\017cancelled_tasks\030\017 \001(\003\022\021\n\tna" +
+      "mespace\030\020 \001(\t\022\026\n\016warm_processes\030\021 \001(\005B\020\n" +
+      "\016_budget_micros\"\344\007\n\nPoolConfig\022\r\n\005model\030" +
+      "\001 \001(\t\0227\n\017permission_mode\030\002 \001(\0162\036.claude_" +
+      "pool.v1.PermissionMode\022\026\n\tmax_turns\030\003 \001(" +
+      "\rH\000\210\001\001\022\032\n\rsystem_prompt\030\004 \001(\tH\001\210\001\001\022\025\n\ral" +
+      "lowed_tools\030\005 \003(\t\022&\n\006effort\030\006 \001(\0162\026.clau" +
+      "de_pool.v1.Effort\022\026\n\016fallback_model\030\007 \001(" +
+      "\t\022\032\n\rbudget_micros\030\010 \001(\003H\002\210\001\001\022\'\n\037default" +
+      "_task_reservation_micros\030\t \001(\003\022\r\n\005slots\030" +
+      "\n \001(\005\022\021\n\tmin_slots\030\013 \001(\005\022\021\n\tmax_slots\030\014 " +
+      "\001(\005\022/\n\014task_timeout\030\r \001(\0132\031.google.proto" +
+      "buf.Duration\0226\n\023idle_output_timeout\030\016 \001(" +
+      "\0132\031.google.protobuf.Duration\022\024\n\014max_rest" +
+      "arts\030\017 \001(\r\022\032\n\022worktree_isolation\030\020 \001(\010\022\022" +
+      "\n\nwork_roots\030\021 \003(\t\022\030\n\020max_prompt_bytes\030\022" +
+      " \001(\003\022\023\n\013max_fan_out\030\023 \001(\005\022\027\n\017max_chain_s" +
+      "teps\030\024 \001(\005\022?\n\027denied_permission_modes\030\025 " +
+      "\003(\0162\036.claude_pool.v1.PermissionMode\022\r\n\005s" +
+      "tore\030\026 \001(\t\022\023\n\013cli_version\030\027 \001(\t\022\026\n\016serve" +
+      "r_version\030\030 \001(\t\022\022\n\nwarm_slots\030\031 \001(\010\022/\n\006p" +
+      "olicy\030\032 \001(\0132\037.claude_pool.v1.NamespacePo" +
+      "licy\022\026\n\016session_policy\030\033 \001(\t\022\017\n\007sandbox\030" +
+      "\034 \001(\t\022\023\n\013api_gateway\030\035 \001(\010\022\031\n\021max_sessio" +
+      "n_bytes\030\036 \001(\003\022,\n\tretention\030\037 \001(\0132\031.googl" +
+      "e.protobuf.Duration\022\027\n\017spare_processes\030 " +
+      " \001(\005B\014\n\n_max_turnsB\020\n\016_system_promptB\020\n\016" +
+      "_budget_micros\"\372\001\n\017NamespacePolicy\022\021\n\tna" +
+      "mespace\030\001 \001(\t\022\016\n\006models\030\002 \003(\t\0228\n\020permiss" +
+      "ion_modes\030\003 \003(\0162\036.claude_pool.v1.Permiss" +
+      "ionMode\022\r\n\005tools\030\004 \003(\t\022\023\n\013mcp_servers\030\005 " +
+      "\003(\t\022\032\n\rbudget_micros\030\006 \001(\003H\000\210\001\001\022\034\n\024max_c" +
+      "oncurrent_tasks\030\007 \001(\005\022\032\n\022submits_per_sec" +
+      "ond\030\010 \001(\001B\020\n\016_budget_micros\"a\n\014DrainSumm" +
+      "ary\022\031\n\021total_cost_micros\030\001 \001(\003\022\035\n\025total_" +
+      "tasks_completed\030\002 \001(\003\022\027\n\017tasks_cancelled" +
+      "\030\003 \001(\003\"\212\001\n\rMetricsFilter\022.\n\nstart_time\030\001" +
+      " \001(\0132\032.google.protobuf.Timestamp\022,\n\010end_" +
+      "time\030\002 \001(\0132\032.google.protobuf.Timestamp\022\014" +
+      "\n\004tags\030\003 \003(\t\022\r\n\005model\030\004 \001(\t\"r\n\014ModelMetr" +
+      "ics\022\r\n\005model\030\001 \001(\t\022\r\n\005tasks\030\002 \001(\003\022\024\n\014spe" +
+      "nd_micros\030\003 \001(\003\022.\n\013avg_elapsed\030\004 \001(\0132\031.g" +
+      "oogle.protobuf.Duration\"\300\004\n\016SessionMetri" +
+      "cs\022\023\n\013total_tasks\030\001 \001(\003\022\027\n\017completed_tas" +
+      "ks\030\002 \001(\003\022\024\n\014failed_tasks\030\003 \001(\003\022\027\n\017cancel" +
+      "led_tasks\030\004 \001(\003\022\025\n\rrunning_tasks\030\005 \001(\003\022\025" +
+      "\n\rpending_tasks\030\006 \001(\003\022\034\n\024pending_review_" +
+      "tasks\030\007 \001(\003\022\032\n\022total_spend_micros\030\010 \001(\003\022" +
+      "\027\n\017avg_cost_micros\030\t \001(\003\022\027\n\017max_cost_mic" +
+      "ros\030\n \001(\003\022.\n\013avg_elapsed\030\013 \001(\0132\031.google." +
+      "protobuf.Duration\0221\n\016median_elapsed\030\014 \001(" +
+      "\0132\031.google.protobuf.Duration\022.\n\013min_elap" +
+      "sed\030\r \001(\0132\031.google.protobuf.Duration\022.\n\013" +
+      "max_elapsed\030\016 \001(\0132\031.google.protobuf.Dura" +
+      "tion\022\021\n\tavg_turns\030\017 \001(\001\022,\n\006models\030\020 \003(\0132" +
+      "\034.claude_pool.v1.ModelMetrics\0223\n\017first_t" +
+      "ask_time\030\021 \001(\0132\032.google.protobuf.Timesta" +
+      "mp*\201\001\n\tSlotState\022\032\n\026SLOT_STATE_UNSPECIFI" +
+      "ED\020\000\022\023\n\017SLOT_STATE_IDLE\020\001\022\023\n\017SLOT_STATE_" +
+      "BUSY\020\002\022\026\n\022SLOT_STATE_STOPPED\020\003\022\026\n\022SLOT_S" +
+      "TATE_ERRORED\020\004Bi\n\021dev.claudepool.v1B\tPoo" +
+      "lProtoP\001ZGgithub.com/claude-pool/claude-" +
+      "pool/clients/go/gen/claude_pool/v1;poolv" +
+      "1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -204,33 +223,39 @@ public final class PoolProto extends com.google.protobuf.GeneratedFile {
     internal_static_claude_pool_v1_PoolStatus_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_PoolStatus_descriptor,
-        new java.lang.String[] { "TotalSlots", "IdleSlots", "BusySlots", "ErroredSlots", "RunningTasks", "PendingTasks", "PendingReviewTasks", "CompletedTasks", "FailedTasks", "SpentMicros", "ReservedMicros", "BudgetMicros", "Draining", "Replicas", });
+        new java.lang.String[] { "TotalSlots", "IdleSlots", "BusySlots", "ErroredSlots", "RunningTasks", "PendingTasks", "PendingReviewTasks", "CompletedTasks", "FailedTasks", "SpentMicros", "ReservedMicros", "BudgetMicros", "Draining", "Replicas", "CancelledTasks", "Namespace", "WarmProcesses", });
     internal_static_claude_pool_v1_PoolConfig_descriptor =
       getDescriptor().getMessageType(5);
     internal_static_claude_pool_v1_PoolConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_PoolConfig_descriptor,
-        new java.lang.String[] { "Model", "PermissionMode", "MaxTurns", "SystemPrompt", "AllowedTools", "Effort", "FallbackModel", "BudgetMicros", "DefaultTaskReservationMicros", "Slots", "MinSlots", "MaxSlots", "TaskTimeout", "IdleOutputTimeout", "MaxRestarts", "WorktreeIsolation", "WorkRoots", "MaxPromptBytes", "MaxFanOut", "MaxChainSteps", "DeniedPermissionModes", "Store", "CliVersion", "ServerVersion", "WarmSlots", });
-    internal_static_claude_pool_v1_DrainSummary_descriptor =
+        new java.lang.String[] { "Model", "PermissionMode", "MaxTurns", "SystemPrompt", "AllowedTools", "Effort", "FallbackModel", "BudgetMicros", "DefaultTaskReservationMicros", "Slots", "MinSlots", "MaxSlots", "TaskTimeout", "IdleOutputTimeout", "MaxRestarts", "WorktreeIsolation", "WorkRoots", "MaxPromptBytes", "MaxFanOut", "MaxChainSteps", "DeniedPermissionModes", "Store", "CliVersion", "ServerVersion", "WarmSlots", "Policy", "SessionPolicy", "Sandbox", "ApiGateway", "MaxSessionBytes", "Retention", "SpareProcesses", });
+    internal_static_claude_pool_v1_NamespacePolicy_descriptor =
       getDescriptor().getMessageType(6);
+    internal_static_claude_pool_v1_NamespacePolicy_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_claude_pool_v1_NamespacePolicy_descriptor,
+        new java.lang.String[] { "Namespace", "Models", "PermissionModes", "Tools", "McpServers", "BudgetMicros", "MaxConcurrentTasks", "SubmitsPerSecond", });
+    internal_static_claude_pool_v1_DrainSummary_descriptor =
+      getDescriptor().getMessageType(7);
     internal_static_claude_pool_v1_DrainSummary_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_DrainSummary_descriptor,
         new java.lang.String[] { "TotalCostMicros", "TotalTasksCompleted", "TasksCancelled", });
     internal_static_claude_pool_v1_MetricsFilter_descriptor =
-      getDescriptor().getMessageType(7);
+      getDescriptor().getMessageType(8);
     internal_static_claude_pool_v1_MetricsFilter_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_MetricsFilter_descriptor,
         new java.lang.String[] { "StartTime", "EndTime", "Tags", "Model", });
     internal_static_claude_pool_v1_ModelMetrics_descriptor =
-      getDescriptor().getMessageType(8);
+      getDescriptor().getMessageType(9);
     internal_static_claude_pool_v1_ModelMetrics_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ModelMetrics_descriptor,
         new java.lang.String[] { "Model", "Tasks", "SpendMicros", "AvgElapsed", });
     internal_static_claude_pool_v1_SessionMetrics_descriptor =
-      getDescriptor().getMessageType(9);
+      getDescriptor().getMessageType(10);
     internal_static_claude_pool_v1_SessionMetrics_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_SessionMetrics_descriptor,

@@ -8,7 +8,14 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
  * for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
  * `request_id`: a retry with the same id returns the first call's result instead of doing the work
- * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;`.
+ * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;` (or a
+ * client certificate the server maps to a principal).
+ * Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+ * and spend belong to a namespace: a caller sees and acts only inside its own, and another
+ * namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+ * Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+ * stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+ * the field.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -267,6 +274,37 @@ public final class PoolServiceGrpc {
     return getCancelTaskMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.claudepool.v1.DeleteTaskRequest,
+      dev.claudepool.v1.DeleteTaskResponse> getDeleteTaskMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteTask",
+      requestType = dev.claudepool.v1.DeleteTaskRequest.class,
+      responseType = dev.claudepool.v1.DeleteTaskResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.claudepool.v1.DeleteTaskRequest,
+      dev.claudepool.v1.DeleteTaskResponse> getDeleteTaskMethod() {
+    io.grpc.MethodDescriptor<dev.claudepool.v1.DeleteTaskRequest, dev.claudepool.v1.DeleteTaskResponse> getDeleteTaskMethod;
+    if ((getDeleteTaskMethod = PoolServiceGrpc.getDeleteTaskMethod) == null) {
+      synchronized (PoolServiceGrpc.class) {
+        if ((getDeleteTaskMethod = PoolServiceGrpc.getDeleteTaskMethod) == null) {
+          PoolServiceGrpc.getDeleteTaskMethod = getDeleteTaskMethod =
+              io.grpc.MethodDescriptor.<dev.claudepool.v1.DeleteTaskRequest, dev.claudepool.v1.DeleteTaskResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteTask"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.claudepool.v1.DeleteTaskRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.claudepool.v1.DeleteTaskResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new PoolServiceMethodDescriptorSupplier("DeleteTask"))
+              .build();
+        }
+      }
+    }
+    return getDeleteTaskMethod;
+  }
+
   private static volatile io.grpc.MethodDescriptor<dev.claudepool.v1.ClaimTaskRequest,
       dev.claudepool.v1.ClaimTaskResponse> getClaimTaskMethod;
 
@@ -358,6 +396,99 @@ public final class PoolServiceGrpc {
       }
     }
     return getRejectTaskMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.claudepool.v1.GetSessionRequest,
+      dev.claudepool.v1.GetSessionResponse> getGetSessionMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetSession",
+      requestType = dev.claudepool.v1.GetSessionRequest.class,
+      responseType = dev.claudepool.v1.GetSessionResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.claudepool.v1.GetSessionRequest,
+      dev.claudepool.v1.GetSessionResponse> getGetSessionMethod() {
+    io.grpc.MethodDescriptor<dev.claudepool.v1.GetSessionRequest, dev.claudepool.v1.GetSessionResponse> getGetSessionMethod;
+    if ((getGetSessionMethod = PoolServiceGrpc.getGetSessionMethod) == null) {
+      synchronized (PoolServiceGrpc.class) {
+        if ((getGetSessionMethod = PoolServiceGrpc.getGetSessionMethod) == null) {
+          PoolServiceGrpc.getGetSessionMethod = getGetSessionMethod =
+              io.grpc.MethodDescriptor.<dev.claudepool.v1.GetSessionRequest, dev.claudepool.v1.GetSessionResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetSession"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.claudepool.v1.GetSessionRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.claudepool.v1.GetSessionResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new PoolServiceMethodDescriptorSupplier("GetSession"))
+              .build();
+        }
+      }
+    }
+    return getGetSessionMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.claudepool.v1.ListSessionsRequest,
+      dev.claudepool.v1.ListSessionsResponse> getListSessionsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListSessions",
+      requestType = dev.claudepool.v1.ListSessionsRequest.class,
+      responseType = dev.claudepool.v1.ListSessionsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.claudepool.v1.ListSessionsRequest,
+      dev.claudepool.v1.ListSessionsResponse> getListSessionsMethod() {
+    io.grpc.MethodDescriptor<dev.claudepool.v1.ListSessionsRequest, dev.claudepool.v1.ListSessionsResponse> getListSessionsMethod;
+    if ((getListSessionsMethod = PoolServiceGrpc.getListSessionsMethod) == null) {
+      synchronized (PoolServiceGrpc.class) {
+        if ((getListSessionsMethod = PoolServiceGrpc.getListSessionsMethod) == null) {
+          PoolServiceGrpc.getListSessionsMethod = getListSessionsMethod =
+              io.grpc.MethodDescriptor.<dev.claudepool.v1.ListSessionsRequest, dev.claudepool.v1.ListSessionsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListSessions"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.claudepool.v1.ListSessionsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.claudepool.v1.ListSessionsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new PoolServiceMethodDescriptorSupplier("ListSessions"))
+              .build();
+        }
+      }
+    }
+    return getListSessionsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.claudepool.v1.DeleteSessionRequest,
+      dev.claudepool.v1.DeleteSessionResponse> getDeleteSessionMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteSession",
+      requestType = dev.claudepool.v1.DeleteSessionRequest.class,
+      responseType = dev.claudepool.v1.DeleteSessionResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.claudepool.v1.DeleteSessionRequest,
+      dev.claudepool.v1.DeleteSessionResponse> getDeleteSessionMethod() {
+    io.grpc.MethodDescriptor<dev.claudepool.v1.DeleteSessionRequest, dev.claudepool.v1.DeleteSessionResponse> getDeleteSessionMethod;
+    if ((getDeleteSessionMethod = PoolServiceGrpc.getDeleteSessionMethod) == null) {
+      synchronized (PoolServiceGrpc.class) {
+        if ((getDeleteSessionMethod = PoolServiceGrpc.getDeleteSessionMethod) == null) {
+          PoolServiceGrpc.getDeleteSessionMethod = getDeleteSessionMethod =
+              io.grpc.MethodDescriptor.<dev.claudepool.v1.DeleteSessionRequest, dev.claudepool.v1.DeleteSessionResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteSession"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.claudepool.v1.DeleteSessionRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.claudepool.v1.DeleteSessionResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new PoolServiceMethodDescriptorSupplier("DeleteSession"))
+              .build();
+        }
+      }
+    }
+    return getDeleteSessionMethod;
   }
 
   private static volatile io.grpc.MethodDescriptor<dev.claudepool.v1.FanOutRequest,
@@ -1293,7 +1424,14 @@ public final class PoolServiceGrpc {
    * Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
    * for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
    * `request_id`: a retry with the same id returns the first call's result instead of doing the work
-   * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;`.
+   * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;` (or a
+   * client certificate the server maps to a principal).
+   * Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+   * and spend belong to a namespace: a caller sees and acts only inside its own, and another
+   * namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+   * Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+   * stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+   * the field.
    * </pre>
    */
   public interface AsyncService {
@@ -1385,6 +1523,17 @@ public final class PoolServiceGrpc {
 
     /**
      * <pre>
+     * Deletes a settled task (terminal) and its event log for good. A task still pending, running or
+     * in review is FAILED_PRECONDITION: cancel it first.
+     * </pre>
+     */
+    default void deleteTask(dev.claudepool.v1.DeleteTaskRequest request,
+        io.grpc.stub.StreamObserver<dev.claudepool.v1.DeleteTaskResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteTaskMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
      * Makes an idle slot take the oldest pending task that is not pinned elsewhere, now. Returns no
      * task when the slot is busy or nothing is pending.
      * </pre>
@@ -1413,6 +1562,37 @@ public final class PoolServiceGrpc {
     default void rejectTask(dev.claudepool.v1.RejectTaskRequest request,
         io.grpc.stub.StreamObserver<dev.claudepool.v1.RejectTaskResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getRejectTaskMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns a session the caller owns.
+     * </pre>
+     */
+    default void getSession(dev.claudepool.v1.GetSessionRequest request,
+        io.grpc.stub.StreamObserver<dev.claudepool.v1.GetSessionResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetSessionMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Lists the caller's sessions, most recently used first, with pagination.
+     * </pre>
+     */
+    default void listSessions(dev.claudepool.v1.ListSessionsRequest request,
+        io.grpc.stub.StreamObserver<dev.claudepool.v1.ListSessionsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListSessionsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Deletes a session and its stored transcript for good; continuing it afterwards is NOT_FOUND.
+     * Tasks that ran in it stay.
+     * </pre>
+     */
+    default void deleteSession(dev.claudepool.v1.DeleteSessionRequest request,
+        io.grpc.stub.StreamObserver<dev.claudepool.v1.DeleteSessionResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteSessionMethod(), responseObserver);
     }
 
     /**
@@ -1703,7 +1883,14 @@ public final class PoolServiceGrpc {
    * Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
    * for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
    * `request_id`: a retry with the same id returns the first call's result instead of doing the work
-   * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;`.
+   * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;` (or a
+   * client certificate the server maps to a principal).
+   * Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+   * and spend belong to a namespace: a caller sees and acts only inside its own, and another
+   * namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+   * Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+   * stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+   * the field.
    * </pre>
    */
   public static abstract class PoolServiceImplBase
@@ -1721,7 +1908,14 @@ public final class PoolServiceGrpc {
    * Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
    * for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
    * `request_id`: a retry with the same id returns the first call's result instead of doing the work
-   * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;`.
+   * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;` (or a
+   * client certificate the server maps to a principal).
+   * Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+   * and spend belong to a namespace: a caller sees and acts only inside its own, and another
+   * namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+   * Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+   * stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+   * the field.
    * </pre>
    */
   public static final class PoolServiceStub
@@ -1832,6 +2026,18 @@ public final class PoolServiceGrpc {
 
     /**
      * <pre>
+     * Deletes a settled task (terminal) and its event log for good. A task still pending, running or
+     * in review is FAILED_PRECONDITION: cancel it first.
+     * </pre>
+     */
+    public void deleteTask(dev.claudepool.v1.DeleteTaskRequest request,
+        io.grpc.stub.StreamObserver<dev.claudepool.v1.DeleteTaskResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteTaskMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
      * Makes an idle slot take the oldest pending task that is not pinned elsewhere, now. Returns no
      * task when the slot is busy or nothing is pending.
      * </pre>
@@ -1863,6 +2069,40 @@ public final class PoolServiceGrpc {
         io.grpc.stub.StreamObserver<dev.claudepool.v1.RejectTaskResponse> responseObserver) {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getRejectTaskMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns a session the caller owns.
+     * </pre>
+     */
+    public void getSession(dev.claudepool.v1.GetSessionRequest request,
+        io.grpc.stub.StreamObserver<dev.claudepool.v1.GetSessionResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetSessionMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Lists the caller's sessions, most recently used first, with pagination.
+     * </pre>
+     */
+    public void listSessions(dev.claudepool.v1.ListSessionsRequest request,
+        io.grpc.stub.StreamObserver<dev.claudepool.v1.ListSessionsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListSessionsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Deletes a session and its stored transcript for good; continuing it afterwards is NOT_FOUND.
+     * Tasks that ran in it stay.
+     * </pre>
+     */
+    public void deleteSession(dev.claudepool.v1.DeleteSessionRequest request,
+        io.grpc.stub.StreamObserver<dev.claudepool.v1.DeleteSessionResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteSessionMethod(), getCallOptions()), request, responseObserver);
     }
 
     /**
@@ -2181,7 +2421,14 @@ public final class PoolServiceGrpc {
    * Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
    * for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
    * `request_id`: a retry with the same id returns the first call's result instead of doing the work
-   * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;`.
+   * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;` (or a
+   * client certificate the server maps to a principal).
+   * Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+   * and spend belong to a namespace: a caller sees and acts only inside its own, and another
+   * namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+   * Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+   * stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+   * the field.
    * </pre>
    */
   public static final class PoolServiceBlockingV2Stub
@@ -2288,6 +2535,17 @@ public final class PoolServiceGrpc {
 
     /**
      * <pre>
+     * Deletes a settled task (terminal) and its event log for good. A task still pending, running or
+     * in review is FAILED_PRECONDITION: cancel it first.
+     * </pre>
+     */
+    public dev.claudepool.v1.DeleteTaskResponse deleteTask(dev.claudepool.v1.DeleteTaskRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getDeleteTaskMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
      * Makes an idle slot take the oldest pending task that is not pinned elsewhere, now. Returns no
      * task when the slot is busy or nothing is pending.
      * </pre>
@@ -2316,6 +2574,37 @@ public final class PoolServiceGrpc {
     public dev.claudepool.v1.RejectTaskResponse rejectTask(dev.claudepool.v1.RejectTaskRequest request) throws io.grpc.StatusException {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getRejectTaskMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns a session the caller owns.
+     * </pre>
+     */
+    public dev.claudepool.v1.GetSessionResponse getSession(dev.claudepool.v1.GetSessionRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetSessionMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Lists the caller's sessions, most recently used first, with pagination.
+     * </pre>
+     */
+    public dev.claudepool.v1.ListSessionsResponse listSessions(dev.claudepool.v1.ListSessionsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListSessionsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Deletes a session and its stored transcript for good; continuing it afterwards is NOT_FOUND.
+     * Tasks that ran in it stay.
+     * </pre>
+     */
+    public dev.claudepool.v1.DeleteSessionResponse deleteSession(dev.claudepool.v1.DeleteSessionRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getDeleteSessionMethod(), getCallOptions(), request);
     }
 
     /**
@@ -2610,7 +2899,14 @@ public final class PoolServiceGrpc {
    * Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
    * for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
    * `request_id`: a retry with the same id returns the first call's result instead of doing the work
-   * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;`.
+   * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;` (or a
+   * client certificate the server maps to a principal).
+   * Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+   * and spend belong to a namespace: a caller sees and acts only inside its own, and another
+   * namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+   * Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+   * stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+   * the field.
    * </pre>
    */
   public static final class PoolServiceBlockingStub
@@ -2715,6 +3011,17 @@ public final class PoolServiceGrpc {
 
     /**
      * <pre>
+     * Deletes a settled task (terminal) and its event log for good. A task still pending, running or
+     * in review is FAILED_PRECONDITION: cancel it first.
+     * </pre>
+     */
+    public dev.claudepool.v1.DeleteTaskResponse deleteTask(dev.claudepool.v1.DeleteTaskRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteTaskMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
      * Makes an idle slot take the oldest pending task that is not pinned elsewhere, now. Returns no
      * task when the slot is busy or nothing is pending.
      * </pre>
@@ -2743,6 +3050,37 @@ public final class PoolServiceGrpc {
     public dev.claudepool.v1.RejectTaskResponse rejectTask(dev.claudepool.v1.RejectTaskRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getRejectTaskMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns a session the caller owns.
+     * </pre>
+     */
+    public dev.claudepool.v1.GetSessionResponse getSession(dev.claudepool.v1.GetSessionRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetSessionMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Lists the caller's sessions, most recently used first, with pagination.
+     * </pre>
+     */
+    public dev.claudepool.v1.ListSessionsResponse listSessions(dev.claudepool.v1.ListSessionsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListSessionsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Deletes a session and its stored transcript for good; continuing it afterwards is NOT_FOUND.
+     * Tasks that ran in it stay.
+     * </pre>
+     */
+    public dev.claudepool.v1.DeleteSessionResponse deleteSession(dev.claudepool.v1.DeleteSessionRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteSessionMethod(), getCallOptions(), request);
     }
 
     /**
@@ -3035,7 +3373,14 @@ public final class PoolServiceGrpc {
    * Errors carry a `google.rpc.ErrorInfo` (domain `claude-pool.dev`, reason from ErrorReason) and,
    * for bad input, a `google.rpc.BadRequest` naming the field. Mutating calls take an optional
    * `request_id`: a retry with the same id returns the first call's result instead of doing the work
-   * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;`.
+   * twice. With bearer-token auth configured, every call needs `authorization: Bearer &lt;token&gt;` (or a
+   * client certificate the server maps to a principal).
+   * Every caller is a principal in a namespace. Tasks, sessions, chains, context, messages, metrics
+   * and spend belong to a namespace: a caller sees and acts only inside its own, and another
+   * namespace's ids answer NOT_FOUND. Slots, scaling and drain are the pool's own (admin scope).
+   * Every string field refuses NUL bytes and has a length limit stated on it (4 KiB where none is
+   * stated); every list holds at most 1024 items unless stated. A breach is INVALID_ARGUMENT naming
+   * the field.
    * </pre>
    */
   public static final class PoolServiceFutureStub
@@ -3121,6 +3466,18 @@ public final class PoolServiceGrpc {
 
     /**
      * <pre>
+     * Deletes a settled task (terminal) and its event log for good. A task still pending, running or
+     * in review is FAILED_PRECONDITION: cancel it first.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.claudepool.v1.DeleteTaskResponse> deleteTask(
+        dev.claudepool.v1.DeleteTaskRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteTaskMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
      * Makes an idle slot take the oldest pending task that is not pinned elsewhere, now. Returns no
      * task when the slot is busy or nothing is pending.
      * </pre>
@@ -3152,6 +3509,40 @@ public final class PoolServiceGrpc {
         dev.claudepool.v1.RejectTaskRequest request) {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getRejectTaskMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Returns a session the caller owns.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.claudepool.v1.GetSessionResponse> getSession(
+        dev.claudepool.v1.GetSessionRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetSessionMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Lists the caller's sessions, most recently used first, with pagination.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.claudepool.v1.ListSessionsResponse> listSessions(
+        dev.claudepool.v1.ListSessionsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListSessionsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Deletes a session and its stored transcript for good; continuing it afterwards is NOT_FOUND.
+     * Tasks that ran in it stay.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.claudepool.v1.DeleteSessionResponse> deleteSession(
+        dev.claudepool.v1.DeleteSessionRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteSessionMethod(), getCallOptions()), request);
     }
 
     /**
@@ -3449,37 +3840,41 @@ public final class PoolServiceGrpc {
   private static final int METHODID_WAIT_TASK = 5;
   private static final int METHODID_WATCH_TASK = 6;
   private static final int METHODID_CANCEL_TASK = 7;
-  private static final int METHODID_CLAIM_TASK = 8;
-  private static final int METHODID_APPROVE_TASK = 9;
-  private static final int METHODID_REJECT_TASK = 10;
-  private static final int METHODID_FAN_OUT = 11;
-  private static final int METHODID_FAN_OUT_STREAM = 12;
-  private static final int METHODID_SUBMIT_CHAIN = 13;
-  private static final int METHODID_FAN_OUT_CHAINS = 14;
-  private static final int METHODID_GET_CHAIN_PROGRESS = 15;
-  private static final int METHODID_LIST_CHAIN_PROGRESS = 16;
-  private static final int METHODID_WATCH_CHAIN = 17;
-  private static final int METHODID_CANCEL_CHAIN = 18;
-  private static final int METHODID_ROUTE = 19;
-  private static final int METHODID_AUTO = 20;
-  private static final int METHODID_EXECUTE_ROUTE = 21;
-  private static final int METHODID_SET_CONTEXT = 22;
-  private static final int METHODID_GET_CONTEXT = 23;
-  private static final int METHODID_DELETE_CONTEXT = 24;
-  private static final int METHODID_LIST_CONTEXT = 25;
-  private static final int METHODID_SEND_MESSAGE = 26;
-  private static final int METHODID_BROADCAST_MESSAGE = 27;
-  private static final int METHODID_READ_MESSAGES = 28;
-  private static final int METHODID_PEEK_MESSAGES = 29;
-  private static final int METHODID_COUNT_MESSAGES = 30;
-  private static final int METHODID_FIND_SLOTS = 31;
-  private static final int METHODID_SCALE_UP = 32;
-  private static final int METHODID_SCALE_DOWN = 33;
-  private static final int METHODID_SET_TARGET_SLOTS = 34;
-  private static final int METHODID_GET_STATUS = 35;
-  private static final int METHODID_GET_CONFIG = 36;
-  private static final int METHODID_DRAIN = 37;
-  private static final int METHODID_GET_SESSION_METRICS = 38;
+  private static final int METHODID_DELETE_TASK = 8;
+  private static final int METHODID_CLAIM_TASK = 9;
+  private static final int METHODID_APPROVE_TASK = 10;
+  private static final int METHODID_REJECT_TASK = 11;
+  private static final int METHODID_GET_SESSION = 12;
+  private static final int METHODID_LIST_SESSIONS = 13;
+  private static final int METHODID_DELETE_SESSION = 14;
+  private static final int METHODID_FAN_OUT = 15;
+  private static final int METHODID_FAN_OUT_STREAM = 16;
+  private static final int METHODID_SUBMIT_CHAIN = 17;
+  private static final int METHODID_FAN_OUT_CHAINS = 18;
+  private static final int METHODID_GET_CHAIN_PROGRESS = 19;
+  private static final int METHODID_LIST_CHAIN_PROGRESS = 20;
+  private static final int METHODID_WATCH_CHAIN = 21;
+  private static final int METHODID_CANCEL_CHAIN = 22;
+  private static final int METHODID_ROUTE = 23;
+  private static final int METHODID_AUTO = 24;
+  private static final int METHODID_EXECUTE_ROUTE = 25;
+  private static final int METHODID_SET_CONTEXT = 26;
+  private static final int METHODID_GET_CONTEXT = 27;
+  private static final int METHODID_DELETE_CONTEXT = 28;
+  private static final int METHODID_LIST_CONTEXT = 29;
+  private static final int METHODID_SEND_MESSAGE = 30;
+  private static final int METHODID_BROADCAST_MESSAGE = 31;
+  private static final int METHODID_READ_MESSAGES = 32;
+  private static final int METHODID_PEEK_MESSAGES = 33;
+  private static final int METHODID_COUNT_MESSAGES = 34;
+  private static final int METHODID_FIND_SLOTS = 35;
+  private static final int METHODID_SCALE_UP = 36;
+  private static final int METHODID_SCALE_DOWN = 37;
+  private static final int METHODID_SET_TARGET_SLOTS = 38;
+  private static final int METHODID_GET_STATUS = 39;
+  private static final int METHODID_GET_CONFIG = 40;
+  private static final int METHODID_DRAIN = 41;
+  private static final int METHODID_GET_SESSION_METRICS = 42;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -3530,6 +3925,10 @@ public final class PoolServiceGrpc {
           serviceImpl.cancelTask((dev.claudepool.v1.CancelTaskRequest) request,
               (io.grpc.stub.StreamObserver<dev.claudepool.v1.CancelTaskResponse>) responseObserver);
           break;
+        case METHODID_DELETE_TASK:
+          serviceImpl.deleteTask((dev.claudepool.v1.DeleteTaskRequest) request,
+              (io.grpc.stub.StreamObserver<dev.claudepool.v1.DeleteTaskResponse>) responseObserver);
+          break;
         case METHODID_CLAIM_TASK:
           serviceImpl.claimTask((dev.claudepool.v1.ClaimTaskRequest) request,
               (io.grpc.stub.StreamObserver<dev.claudepool.v1.ClaimTaskResponse>) responseObserver);
@@ -3541,6 +3940,18 @@ public final class PoolServiceGrpc {
         case METHODID_REJECT_TASK:
           serviceImpl.rejectTask((dev.claudepool.v1.RejectTaskRequest) request,
               (io.grpc.stub.StreamObserver<dev.claudepool.v1.RejectTaskResponse>) responseObserver);
+          break;
+        case METHODID_GET_SESSION:
+          serviceImpl.getSession((dev.claudepool.v1.GetSessionRequest) request,
+              (io.grpc.stub.StreamObserver<dev.claudepool.v1.GetSessionResponse>) responseObserver);
+          break;
+        case METHODID_LIST_SESSIONS:
+          serviceImpl.listSessions((dev.claudepool.v1.ListSessionsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.claudepool.v1.ListSessionsResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_SESSION:
+          serviceImpl.deleteSession((dev.claudepool.v1.DeleteSessionRequest) request,
+              (io.grpc.stub.StreamObserver<dev.claudepool.v1.DeleteSessionResponse>) responseObserver);
           break;
         case METHODID_FAN_OUT:
           serviceImpl.fanOut((dev.claudepool.v1.FanOutRequest) request,
@@ -3729,6 +4140,13 @@ public final class PoolServiceGrpc {
               dev.claudepool.v1.CancelTaskResponse>(
                 service, METHODID_CANCEL_TASK)))
         .addMethod(
+          getDeleteTaskMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.claudepool.v1.DeleteTaskRequest,
+              dev.claudepool.v1.DeleteTaskResponse>(
+                service, METHODID_DELETE_TASK)))
+        .addMethod(
           getClaimTaskMethod(),
           io.grpc.stub.ServerCalls.asyncUnaryCall(
             new MethodHandlers<
@@ -3749,6 +4167,27 @@ public final class PoolServiceGrpc {
               dev.claudepool.v1.RejectTaskRequest,
               dev.claudepool.v1.RejectTaskResponse>(
                 service, METHODID_REJECT_TASK)))
+        .addMethod(
+          getGetSessionMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.claudepool.v1.GetSessionRequest,
+              dev.claudepool.v1.GetSessionResponse>(
+                service, METHODID_GET_SESSION)))
+        .addMethod(
+          getListSessionsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.claudepool.v1.ListSessionsRequest,
+              dev.claudepool.v1.ListSessionsResponse>(
+                service, METHODID_LIST_SESSIONS)))
+        .addMethod(
+          getDeleteSessionMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.claudepool.v1.DeleteSessionRequest,
+              dev.claudepool.v1.DeleteSessionResponse>(
+                service, METHODID_DELETE_SESSION)))
         .addMethod(
           getFanOutMethod(),
           io.grpc.stub.ServerCalls.asyncUnaryCall(
@@ -4001,9 +4440,13 @@ public final class PoolServiceGrpc {
               .addMethod(getWaitTaskMethod())
               .addMethod(getWatchTaskMethod())
               .addMethod(getCancelTaskMethod())
+              .addMethod(getDeleteTaskMethod())
               .addMethod(getClaimTaskMethod())
               .addMethod(getApproveTaskMethod())
               .addMethod(getRejectTaskMethod())
+              .addMethod(getGetSessionMethod())
+              .addMethod(getListSessionsMethod())
+              .addMethod(getDeleteSessionMethod())
               .addMethod(getFanOutMethod())
               .addMethod(getFanOutStreamMethod())
               .addMethod(getSubmitChainMethod())

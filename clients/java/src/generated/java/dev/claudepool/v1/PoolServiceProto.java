@@ -107,6 +107,46 @@ public final class PoolServiceProto extends com.google.protobuf.GeneratedFile {
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_claude_pool_v1_CancelTaskResponse_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_claude_pool_v1_DeleteTaskRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_claude_pool_v1_DeleteTaskRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_claude_pool_v1_DeleteTaskResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_claude_pool_v1_DeleteTaskResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_claude_pool_v1_GetSessionRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_claude_pool_v1_GetSessionRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_claude_pool_v1_GetSessionResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_claude_pool_v1_GetSessionResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_claude_pool_v1_ListSessionsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_claude_pool_v1_ListSessionsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_claude_pool_v1_ListSessionsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_claude_pool_v1_ListSessionsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_claude_pool_v1_DeleteSessionRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_claude_pool_v1_DeleteSessionRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_claude_pool_v1_DeleteSessionResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_claude_pool_v1_DeleteSessionResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_claude_pool_v1_ClaimTaskRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -438,234 +478,254 @@ public final class PoolServiceProto extends com.google.protobuf.GeneratedFile {
       "\n!claude_pool/v1/pool_service.proto\022\016cla" +
       "ude_pool.v1\032\032claude_pool/v1/chain.proto\032" +
       "\031claude_pool/v1/pool.proto\032\034claude_pool/" +
-      "v1/routing.proto\032\031claude_pool/v1/task.pr" +
-      "oto\032\036google/protobuf/duration.proto\"H\n\nR" +
-      "unRequest\022&\n\004task\030\001 \001(\0132\030.claude_pool.v1" +
-      ".TaskSpec\022\022\n\nrequest_id\030\002 \001(\t\"1\n\013RunResp" +
-      "onse\022\"\n\004task\030\001 \001(\0132\024.claude_pool.v1.Task" +
-      "\"l\n\020RunStreamRequest\022&\n\004task\030\001 \001(\0132\030.cla" +
-      "ude_pool.v1.TaskSpec\022\022\n\nrequest_id\030\002 \001(\t" +
-      "\022\034\n\024cancel_on_disconnect\030\003 \001(\010\"=\n\021RunStr" +
-      "eamResponse\022(\n\005event\030\001 \001(\0132\031.claude_pool" +
-      ".v1.TaskEvent\"O\n\021SubmitTaskRequest\022&\n\004ta" +
-      "sk\030\001 \001(\0132\030.claude_pool.v1.TaskSpec\022\022\n\nre" +
-      "quest_id\030\002 \001(\t\"8\n\022SubmitTaskResponse\022\"\n\004" +
-      "task\030\001 \001(\0132\024.claude_pool.v1.Task\"!\n\016GetT" +
-      "askRequest\022\017\n\007task_id\030\001 \001(\t\"5\n\017GetTaskRe" +
-      "sponse\022\"\n\004task\030\001 \001(\0132\024.claude_pool.v1.Ta" +
-      "sk\"\224\001\n\020ListTasksRequest\022(\n\005state\030\001 \001(\0162\031" +
-      ".claude_pool.v1.TaskState\022\017\n\007slot_id\030\002 \001" +
-      "(\t\022\014\n\004tags\030\003 \003(\t\022\021\n\tpage_size\030\004 \001(\005\022\022\n\np" +
-      "age_token\030\005 \001(\t\022\020\n\010chain_id\030\006 \001(\t\"Q\n\021Lis" +
-      "tTasksResponse\022#\n\005tasks\030\001 \003(\0132\024.claude_p" +
-      "ool.v1.Task\022\027\n\017next_page_token\030\002 \001(\t\"N\n\017" +
-      "WaitTaskRequest\022\017\n\007task_id\030\001 \001(\t\022*\n\007time" +
-      "out\030\002 \001(\0132\031.google.protobuf.Duration\"D\n\020" +
-      "WaitTaskResponse\022\"\n\004task\030\001 \001(\0132\024.claude_" +
-      "pool.v1.Task\022\014\n\004done\030\002 \001(\010\"6\n\020WatchTaskR" +
-      "equest\022\017\n\007task_id\030\001 \001(\t\022\021\n\tafter_seq\030\002 \001" +
-      "(\003\"=\n\021WatchTaskResponse\022(\n\005event\030\001 \001(\0132\031" +
-      ".claude_pool.v1.TaskEvent\"8\n\021CancelTaskR" +
-      "equest\022\017\n\007task_id\030\001 \001(\t\022\022\n\nrequest_id\030\002 " +
-      "\001(\t\"8\n\022CancelTaskResponse\022\"\n\004task\030\001 \001(\0132" +
-      "\024.claude_pool.v1.Task\"7\n\020ClaimTaskReques" +
-      "t\022\017\n\007slot_id\030\001 \001(\t\022\022\n\nrequest_id\030\002 \001(\t\"7" +
-      "\n\021ClaimTaskResponse\022\"\n\004task\030\001 \001(\0132\024.clau" +
-      "de_pool.v1.Task\"9\n\022ApproveTaskRequest\022\017\n" +
-      "\007task_id\030\001 \001(\t\022\022\n\nrequest_id\030\002 \001(\t\"9\n\023Ap" +
-      "proveTaskResponse\022\"\n\004task\030\001 \001(\0132\024.claude" +
-      "_pool.v1.Task\"J\n\021RejectTaskRequest\022\017\n\007ta" +
-      "sk_id\030\001 \001(\t\022\020\n\010feedback\030\002 \001(\t\022\022\n\nrequest" +
-      "_id\030\003 \001(\t\"8\n\022RejectTaskResponse\022\"\n\004task\030" +
-      "\001 \001(\0132\024.claude_pool.v1.Task\"L\n\rFanOutReq" +
-      "uest\022\'\n\005tasks\030\001 \003(\0132\030.claude_pool.v1.Tas" +
-      "kSpec\022\022\n\nrequest_id\030\002 \001(\t\"j\n\nFanOutItem\022" +
-      "\r\n\005index\030\001 \001(\005\022\"\n\004task\030\002 \001(\0132\024.claude_po" +
-      "ol.v1.Task\022\022\n\nerror_code\030\003 \001(\005\022\025\n\rerror_" +
-      "message\030\004 \001(\t\";\n\016FanOutResponse\022)\n\005items" +
-      "\030\001 \003(\0132\032.claude_pool.v1.FanOutItem\"R\n\023Fa" +
-      "nOutStreamRequest\022\'\n\005tasks\030\001 \003(\0132\030.claud" +
-      "e_pool.v1.TaskSpec\022\022\n\nrequest_id\030\002 \001(\t\"@" +
-      "\n\024FanOutStreamResponse\022(\n\004item\030\001 \001(\0132\032.c" +
-      "laude_pool.v1.FanOutItem\"\201\001\n\022SubmitChain" +
-      "Request\022(\n\005steps\030\001 \003(\0132\031.claude_pool.v1." +
-      "ChainStep\022-\n\007options\030\002 \001(\0132\034.claude_pool" +
-      ".v1.ChainOptions\022\022\n\nrequest_id\030\003 \001(\t\"C\n\023" +
-      "SubmitChainResponse\022,\n\005chain\030\001 \001(\0132\035.cla" +
-      "ude_pool.v1.ChainProgress\"d\n\tChainSpec\022(" +
-      "\n\005steps\030\001 \003(\0132\031.claude_pool.v1.ChainStep" +
-      "\022-\n\007options\030\002 \001(\0132\034.claude_pool.v1.Chain" +
-      "Options\"T\n\023FanOutChainsRequest\022)\n\006chains" +
-      "\030\001 \003(\0132\031.claude_pool.v1.ChainSpec\022\022\n\nreq" +
-      "uest_id\030\002 \001(\t\"E\n\024FanOutChainsResponse\022-\n" +
-      "\006chains\030\001 \003(\0132\035.claude_pool.v1.ChainProg" +
-      "ress\"+\n\027GetChainProgressRequest\022\020\n\010chain" +
-      "_id\030\001 \001(\t\"H\n\030GetChainProgressResponse\022,\n" +
-      "\005chain\030\001 \001(\0132\035.claude_pool.v1.ChainProgr" +
-      "ess\"n\n\030ListChainProgressRequest\022+\n\006statu" +
-      "s\030\001 \001(\0162\033.claude_pool.v1.ChainStatus\022\021\n\t" +
-      "page_size\030\002 \001(\005\022\022\n\npage_token\030\003 \001(\t\"c\n\031L" +
-      "istChainProgressResponse\022-\n\006chains\030\001 \003(\013" +
-      "2\035.claude_pool.v1.ChainProgress\022\027\n\017next_" +
-      "page_token\030\002 \001(\t\"8\n\021WatchChainRequest\022\020\n" +
-      "\010chain_id\030\001 \001(\t\022\021\n\tafter_seq\030\002 \001(\003\"B\n\022Wa" +
-      "tchChainResponse\022,\n\005chain\030\001 \001(\0132\035.claude" +
-      "_pool.v1.ChainProgress\":\n\022CancelChainReq" +
-      "uest\022\020\n\010chain_id\030\001 \001(\t\022\022\n\nrequest_id\030\002 \001" +
-      "(\t\"C\n\023CancelChainResponse\022,\n\005chain\030\001 \001(\013" +
-      "2\035.claude_pool.v1.ChainProgress\"J\n\014Route" +
-      "Request\022\016\n\006prompt\030\001 \001(\t\022*\n\006config\030\002 \001(\0132" +
-      "\032.claude_pool.v1.AutoConfig\"J\n\rRouteResp" +
-      "onse\022$\n\005route\030\001 \001(\0132\025.claude_pool.v1.Rou" +
-      "te\022\023\n\013cost_micros\030\002 \001(\003\"]\n\013AutoRequest\022\016" +
-      "\n\006prompt\030\001 \001(\t\022*\n\006config\030\002 \001(\0132\032.claude_" +
-      "pool.v1.AutoConfig\022\022\n\nrequest_id\030\003 \001(\t\":" +
-      "\n\014AutoResponse\022*\n\006result\030\001 \001(\0132\032.claude_" +
-      "pool.v1.AutoResult\"O\n\023ExecuteRouteReques" +
-      "t\022$\n\005route\030\001 \001(\0132\025.claude_pool.v1.Route\022" +
-      "\022\n\nrequest_id\030\002 \001(\t\"B\n\024ExecuteRouteRespo" +
-      "nse\022*\n\006result\030\001 \001(\0132\032.claude_pool.v1.Aut" +
-      "oResult\"C\n\021SetContextRequest\022\013\n\003key\030\001 \001(" +
-      "\t\022\r\n\005value\030\002 \001(\t\022\022\n\nrequest_id\030\003 \001(\t\"A\n\022" +
-      "SetContextResponse\022+\n\005entry\030\001 \001(\0132\034.clau" +
-      "de_pool.v1.ContextEntry\" \n\021GetContextReq" +
-      "uest\022\013\n\003key\030\001 \001(\t\"A\n\022GetContextResponse\022" +
-      "+\n\005entry\030\001 \001(\0132\034.claude_pool.v1.ContextE" +
-      "ntry\"7\n\024DeleteContextRequest\022\013\n\003key\030\001 \001(" +
-      "\t\022\022\n\nrequest_id\030\002 \001(\t\"@\n\025DeleteContextRe" +
-      "sponse\022\017\n\007deleted\030\001 \001(\010\022\026\n\016previous_valu" +
-      "e\030\002 \001(\t\";\n\022ListContextRequest\022\021\n\tpage_si" +
-      "ze\030\001 \001(\005\022\022\n\npage_token\030\002 \001(\t\"]\n\023ListCont" +
-      "extResponse\022-\n\007entries\030\001 \003(\0132\034.claude_po" +
-      "ol.v1.ContextEntry\022\027\n\017next_page_token\030\002 " +
-      "\001(\t\"c\n\022SendMessageRequest\022\024\n\014from_slot_i" +
-      "d\030\001 \001(\t\022\022\n\nto_slot_id\030\002 \001(\t\022\017\n\007content\030\003" +
-      " \001(\t\022\022\n\nrequest_id\030\004 \001(\t\"C\n\023SendMessageR" +
-      "esponse\022,\n\007message\030\001 \001(\0132\033.claude_pool.v" +
-      "1.SlotMessage\"T\n\027BroadcastMessageRequest" +
-      "\022\024\n\014from_slot_id\030\001 \001(\t\022\017\n\007content\030\002 \001(\t\022" +
-      "\022\n\nrequest_id\030\003 \001(\t\"I\n\030BroadcastMessageR" +
-      "esponse\022-\n\010messages\030\001 \003(\0132\033.claude_pool." +
-      "v1.SlotMessage\"&\n\023ReadMessagesRequest\022\017\n" +
-      "\007slot_id\030\001 \001(\t\"E\n\024ReadMessagesResponse\022-" +
-      "\n\010messages\030\001 \003(\0132\033.claude_pool.v1.SlotMe" +
-      "ssage\"&\n\023PeekMessagesRequest\022\017\n\007slot_id\030" +
-      "\001 \001(\t\"E\n\024PeekMessagesResponse\022-\n\010message" +
-      "s\030\001 \003(\0132\033.claude_pool.v1.SlotMessage\"\'\n\024" +
-      "CountMessagesRequest\022\017\n\007slot_id\030\001 \001(\t\"&\n" +
-      "\025CountMessagesResponse\022\r\n\005count\030\001 \001(\003\"X\n" +
-      "\020FindSlotsRequest\022\014\n\004name\030\001 \001(\t\022\014\n\004role\030" +
-      "\002 \001(\t\022(\n\005state\030\003 \001(\0162\031.claude_pool.v1.Sl" +
-      "otState\"8\n\021FindSlotsResponse\022#\n\005slots\030\001 " +
-      "\003(\0132\024.claude_pool.v1.Slot\"3\n\016ScaleUpRequ" +
-      "est\022\r\n\005count\030\001 \001(\005\022\022\n\nrequest_id\030\002 \001(\t\"&" +
-      "\n\017ScaleUpResponse\022\023\n\013total_slots\030\001 \001(\005\"f" +
-      "\n\020ScaleDownRequest\022\r\n\005count\030\001 \001(\005\022/\n\014bus" +
-      "y_timeout\030\002 \001(\0132\031.google.protobuf.Durati" +
-      "on\022\022\n\nrequest_id\030\003 \001(\t\"(\n\021ScaleDownRespo" +
-      "nse\022\023\n\013total_slots\030\001 \001(\005\";\n\025SetTargetSlo" +
-      "tsRequest\022\016\n\006target\030\001 \001(\005\022\022\n\nrequest_id\030" +
-      "\002 \001(\t\"-\n\026SetTargetSlotsResponse\022\023\n\013total" +
-      "_slots\030\001 \001(\005\"\022\n\020GetStatusRequest\"?\n\021GetS" +
-      "tatusResponse\022*\n\006status\030\001 \001(\0132\032.claude_p" +
-      "ool.v1.PoolStatus\"\022\n\020GetConfigRequest\"?\n" +
-      "\021GetConfigResponse\022*\n\006config\030\001 \001(\0132\032.cla" +
-      "ude_pool.v1.PoolConfig\"N\n\014DrainRequest\022*" +
-      "\n\007timeout\030\001 \001(\0132\031.google.protobuf.Durati" +
-      "on\022\022\n\nrequest_id\030\002 \001(\t\">\n\rDrainResponse\022" +
-      "-\n\007summary\030\001 \001(\0132\034.claude_pool.v1.DrainS" +
-      "ummary\"I\n\030GetSessionMetricsRequest\022-\n\006fi" +
-      "lter\030\001 \001(\0132\035.claude_pool.v1.MetricsFilte" +
-      "r\"L\n\031GetSessionMetricsResponse\022/\n\007metric" +
-      "s\030\001 \001(\0132\036.claude_pool.v1.SessionMetrics2" +
-      "\240\032\n\013PoolService\022>\n\003Run\022\032.claude_pool.v1." +
-      "RunRequest\032\033.claude_pool.v1.RunResponse\022" +
-      "R\n\tRunStream\022 .claude_pool.v1.RunStreamR" +
-      "equest\032!.claude_pool.v1.RunStreamRespons" +
-      "e0\001\022S\n\nSubmitTask\022!.claude_pool.v1.Submi" +
-      "tTaskRequest\032\".claude_pool.v1.SubmitTask" +
-      "Response\022J\n\007GetTask\022\036.claude_pool.v1.Get" +
-      "TaskRequest\032\037.claude_pool.v1.GetTaskResp" +
-      "onse\022P\n\tListTasks\022 .claude_pool.v1.ListT" +
-      "asksRequest\032!.claude_pool.v1.ListTasksRe" +
-      "sponse\022M\n\010WaitTask\022\037.claude_pool.v1.Wait" +
-      "TaskRequest\032 .claude_pool.v1.WaitTaskRes" +
-      "ponse\022R\n\tWatchTask\022 .claude_pool.v1.Watc" +
-      "hTaskRequest\032!.claude_pool.v1.WatchTaskR" +
-      "esponse0\001\022S\n\nCancelTask\022!.claude_pool.v1" +
-      ".CancelTaskRequest\032\".claude_pool.v1.Canc" +
-      "elTaskResponse\022P\n\tClaimTask\022 .claude_poo" +
-      "l.v1.ClaimTaskRequest\032!.claude_pool.v1.C" +
-      "laimTaskResponse\022V\n\013ApproveTask\022\".claude" +
-      "_pool.v1.ApproveTaskRequest\032#.claude_poo" +
-      "l.v1.ApproveTaskResponse\022S\n\nRejectTask\022!" +
-      ".claude_pool.v1.RejectTaskRequest\032\".clau" +
-      "de_pool.v1.RejectTaskResponse\022G\n\006FanOut\022" +
-      "\035.claude_pool.v1.FanOutRequest\032\036.claude_" +
-      "pool.v1.FanOutResponse\022[\n\014FanOutStream\022#" +
-      ".claude_pool.v1.FanOutStreamRequest\032$.cl" +
-      "aude_pool.v1.FanOutStreamResponse0\001\022V\n\013S" +
-      "ubmitChain\022\".claude_pool.v1.SubmitChainR" +
-      "equest\032#.claude_pool.v1.SubmitChainRespo" +
-      "nse\022Y\n\014FanOutChains\022#.claude_pool.v1.Fan" +
-      "OutChainsRequest\032$.claude_pool.v1.FanOut" +
-      "ChainsResponse\022e\n\020GetChainProgress\022\'.cla" +
-      "ude_pool.v1.GetChainProgressRequest\032(.cl" +
-      "aude_pool.v1.GetChainProgressResponse\022h\n" +
-      "\021ListChainProgress\022(.claude_pool.v1.List" +
-      "ChainProgressRequest\032).claude_pool.v1.Li" +
-      "stChainProgressResponse\022U\n\nWatchChain\022!." +
-      "claude_pool.v1.WatchChainRequest\032\".claud" +
-      "e_pool.v1.WatchChainResponse0\001\022V\n\013Cancel" +
-      "Chain\022\".claude_pool.v1.CancelChainReques" +
-      "t\032#.claude_pool.v1.CancelChainResponse\022D" +
-      "\n\005Route\022\034.claude_pool.v1.RouteRequest\032\035." +
-      "claude_pool.v1.RouteResponse\022A\n\004Auto\022\033.c" +
-      "laude_pool.v1.AutoRequest\032\034.claude_pool." +
-      "v1.AutoResponse\022Y\n\014ExecuteRoute\022#.claude" +
-      "_pool.v1.ExecuteRouteRequest\032$.claude_po" +
-      "ol.v1.ExecuteRouteResponse\022S\n\nSetContext" +
-      "\022!.claude_pool.v1.SetContextRequest\032\".cl" +
-      "aude_pool.v1.SetContextResponse\022S\n\nGetCo" +
-      "ntext\022!.claude_pool.v1.GetContextRequest" +
-      "\032\".claude_pool.v1.GetContextResponse\022\\\n\r" +
-      "DeleteContext\022$.claude_pool.v1.DeleteCon" +
-      "textRequest\032%.claude_pool.v1.DeleteConte" +
-      "xtResponse\022V\n\013ListContext\022\".claude_pool." +
-      "v1.ListContextRequest\032#.claude_pool.v1.L" +
-      "istContextResponse\022V\n\013SendMessage\022\".clau" +
-      "de_pool.v1.SendMessageRequest\032#.claude_p" +
-      "ool.v1.SendMessageResponse\022e\n\020BroadcastM" +
-      "essage\022\'.claude_pool.v1.BroadcastMessage" +
-      "Request\032(.claude_pool.v1.BroadcastMessag" +
-      "eResponse\022Y\n\014ReadMessages\022#.claude_pool." +
-      "v1.ReadMessagesRequest\032$.claude_pool.v1." +
-      "ReadMessagesResponse\022Y\n\014PeekMessages\022#.c" +
-      "laude_pool.v1.PeekMessagesRequest\032$.clau" +
-      "de_pool.v1.PeekMessagesResponse\022\\\n\rCount" +
-      "Messages\022$.claude_pool.v1.CountMessagesR" +
-      "equest\032%.claude_pool.v1.CountMessagesRes" +
-      "ponse\022P\n\tFindSlots\022 .claude_pool.v1.Find" +
-      "SlotsRequest\032!.claude_pool.v1.FindSlotsR" +
-      "esponse\022J\n\007ScaleUp\022\036.claude_pool.v1.Scal" +
-      "eUpRequest\032\037.claude_pool.v1.ScaleUpRespo" +
-      "nse\022P\n\tScaleDown\022 .claude_pool.v1.ScaleD" +
-      "ownRequest\032!.claude_pool.v1.ScaleDownRes" +
-      "ponse\022_\n\016SetTargetSlots\022%.claude_pool.v1" +
-      ".SetTargetSlotsRequest\032&.claude_pool.v1." +
-      "SetTargetSlotsResponse\022P\n\tGetStatus\022 .cl" +
-      "aude_pool.v1.GetStatusRequest\032!.claude_p" +
-      "ool.v1.GetStatusResponse\022P\n\tGetConfig\022 ." +
-      "claude_pool.v1.GetConfigRequest\032!.claude" +
-      "_pool.v1.GetConfigResponse\022D\n\005Drain\022\034.cl" +
-      "aude_pool.v1.DrainRequest\032\035.claude_pool." +
-      "v1.DrainResponse\022h\n\021GetSessionMetrics\022(." +
-      "claude_pool.v1.GetSessionMetricsRequest\032" +
-      ").claude_pool.v1.GetSessionMetricsRespon" +
-      "seBp\n\021dev.claudepool.v1B\020PoolServiceProt" +
-      "oP\001ZGgithub.com/claude-pool/claude-pool/" +
-      "clients/go/gen/claude_pool/v1;poolv1b\006pr" +
-      "oto3"
+      "v1/routing.proto\032\034claude_pool/v1/session" +
+      ".proto\032\031claude_pool/v1/task.proto\032\036googl" +
+      "e/protobuf/duration.proto\"H\n\nRunRequest\022" +
+      "&\n\004task\030\001 \001(\0132\030.claude_pool.v1.TaskSpec\022" +
+      "\022\n\nrequest_id\030\002 \001(\t\"1\n\013RunResponse\022\"\n\004ta" +
+      "sk\030\001 \001(\0132\024.claude_pool.v1.Task\"l\n\020RunStr" +
+      "eamRequest\022&\n\004task\030\001 \001(\0132\030.claude_pool.v" +
+      "1.TaskSpec\022\022\n\nrequest_id\030\002 \001(\t\022\034\n\024cancel" +
+      "_on_disconnect\030\003 \001(\010\"=\n\021RunStreamRespons" +
+      "e\022(\n\005event\030\001 \001(\0132\031.claude_pool.v1.TaskEv" +
+      "ent\"O\n\021SubmitTaskRequest\022&\n\004task\030\001 \001(\0132\030" +
+      ".claude_pool.v1.TaskSpec\022\022\n\nrequest_id\030\002" +
+      " \001(\t\"8\n\022SubmitTaskResponse\022\"\n\004task\030\001 \001(\013" +
+      "2\024.claude_pool.v1.Task\"!\n\016GetTaskRequest" +
+      "\022\017\n\007task_id\030\001 \001(\t\"5\n\017GetTaskResponse\022\"\n\004" +
+      "task\030\001 \001(\0132\024.claude_pool.v1.Task\"\250\001\n\020Lis" +
+      "tTasksRequest\022(\n\005state\030\001 \001(\0162\031.claude_po" +
+      "ol.v1.TaskState\022\017\n\007slot_id\030\002 \001(\t\022\014\n\004tags" +
+      "\030\003 \003(\t\022\021\n\tpage_size\030\004 \001(\005\022\022\n\npage_token\030" +
+      "\005 \001(\t\022\020\n\010chain_id\030\006 \001(\t\022\022\n\nsession_id\030\007 " +
+      "\001(\t\"Q\n\021ListTasksResponse\022#\n\005tasks\030\001 \003(\0132" +
+      "\024.claude_pool.v1.Task\022\027\n\017next_page_token" +
+      "\030\002 \001(\t\"N\n\017WaitTaskRequest\022\017\n\007task_id\030\001 \001" +
+      "(\t\022*\n\007timeout\030\002 \001(\0132\031.google.protobuf.Du" +
+      "ration\"D\n\020WaitTaskResponse\022\"\n\004task\030\001 \001(\013" +
+      "2\024.claude_pool.v1.Task\022\014\n\004done\030\002 \001(\010\"6\n\020" +
+      "WatchTaskRequest\022\017\n\007task_id\030\001 \001(\t\022\021\n\taft" +
+      "er_seq\030\002 \001(\003\"=\n\021WatchTaskResponse\022(\n\005eve" +
+      "nt\030\001 \001(\0132\031.claude_pool.v1.TaskEvent\"8\n\021C" +
+      "ancelTaskRequest\022\017\n\007task_id\030\001 \001(\t\022\022\n\nreq" +
+      "uest_id\030\002 \001(\t\"8\n\022CancelTaskResponse\022\"\n\004t" +
+      "ask\030\001 \001(\0132\024.claude_pool.v1.Task\"8\n\021Delet" +
+      "eTaskRequest\022\017\n\007task_id\030\001 \001(\t\022\022\n\nrequest" +
+      "_id\030\002 \001(\t\"\024\n\022DeleteTaskResponse\"\'\n\021GetSe" +
+      "ssionRequest\022\022\n\nsession_id\030\001 \001(\t\">\n\022GetS" +
+      "essionResponse\022(\n\007session\030\001 \001(\0132\027.claude" +
+      "_pool.v1.Session\"<\n\023ListSessionsRequest\022" +
+      "\021\n\tpage_size\030\001 \001(\005\022\022\n\npage_token\030\002 \001(\t\"Z" +
+      "\n\024ListSessionsResponse\022)\n\010sessions\030\001 \003(\013" +
+      "2\027.claude_pool.v1.Session\022\027\n\017next_page_t" +
+      "oken\030\002 \001(\t\">\n\024DeleteSessionRequest\022\022\n\nse" +
+      "ssion_id\030\001 \001(\t\022\022\n\nrequest_id\030\002 \001(\t\"\027\n\025De" +
+      "leteSessionResponse\"7\n\020ClaimTaskRequest\022" +
+      "\017\n\007slot_id\030\001 \001(\t\022\022\n\nrequest_id\030\002 \001(\t\"7\n\021" +
+      "ClaimTaskResponse\022\"\n\004task\030\001 \001(\0132\024.claude" +
+      "_pool.v1.Task\"9\n\022ApproveTaskRequest\022\017\n\007t" +
+      "ask_id\030\001 \001(\t\022\022\n\nrequest_id\030\002 \001(\t\"9\n\023Appr" +
+      "oveTaskResponse\022\"\n\004task\030\001 \001(\0132\024.claude_p" +
+      "ool.v1.Task\"J\n\021RejectTaskRequest\022\017\n\007task" +
+      "_id\030\001 \001(\t\022\020\n\010feedback\030\002 \001(\t\022\022\n\nrequest_i" +
+      "d\030\003 \001(\t\"8\n\022RejectTaskResponse\022\"\n\004task\030\001 " +
+      "\001(\0132\024.claude_pool.v1.Task\"L\n\rFanOutReque" +
+      "st\022\'\n\005tasks\030\001 \003(\0132\030.claude_pool.v1.TaskS" +
+      "pec\022\022\n\nrequest_id\030\002 \001(\t\"j\n\nFanOutItem\022\r\n" +
+      "\005index\030\001 \001(\005\022\"\n\004task\030\002 \001(\0132\024.claude_pool" +
+      ".v1.Task\022\022\n\nerror_code\030\003 \001(\005\022\025\n\rerror_me" +
+      "ssage\030\004 \001(\t\";\n\016FanOutResponse\022)\n\005items\030\001" +
+      " \003(\0132\032.claude_pool.v1.FanOutItem\"R\n\023FanO" +
+      "utStreamRequest\022\'\n\005tasks\030\001 \003(\0132\030.claude_" +
+      "pool.v1.TaskSpec\022\022\n\nrequest_id\030\002 \001(\t\"@\n\024" +
+      "FanOutStreamResponse\022(\n\004item\030\001 \001(\0132\032.cla" +
+      "ude_pool.v1.FanOutItem\"\201\001\n\022SubmitChainRe" +
+      "quest\022(\n\005steps\030\001 \003(\0132\031.claude_pool.v1.Ch" +
+      "ainStep\022-\n\007options\030\002 \001(\0132\034.claude_pool.v" +
+      "1.ChainOptions\022\022\n\nrequest_id\030\003 \001(\t\"C\n\023Su" +
+      "bmitChainResponse\022,\n\005chain\030\001 \001(\0132\035.claud" +
+      "e_pool.v1.ChainProgress\"d\n\tChainSpec\022(\n\005" +
+      "steps\030\001 \003(\0132\031.claude_pool.v1.ChainStep\022-" +
+      "\n\007options\030\002 \001(\0132\034.claude_pool.v1.ChainOp" +
+      "tions\"T\n\023FanOutChainsRequest\022)\n\006chains\030\001" +
+      " \003(\0132\031.claude_pool.v1.ChainSpec\022\022\n\nreque" +
+      "st_id\030\002 \001(\t\"E\n\024FanOutChainsResponse\022-\n\006c" +
+      "hains\030\001 \003(\0132\035.claude_pool.v1.ChainProgre" +
+      "ss\"+\n\027GetChainProgressRequest\022\020\n\010chain_i" +
+      "d\030\001 \001(\t\"H\n\030GetChainProgressResponse\022,\n\005c" +
+      "hain\030\001 \001(\0132\035.claude_pool.v1.ChainProgres" +
+      "s\"n\n\030ListChainProgressRequest\022+\n\006status\030" +
+      "\001 \001(\0162\033.claude_pool.v1.ChainStatus\022\021\n\tpa" +
+      "ge_size\030\002 \001(\005\022\022\n\npage_token\030\003 \001(\t\"c\n\031Lis" +
+      "tChainProgressResponse\022-\n\006chains\030\001 \003(\0132\035" +
+      ".claude_pool.v1.ChainProgress\022\027\n\017next_pa" +
+      "ge_token\030\002 \001(\t\"8\n\021WatchChainRequest\022\020\n\010c" +
+      "hain_id\030\001 \001(\t\022\021\n\tafter_seq\030\002 \001(\003\"B\n\022Watc" +
+      "hChainResponse\022,\n\005chain\030\001 \001(\0132\035.claude_p" +
+      "ool.v1.ChainProgress\":\n\022CancelChainReque" +
+      "st\022\020\n\010chain_id\030\001 \001(\t\022\022\n\nrequest_id\030\002 \001(\t" +
+      "\"C\n\023CancelChainResponse\022,\n\005chain\030\001 \001(\0132\035" +
+      ".claude_pool.v1.ChainProgress\"J\n\014RouteRe" +
+      "quest\022\016\n\006prompt\030\001 \001(\t\022*\n\006config\030\002 \001(\0132\032." +
+      "claude_pool.v1.AutoConfig\"J\n\rRouteRespon" +
+      "se\022$\n\005route\030\001 \001(\0132\025.claude_pool.v1.Route" +
+      "\022\023\n\013cost_micros\030\002 \001(\003\"]\n\013AutoRequest\022\016\n\006" +
+      "prompt\030\001 \001(\t\022*\n\006config\030\002 \001(\0132\032.claude_po" +
+      "ol.v1.AutoConfig\022\022\n\nrequest_id\030\003 \001(\t\":\n\014" +
+      "AutoResponse\022*\n\006result\030\001 \001(\0132\032.claude_po" +
+      "ol.v1.AutoResult\"O\n\023ExecuteRouteRequest\022" +
+      "$\n\005route\030\001 \001(\0132\025.claude_pool.v1.Route\022\022\n" +
+      "\nrequest_id\030\002 \001(\t\"B\n\024ExecuteRouteRespons" +
+      "e\022*\n\006result\030\001 \001(\0132\032.claude_pool.v1.AutoR" +
+      "esult\"C\n\021SetContextRequest\022\013\n\003key\030\001 \001(\t\022" +
+      "\r\n\005value\030\002 \001(\t\022\022\n\nrequest_id\030\003 \001(\t\"A\n\022Se" +
+      "tContextResponse\022+\n\005entry\030\001 \001(\0132\034.claude" +
+      "_pool.v1.ContextEntry\" \n\021GetContextReque" +
+      "st\022\013\n\003key\030\001 \001(\t\"A\n\022GetContextResponse\022+\n" +
+      "\005entry\030\001 \001(\0132\034.claude_pool.v1.ContextEnt" +
+      "ry\"7\n\024DeleteContextRequest\022\013\n\003key\030\001 \001(\t\022" +
+      "\022\n\nrequest_id\030\002 \001(\t\"@\n\025DeleteContextResp" +
+      "onse\022\017\n\007deleted\030\001 \001(\010\022\026\n\016previous_value\030" +
+      "\002 \001(\t\";\n\022ListContextRequest\022\021\n\tpage_size" +
+      "\030\001 \001(\005\022\022\n\npage_token\030\002 \001(\t\"]\n\023ListContex" +
+      "tResponse\022-\n\007entries\030\001 \003(\0132\034.claude_pool" +
+      ".v1.ContextEntry\022\027\n\017next_page_token\030\002 \001(" +
+      "\t\"c\n\022SendMessageRequest\022\024\n\014from_slot_id\030" +
+      "\001 \001(\t\022\022\n\nto_slot_id\030\002 \001(\t\022\017\n\007content\030\003 \001" +
+      "(\t\022\022\n\nrequest_id\030\004 \001(\t\"C\n\023SendMessageRes" +
+      "ponse\022,\n\007message\030\001 \001(\0132\033.claude_pool.v1." +
+      "SlotMessage\"T\n\027BroadcastMessageRequest\022\024" +
+      "\n\014from_slot_id\030\001 \001(\t\022\017\n\007content\030\002 \001(\t\022\022\n" +
+      "\nrequest_id\030\003 \001(\t\"I\n\030BroadcastMessageRes" +
+      "ponse\022-\n\010messages\030\001 \003(\0132\033.claude_pool.v1" +
+      ".SlotMessage\"&\n\023ReadMessagesRequest\022\017\n\007s" +
+      "lot_id\030\001 \001(\t\"E\n\024ReadMessagesResponse\022-\n\010" +
+      "messages\030\001 \003(\0132\033.claude_pool.v1.SlotMess" +
+      "age\"&\n\023PeekMessagesRequest\022\017\n\007slot_id\030\001 " +
+      "\001(\t\"E\n\024PeekMessagesResponse\022-\n\010messages\030" +
+      "\001 \003(\0132\033.claude_pool.v1.SlotMessage\"\'\n\024Co" +
+      "untMessagesRequest\022\017\n\007slot_id\030\001 \001(\t\"&\n\025C" +
+      "ountMessagesResponse\022\r\n\005count\030\001 \001(\003\"X\n\020F" +
+      "indSlotsRequest\022\014\n\004name\030\001 \001(\t\022\014\n\004role\030\002 " +
+      "\001(\t\022(\n\005state\030\003 \001(\0162\031.claude_pool.v1.Slot" +
+      "State\"8\n\021FindSlotsResponse\022#\n\005slots\030\001 \003(" +
+      "\0132\024.claude_pool.v1.Slot\"3\n\016ScaleUpReques" +
+      "t\022\r\n\005count\030\001 \001(\005\022\022\n\nrequest_id\030\002 \001(\t\"&\n\017" +
+      "ScaleUpResponse\022\023\n\013total_slots\030\001 \001(\005\"f\n\020" +
+      "ScaleDownRequest\022\r\n\005count\030\001 \001(\005\022/\n\014busy_" +
+      "timeout\030\002 \001(\0132\031.google.protobuf.Duration" +
+      "\022\022\n\nrequest_id\030\003 \001(\t\"(\n\021ScaleDownRespons" +
+      "e\022\023\n\013total_slots\030\001 \001(\005\";\n\025SetTargetSlots" +
+      "Request\022\016\n\006target\030\001 \001(\005\022\022\n\nrequest_id\030\002 " +
+      "\001(\t\"-\n\026SetTargetSlotsResponse\022\023\n\013total_s" +
+      "lots\030\001 \001(\005\"\022\n\020GetStatusRequest\"?\n\021GetSta" +
+      "tusResponse\022*\n\006status\030\001 \001(\0132\032.claude_poo" +
+      "l.v1.PoolStatus\"\022\n\020GetConfigRequest\"?\n\021G" +
+      "etConfigResponse\022*\n\006config\030\001 \001(\0132\032.claud" +
+      "e_pool.v1.PoolConfig\"N\n\014DrainRequest\022*\n\007" +
+      "timeout\030\001 \001(\0132\031.google.protobuf.Duration" +
+      "\022\022\n\nrequest_id\030\002 \001(\t\">\n\rDrainResponse\022-\n" +
+      "\007summary\030\001 \001(\0132\034.claude_pool.v1.DrainSum" +
+      "mary\"I\n\030GetSessionMetricsRequest\022-\n\006filt" +
+      "er\030\001 \001(\0132\035.claude_pool.v1.MetricsFilter\"" +
+      "L\n\031GetSessionMetricsResponse\022/\n\007metrics\030" +
+      "\001 \001(\0132\036.claude_pool.v1.SessionMetrics2\203\035" +
+      "\n\013PoolService\022>\n\003Run\022\032.claude_pool.v1.Ru" +
+      "nRequest\032\033.claude_pool.v1.RunResponse\022R\n" +
+      "\tRunStream\022 .claude_pool.v1.RunStreamReq" +
+      "uest\032!.claude_pool.v1.RunStreamResponse0" +
+      "\001\022S\n\nSubmitTask\022!.claude_pool.v1.SubmitT" +
+      "askRequest\032\".claude_pool.v1.SubmitTaskRe" +
+      "sponse\022J\n\007GetTask\022\036.claude_pool.v1.GetTa" +
+      "skRequest\032\037.claude_pool.v1.GetTaskRespon" +
+      "se\022P\n\tListTasks\022 .claude_pool.v1.ListTas" +
+      "ksRequest\032!.claude_pool.v1.ListTasksResp" +
+      "onse\022M\n\010WaitTask\022\037.claude_pool.v1.WaitTa" +
+      "skRequest\032 .claude_pool.v1.WaitTaskRespo" +
+      "nse\022R\n\tWatchTask\022 .claude_pool.v1.WatchT" +
+      "askRequest\032!.claude_pool.v1.WatchTaskRes" +
+      "ponse0\001\022S\n\nCancelTask\022!.claude_pool.v1.C" +
+      "ancelTaskRequest\032\".claude_pool.v1.Cancel" +
+      "TaskResponse\022S\n\nDeleteTask\022!.claude_pool" +
+      ".v1.DeleteTaskRequest\032\".claude_pool.v1.D" +
+      "eleteTaskResponse\022P\n\tClaimTask\022 .claude_" +
+      "pool.v1.ClaimTaskRequest\032!.claude_pool.v" +
+      "1.ClaimTaskResponse\022V\n\013ApproveTask\022\".cla" +
+      "ude_pool.v1.ApproveTaskRequest\032#.claude_" +
+      "pool.v1.ApproveTaskResponse\022S\n\nRejectTas" +
+      "k\022!.claude_pool.v1.RejectTaskRequest\032\".c" +
+      "laude_pool.v1.RejectTaskResponse\022S\n\nGetS" +
+      "ession\022!.claude_pool.v1.GetSessionReques" +
+      "t\032\".claude_pool.v1.GetSessionResponse\022Y\n" +
+      "\014ListSessions\022#.claude_pool.v1.ListSessi" +
+      "onsRequest\032$.claude_pool.v1.ListSessions" +
+      "Response\022\\\n\rDeleteSession\022$.claude_pool." +
+      "v1.DeleteSessionRequest\032%.claude_pool.v1" +
+      ".DeleteSessionResponse\022G\n\006FanOut\022\035.claud" +
+      "e_pool.v1.FanOutRequest\032\036.claude_pool.v1" +
+      ".FanOutResponse\022[\n\014FanOutStream\022#.claude" +
+      "_pool.v1.FanOutStreamRequest\032$.claude_po" +
+      "ol.v1.FanOutStreamResponse0\001\022V\n\013SubmitCh" +
+      "ain\022\".claude_pool.v1.SubmitChainRequest\032" +
+      "#.claude_pool.v1.SubmitChainResponse\022Y\n\014" +
+      "FanOutChains\022#.claude_pool.v1.FanOutChai" +
+      "nsRequest\032$.claude_pool.v1.FanOutChainsR" +
+      "esponse\022e\n\020GetChainProgress\022\'.claude_poo" +
+      "l.v1.GetChainProgressRequest\032(.claude_po" +
+      "ol.v1.GetChainProgressResponse\022h\n\021ListCh" +
+      "ainProgress\022(.claude_pool.v1.ListChainPr" +
+      "ogressRequest\032).claude_pool.v1.ListChain" +
+      "ProgressResponse\022U\n\nWatchChain\022!.claude_" +
+      "pool.v1.WatchChainRequest\032\".claude_pool." +
+      "v1.WatchChainResponse0\001\022V\n\013CancelChain\022\"" +
+      ".claude_pool.v1.CancelChainRequest\032#.cla" +
+      "ude_pool.v1.CancelChainResponse\022D\n\005Route" +
+      "\022\034.claude_pool.v1.RouteRequest\032\035.claude_" +
+      "pool.v1.RouteResponse\022A\n\004Auto\022\033.claude_p" +
+      "ool.v1.AutoRequest\032\034.claude_pool.v1.Auto" +
+      "Response\022Y\n\014ExecuteRoute\022#.claude_pool.v" +
+      "1.ExecuteRouteRequest\032$.claude_pool.v1.E" +
+      "xecuteRouteResponse\022S\n\nSetContext\022!.clau" +
+      "de_pool.v1.SetContextRequest\032\".claude_po" +
+      "ol.v1.SetContextResponse\022S\n\nGetContext\022!" +
+      ".claude_pool.v1.GetContextRequest\032\".clau" +
+      "de_pool.v1.GetContextResponse\022\\\n\rDeleteC" +
+      "ontext\022$.claude_pool.v1.DeleteContextReq" +
+      "uest\032%.claude_pool.v1.DeleteContextRespo" +
+      "nse\022V\n\013ListContext\022\".claude_pool.v1.List" +
+      "ContextRequest\032#.claude_pool.v1.ListCont" +
+      "extResponse\022V\n\013SendMessage\022\".claude_pool" +
+      ".v1.SendMessageRequest\032#.claude_pool.v1." +
+      "SendMessageResponse\022e\n\020BroadcastMessage\022" +
+      "\'.claude_pool.v1.BroadcastMessageRequest" +
+      "\032(.claude_pool.v1.BroadcastMessageRespon" +
+      "se\022Y\n\014ReadMessages\022#.claude_pool.v1.Read" +
+      "MessagesRequest\032$.claude_pool.v1.ReadMes" +
+      "sagesResponse\022Y\n\014PeekMessages\022#.claude_p" +
+      "ool.v1.PeekMessagesRequest\032$.claude_pool" +
+      ".v1.PeekMessagesResponse\022\\\n\rCountMessage" +
+      "s\022$.claude_pool.v1.CountMessagesRequest\032" +
+      "%.claude_pool.v1.CountMessagesResponse\022P" +
+      "\n\tFindSlots\022 .claude_pool.v1.FindSlotsRe" +
+      "quest\032!.claude_pool.v1.FindSlotsResponse" +
+      "\022J\n\007ScaleUp\022\036.claude_pool.v1.ScaleUpRequ" +
+      "est\032\037.claude_pool.v1.ScaleUpResponse\022P\n\t" +
+      "ScaleDown\022 .claude_pool.v1.ScaleDownRequ" +
+      "est\032!.claude_pool.v1.ScaleDownResponse\022_" +
+      "\n\016SetTargetSlots\022%.claude_pool.v1.SetTar" +
+      "getSlotsRequest\032&.claude_pool.v1.SetTarg" +
+      "etSlotsResponse\022P\n\tGetStatus\022 .claude_po" +
+      "ol.v1.GetStatusRequest\032!.claude_pool.v1." +
+      "GetStatusResponse\022P\n\tGetConfig\022 .claude_" +
+      "pool.v1.GetConfigRequest\032!.claude_pool.v" +
+      "1.GetConfigResponse\022D\n\005Drain\022\034.claude_po" +
+      "ol.v1.DrainRequest\032\035.claude_pool.v1.Drai" +
+      "nResponse\022h\n\021GetSessionMetrics\022(.claude_" +
+      "pool.v1.GetSessionMetricsRequest\032).claud" +
+      "e_pool.v1.GetSessionMetricsResponseBp\n\021d" +
+      "ev.claudepool.v1B\020PoolServiceProtoP\001ZGgi" +
+      "thub.com/claude-pool/claude-pool/clients" +
+      "/go/gen/claude_pool/v1;poolv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -673,6 +733,7 @@ public final class PoolServiceProto extends com.google.protobuf.GeneratedFile {
           dev.claudepool.v1.ChainProto.getDescriptor(),
           dev.claudepool.v1.PoolProto.getDescriptor(),
           dev.claudepool.v1.RoutingProto.getDescriptor(),
+          dev.claudepool.v1.SessionProto.getDescriptor(),
           dev.claudepool.v1.TaskProto.getDescriptor(),
           com.google.protobuf.DurationProto.getDescriptor(),
         });
@@ -729,7 +790,7 @@ public final class PoolServiceProto extends com.google.protobuf.GeneratedFile {
     internal_static_claude_pool_v1_ListTasksRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ListTasksRequest_descriptor,
-        new java.lang.String[] { "State", "SlotId", "Tags", "PageSize", "PageToken", "ChainId", });
+        new java.lang.String[] { "State", "SlotId", "Tags", "PageSize", "PageToken", "ChainId", "SessionId", });
     internal_static_claude_pool_v1_ListTasksResponse_descriptor =
       getDescriptor().getMessageType(9);
     internal_static_claude_pool_v1_ListTasksResponse_fieldAccessorTable = new
@@ -772,386 +833,434 @@ public final class PoolServiceProto extends com.google.protobuf.GeneratedFile {
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_CancelTaskResponse_descriptor,
         new java.lang.String[] { "Task", });
-    internal_static_claude_pool_v1_ClaimTaskRequest_descriptor =
+    internal_static_claude_pool_v1_DeleteTaskRequest_descriptor =
       getDescriptor().getMessageType(16);
+    internal_static_claude_pool_v1_DeleteTaskRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_claude_pool_v1_DeleteTaskRequest_descriptor,
+        new java.lang.String[] { "TaskId", "RequestId", });
+    internal_static_claude_pool_v1_DeleteTaskResponse_descriptor =
+      getDescriptor().getMessageType(17);
+    internal_static_claude_pool_v1_DeleteTaskResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_claude_pool_v1_DeleteTaskResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_claude_pool_v1_GetSessionRequest_descriptor =
+      getDescriptor().getMessageType(18);
+    internal_static_claude_pool_v1_GetSessionRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_claude_pool_v1_GetSessionRequest_descriptor,
+        new java.lang.String[] { "SessionId", });
+    internal_static_claude_pool_v1_GetSessionResponse_descriptor =
+      getDescriptor().getMessageType(19);
+    internal_static_claude_pool_v1_GetSessionResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_claude_pool_v1_GetSessionResponse_descriptor,
+        new java.lang.String[] { "Session", });
+    internal_static_claude_pool_v1_ListSessionsRequest_descriptor =
+      getDescriptor().getMessageType(20);
+    internal_static_claude_pool_v1_ListSessionsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_claude_pool_v1_ListSessionsRequest_descriptor,
+        new java.lang.String[] { "PageSize", "PageToken", });
+    internal_static_claude_pool_v1_ListSessionsResponse_descriptor =
+      getDescriptor().getMessageType(21);
+    internal_static_claude_pool_v1_ListSessionsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_claude_pool_v1_ListSessionsResponse_descriptor,
+        new java.lang.String[] { "Sessions", "NextPageToken", });
+    internal_static_claude_pool_v1_DeleteSessionRequest_descriptor =
+      getDescriptor().getMessageType(22);
+    internal_static_claude_pool_v1_DeleteSessionRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_claude_pool_v1_DeleteSessionRequest_descriptor,
+        new java.lang.String[] { "SessionId", "RequestId", });
+    internal_static_claude_pool_v1_DeleteSessionResponse_descriptor =
+      getDescriptor().getMessageType(23);
+    internal_static_claude_pool_v1_DeleteSessionResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_claude_pool_v1_DeleteSessionResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_claude_pool_v1_ClaimTaskRequest_descriptor =
+      getDescriptor().getMessageType(24);
     internal_static_claude_pool_v1_ClaimTaskRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ClaimTaskRequest_descriptor,
         new java.lang.String[] { "SlotId", "RequestId", });
     internal_static_claude_pool_v1_ClaimTaskResponse_descriptor =
-      getDescriptor().getMessageType(17);
+      getDescriptor().getMessageType(25);
     internal_static_claude_pool_v1_ClaimTaskResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ClaimTaskResponse_descriptor,
         new java.lang.String[] { "Task", });
     internal_static_claude_pool_v1_ApproveTaskRequest_descriptor =
-      getDescriptor().getMessageType(18);
+      getDescriptor().getMessageType(26);
     internal_static_claude_pool_v1_ApproveTaskRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ApproveTaskRequest_descriptor,
         new java.lang.String[] { "TaskId", "RequestId", });
     internal_static_claude_pool_v1_ApproveTaskResponse_descriptor =
-      getDescriptor().getMessageType(19);
+      getDescriptor().getMessageType(27);
     internal_static_claude_pool_v1_ApproveTaskResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ApproveTaskResponse_descriptor,
         new java.lang.String[] { "Task", });
     internal_static_claude_pool_v1_RejectTaskRequest_descriptor =
-      getDescriptor().getMessageType(20);
+      getDescriptor().getMessageType(28);
     internal_static_claude_pool_v1_RejectTaskRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_RejectTaskRequest_descriptor,
         new java.lang.String[] { "TaskId", "Feedback", "RequestId", });
     internal_static_claude_pool_v1_RejectTaskResponse_descriptor =
-      getDescriptor().getMessageType(21);
+      getDescriptor().getMessageType(29);
     internal_static_claude_pool_v1_RejectTaskResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_RejectTaskResponse_descriptor,
         new java.lang.String[] { "Task", });
     internal_static_claude_pool_v1_FanOutRequest_descriptor =
-      getDescriptor().getMessageType(22);
+      getDescriptor().getMessageType(30);
     internal_static_claude_pool_v1_FanOutRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_FanOutRequest_descriptor,
         new java.lang.String[] { "Tasks", "RequestId", });
     internal_static_claude_pool_v1_FanOutItem_descriptor =
-      getDescriptor().getMessageType(23);
+      getDescriptor().getMessageType(31);
     internal_static_claude_pool_v1_FanOutItem_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_FanOutItem_descriptor,
         new java.lang.String[] { "Index", "Task", "ErrorCode", "ErrorMessage", });
     internal_static_claude_pool_v1_FanOutResponse_descriptor =
-      getDescriptor().getMessageType(24);
+      getDescriptor().getMessageType(32);
     internal_static_claude_pool_v1_FanOutResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_FanOutResponse_descriptor,
         new java.lang.String[] { "Items", });
     internal_static_claude_pool_v1_FanOutStreamRequest_descriptor =
-      getDescriptor().getMessageType(25);
+      getDescriptor().getMessageType(33);
     internal_static_claude_pool_v1_FanOutStreamRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_FanOutStreamRequest_descriptor,
         new java.lang.String[] { "Tasks", "RequestId", });
     internal_static_claude_pool_v1_FanOutStreamResponse_descriptor =
-      getDescriptor().getMessageType(26);
+      getDescriptor().getMessageType(34);
     internal_static_claude_pool_v1_FanOutStreamResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_FanOutStreamResponse_descriptor,
         new java.lang.String[] { "Item", });
     internal_static_claude_pool_v1_SubmitChainRequest_descriptor =
-      getDescriptor().getMessageType(27);
+      getDescriptor().getMessageType(35);
     internal_static_claude_pool_v1_SubmitChainRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_SubmitChainRequest_descriptor,
         new java.lang.String[] { "Steps", "Options", "RequestId", });
     internal_static_claude_pool_v1_SubmitChainResponse_descriptor =
-      getDescriptor().getMessageType(28);
+      getDescriptor().getMessageType(36);
     internal_static_claude_pool_v1_SubmitChainResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_SubmitChainResponse_descriptor,
         new java.lang.String[] { "Chain", });
     internal_static_claude_pool_v1_ChainSpec_descriptor =
-      getDescriptor().getMessageType(29);
+      getDescriptor().getMessageType(37);
     internal_static_claude_pool_v1_ChainSpec_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ChainSpec_descriptor,
         new java.lang.String[] { "Steps", "Options", });
     internal_static_claude_pool_v1_FanOutChainsRequest_descriptor =
-      getDescriptor().getMessageType(30);
+      getDescriptor().getMessageType(38);
     internal_static_claude_pool_v1_FanOutChainsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_FanOutChainsRequest_descriptor,
         new java.lang.String[] { "Chains", "RequestId", });
     internal_static_claude_pool_v1_FanOutChainsResponse_descriptor =
-      getDescriptor().getMessageType(31);
+      getDescriptor().getMessageType(39);
     internal_static_claude_pool_v1_FanOutChainsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_FanOutChainsResponse_descriptor,
         new java.lang.String[] { "Chains", });
     internal_static_claude_pool_v1_GetChainProgressRequest_descriptor =
-      getDescriptor().getMessageType(32);
+      getDescriptor().getMessageType(40);
     internal_static_claude_pool_v1_GetChainProgressRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_GetChainProgressRequest_descriptor,
         new java.lang.String[] { "ChainId", });
     internal_static_claude_pool_v1_GetChainProgressResponse_descriptor =
-      getDescriptor().getMessageType(33);
+      getDescriptor().getMessageType(41);
     internal_static_claude_pool_v1_GetChainProgressResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_GetChainProgressResponse_descriptor,
         new java.lang.String[] { "Chain", });
     internal_static_claude_pool_v1_ListChainProgressRequest_descriptor =
-      getDescriptor().getMessageType(34);
+      getDescriptor().getMessageType(42);
     internal_static_claude_pool_v1_ListChainProgressRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ListChainProgressRequest_descriptor,
         new java.lang.String[] { "Status", "PageSize", "PageToken", });
     internal_static_claude_pool_v1_ListChainProgressResponse_descriptor =
-      getDescriptor().getMessageType(35);
+      getDescriptor().getMessageType(43);
     internal_static_claude_pool_v1_ListChainProgressResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ListChainProgressResponse_descriptor,
         new java.lang.String[] { "Chains", "NextPageToken", });
     internal_static_claude_pool_v1_WatchChainRequest_descriptor =
-      getDescriptor().getMessageType(36);
+      getDescriptor().getMessageType(44);
     internal_static_claude_pool_v1_WatchChainRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_WatchChainRequest_descriptor,
         new java.lang.String[] { "ChainId", "AfterSeq", });
     internal_static_claude_pool_v1_WatchChainResponse_descriptor =
-      getDescriptor().getMessageType(37);
+      getDescriptor().getMessageType(45);
     internal_static_claude_pool_v1_WatchChainResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_WatchChainResponse_descriptor,
         new java.lang.String[] { "Chain", });
     internal_static_claude_pool_v1_CancelChainRequest_descriptor =
-      getDescriptor().getMessageType(38);
+      getDescriptor().getMessageType(46);
     internal_static_claude_pool_v1_CancelChainRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_CancelChainRequest_descriptor,
         new java.lang.String[] { "ChainId", "RequestId", });
     internal_static_claude_pool_v1_CancelChainResponse_descriptor =
-      getDescriptor().getMessageType(39);
+      getDescriptor().getMessageType(47);
     internal_static_claude_pool_v1_CancelChainResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_CancelChainResponse_descriptor,
         new java.lang.String[] { "Chain", });
     internal_static_claude_pool_v1_RouteRequest_descriptor =
-      getDescriptor().getMessageType(40);
+      getDescriptor().getMessageType(48);
     internal_static_claude_pool_v1_RouteRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_RouteRequest_descriptor,
         new java.lang.String[] { "Prompt", "Config", });
     internal_static_claude_pool_v1_RouteResponse_descriptor =
-      getDescriptor().getMessageType(41);
+      getDescriptor().getMessageType(49);
     internal_static_claude_pool_v1_RouteResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_RouteResponse_descriptor,
         new java.lang.String[] { "Route", "CostMicros", });
     internal_static_claude_pool_v1_AutoRequest_descriptor =
-      getDescriptor().getMessageType(42);
+      getDescriptor().getMessageType(50);
     internal_static_claude_pool_v1_AutoRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_AutoRequest_descriptor,
         new java.lang.String[] { "Prompt", "Config", "RequestId", });
     internal_static_claude_pool_v1_AutoResponse_descriptor =
-      getDescriptor().getMessageType(43);
+      getDescriptor().getMessageType(51);
     internal_static_claude_pool_v1_AutoResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_AutoResponse_descriptor,
         new java.lang.String[] { "Result", });
     internal_static_claude_pool_v1_ExecuteRouteRequest_descriptor =
-      getDescriptor().getMessageType(44);
+      getDescriptor().getMessageType(52);
     internal_static_claude_pool_v1_ExecuteRouteRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ExecuteRouteRequest_descriptor,
         new java.lang.String[] { "Route", "RequestId", });
     internal_static_claude_pool_v1_ExecuteRouteResponse_descriptor =
-      getDescriptor().getMessageType(45);
+      getDescriptor().getMessageType(53);
     internal_static_claude_pool_v1_ExecuteRouteResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ExecuteRouteResponse_descriptor,
         new java.lang.String[] { "Result", });
     internal_static_claude_pool_v1_SetContextRequest_descriptor =
-      getDescriptor().getMessageType(46);
+      getDescriptor().getMessageType(54);
     internal_static_claude_pool_v1_SetContextRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_SetContextRequest_descriptor,
         new java.lang.String[] { "Key", "Value", "RequestId", });
     internal_static_claude_pool_v1_SetContextResponse_descriptor =
-      getDescriptor().getMessageType(47);
+      getDescriptor().getMessageType(55);
     internal_static_claude_pool_v1_SetContextResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_SetContextResponse_descriptor,
         new java.lang.String[] { "Entry", });
     internal_static_claude_pool_v1_GetContextRequest_descriptor =
-      getDescriptor().getMessageType(48);
+      getDescriptor().getMessageType(56);
     internal_static_claude_pool_v1_GetContextRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_GetContextRequest_descriptor,
         new java.lang.String[] { "Key", });
     internal_static_claude_pool_v1_GetContextResponse_descriptor =
-      getDescriptor().getMessageType(49);
+      getDescriptor().getMessageType(57);
     internal_static_claude_pool_v1_GetContextResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_GetContextResponse_descriptor,
         new java.lang.String[] { "Entry", });
     internal_static_claude_pool_v1_DeleteContextRequest_descriptor =
-      getDescriptor().getMessageType(50);
+      getDescriptor().getMessageType(58);
     internal_static_claude_pool_v1_DeleteContextRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_DeleteContextRequest_descriptor,
         new java.lang.String[] { "Key", "RequestId", });
     internal_static_claude_pool_v1_DeleteContextResponse_descriptor =
-      getDescriptor().getMessageType(51);
+      getDescriptor().getMessageType(59);
     internal_static_claude_pool_v1_DeleteContextResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_DeleteContextResponse_descriptor,
         new java.lang.String[] { "Deleted", "PreviousValue", });
     internal_static_claude_pool_v1_ListContextRequest_descriptor =
-      getDescriptor().getMessageType(52);
+      getDescriptor().getMessageType(60);
     internal_static_claude_pool_v1_ListContextRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ListContextRequest_descriptor,
         new java.lang.String[] { "PageSize", "PageToken", });
     internal_static_claude_pool_v1_ListContextResponse_descriptor =
-      getDescriptor().getMessageType(53);
+      getDescriptor().getMessageType(61);
     internal_static_claude_pool_v1_ListContextResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ListContextResponse_descriptor,
         new java.lang.String[] { "Entries", "NextPageToken", });
     internal_static_claude_pool_v1_SendMessageRequest_descriptor =
-      getDescriptor().getMessageType(54);
+      getDescriptor().getMessageType(62);
     internal_static_claude_pool_v1_SendMessageRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_SendMessageRequest_descriptor,
         new java.lang.String[] { "FromSlotId", "ToSlotId", "Content", "RequestId", });
     internal_static_claude_pool_v1_SendMessageResponse_descriptor =
-      getDescriptor().getMessageType(55);
+      getDescriptor().getMessageType(63);
     internal_static_claude_pool_v1_SendMessageResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_SendMessageResponse_descriptor,
         new java.lang.String[] { "Message", });
     internal_static_claude_pool_v1_BroadcastMessageRequest_descriptor =
-      getDescriptor().getMessageType(56);
+      getDescriptor().getMessageType(64);
     internal_static_claude_pool_v1_BroadcastMessageRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_BroadcastMessageRequest_descriptor,
         new java.lang.String[] { "FromSlotId", "Content", "RequestId", });
     internal_static_claude_pool_v1_BroadcastMessageResponse_descriptor =
-      getDescriptor().getMessageType(57);
+      getDescriptor().getMessageType(65);
     internal_static_claude_pool_v1_BroadcastMessageResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_BroadcastMessageResponse_descriptor,
         new java.lang.String[] { "Messages", });
     internal_static_claude_pool_v1_ReadMessagesRequest_descriptor =
-      getDescriptor().getMessageType(58);
+      getDescriptor().getMessageType(66);
     internal_static_claude_pool_v1_ReadMessagesRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ReadMessagesRequest_descriptor,
         new java.lang.String[] { "SlotId", });
     internal_static_claude_pool_v1_ReadMessagesResponse_descriptor =
-      getDescriptor().getMessageType(59);
+      getDescriptor().getMessageType(67);
     internal_static_claude_pool_v1_ReadMessagesResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ReadMessagesResponse_descriptor,
         new java.lang.String[] { "Messages", });
     internal_static_claude_pool_v1_PeekMessagesRequest_descriptor =
-      getDescriptor().getMessageType(60);
+      getDescriptor().getMessageType(68);
     internal_static_claude_pool_v1_PeekMessagesRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_PeekMessagesRequest_descriptor,
         new java.lang.String[] { "SlotId", });
     internal_static_claude_pool_v1_PeekMessagesResponse_descriptor =
-      getDescriptor().getMessageType(61);
+      getDescriptor().getMessageType(69);
     internal_static_claude_pool_v1_PeekMessagesResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_PeekMessagesResponse_descriptor,
         new java.lang.String[] { "Messages", });
     internal_static_claude_pool_v1_CountMessagesRequest_descriptor =
-      getDescriptor().getMessageType(62);
+      getDescriptor().getMessageType(70);
     internal_static_claude_pool_v1_CountMessagesRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_CountMessagesRequest_descriptor,
         new java.lang.String[] { "SlotId", });
     internal_static_claude_pool_v1_CountMessagesResponse_descriptor =
-      getDescriptor().getMessageType(63);
+      getDescriptor().getMessageType(71);
     internal_static_claude_pool_v1_CountMessagesResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_CountMessagesResponse_descriptor,
         new java.lang.String[] { "Count", });
     internal_static_claude_pool_v1_FindSlotsRequest_descriptor =
-      getDescriptor().getMessageType(64);
+      getDescriptor().getMessageType(72);
     internal_static_claude_pool_v1_FindSlotsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_FindSlotsRequest_descriptor,
         new java.lang.String[] { "Name", "Role", "State", });
     internal_static_claude_pool_v1_FindSlotsResponse_descriptor =
-      getDescriptor().getMessageType(65);
+      getDescriptor().getMessageType(73);
     internal_static_claude_pool_v1_FindSlotsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_FindSlotsResponse_descriptor,
         new java.lang.String[] { "Slots", });
     internal_static_claude_pool_v1_ScaleUpRequest_descriptor =
-      getDescriptor().getMessageType(66);
+      getDescriptor().getMessageType(74);
     internal_static_claude_pool_v1_ScaleUpRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ScaleUpRequest_descriptor,
         new java.lang.String[] { "Count", "RequestId", });
     internal_static_claude_pool_v1_ScaleUpResponse_descriptor =
-      getDescriptor().getMessageType(67);
+      getDescriptor().getMessageType(75);
     internal_static_claude_pool_v1_ScaleUpResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ScaleUpResponse_descriptor,
         new java.lang.String[] { "TotalSlots", });
     internal_static_claude_pool_v1_ScaleDownRequest_descriptor =
-      getDescriptor().getMessageType(68);
+      getDescriptor().getMessageType(76);
     internal_static_claude_pool_v1_ScaleDownRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ScaleDownRequest_descriptor,
         new java.lang.String[] { "Count", "BusyTimeout", "RequestId", });
     internal_static_claude_pool_v1_ScaleDownResponse_descriptor =
-      getDescriptor().getMessageType(69);
+      getDescriptor().getMessageType(77);
     internal_static_claude_pool_v1_ScaleDownResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ScaleDownResponse_descriptor,
         new java.lang.String[] { "TotalSlots", });
     internal_static_claude_pool_v1_SetTargetSlotsRequest_descriptor =
-      getDescriptor().getMessageType(70);
+      getDescriptor().getMessageType(78);
     internal_static_claude_pool_v1_SetTargetSlotsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_SetTargetSlotsRequest_descriptor,
         new java.lang.String[] { "Target", "RequestId", });
     internal_static_claude_pool_v1_SetTargetSlotsResponse_descriptor =
-      getDescriptor().getMessageType(71);
+      getDescriptor().getMessageType(79);
     internal_static_claude_pool_v1_SetTargetSlotsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_SetTargetSlotsResponse_descriptor,
         new java.lang.String[] { "TotalSlots", });
     internal_static_claude_pool_v1_GetStatusRequest_descriptor =
-      getDescriptor().getMessageType(72);
+      getDescriptor().getMessageType(80);
     internal_static_claude_pool_v1_GetStatusRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_GetStatusRequest_descriptor,
         new java.lang.String[] { });
     internal_static_claude_pool_v1_GetStatusResponse_descriptor =
-      getDescriptor().getMessageType(73);
+      getDescriptor().getMessageType(81);
     internal_static_claude_pool_v1_GetStatusResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_GetStatusResponse_descriptor,
         new java.lang.String[] { "Status", });
     internal_static_claude_pool_v1_GetConfigRequest_descriptor =
-      getDescriptor().getMessageType(74);
+      getDescriptor().getMessageType(82);
     internal_static_claude_pool_v1_GetConfigRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_GetConfigRequest_descriptor,
         new java.lang.String[] { });
     internal_static_claude_pool_v1_GetConfigResponse_descriptor =
-      getDescriptor().getMessageType(75);
+      getDescriptor().getMessageType(83);
     internal_static_claude_pool_v1_GetConfigResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_GetConfigResponse_descriptor,
         new java.lang.String[] { "Config", });
     internal_static_claude_pool_v1_DrainRequest_descriptor =
-      getDescriptor().getMessageType(76);
+      getDescriptor().getMessageType(84);
     internal_static_claude_pool_v1_DrainRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_DrainRequest_descriptor,
         new java.lang.String[] { "Timeout", "RequestId", });
     internal_static_claude_pool_v1_DrainResponse_descriptor =
-      getDescriptor().getMessageType(77);
+      getDescriptor().getMessageType(85);
     internal_static_claude_pool_v1_DrainResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_DrainResponse_descriptor,
         new java.lang.String[] { "Summary", });
     internal_static_claude_pool_v1_GetSessionMetricsRequest_descriptor =
-      getDescriptor().getMessageType(78);
+      getDescriptor().getMessageType(86);
     internal_static_claude_pool_v1_GetSessionMetricsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_GetSessionMetricsRequest_descriptor,
         new java.lang.String[] { "Filter", });
     internal_static_claude_pool_v1_GetSessionMetricsResponse_descriptor =
-      getDescriptor().getMessageType(79);
+      getDescriptor().getMessageType(87);
     internal_static_claude_pool_v1_GetSessionMetricsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_GetSessionMetricsResponse_descriptor,
@@ -1160,6 +1269,7 @@ public final class PoolServiceProto extends com.google.protobuf.GeneratedFile {
     dev.claudepool.v1.ChainProto.getDescriptor();
     dev.claudepool.v1.PoolProto.getDescriptor();
     dev.claudepool.v1.RoutingProto.getDescriptor();
+    dev.claudepool.v1.SessionProto.getDescriptor();
     dev.claudepool.v1.TaskProto.getDescriptor();
     com.google.protobuf.DurationProto.getDescriptor();
   }

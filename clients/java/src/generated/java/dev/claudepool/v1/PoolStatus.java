@@ -32,6 +32,7 @@ private static final long serialVersionUID = 0L;
     super(builder);
   }
   private PoolStatus() {
+    namespace_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -275,6 +276,83 @@ private static final long serialVersionUID = 0L;
     return replicas_;
   }
 
+  public static final int CANCELLED_TASKS_FIELD_NUMBER = 15;
+  private long cancelledTasks_ = 0L;
+  /**
+   * <pre>
+   * Tasks cancelled.
+   * </pre>
+   *
+   * <code>int64 cancelled_tasks = 15;</code>
+   * @return The cancelledTasks.
+   */
+  @java.lang.Override
+  public long getCancelledTasks() {
+    return cancelledTasks_;
+  }
+
+  public static final int NAMESPACE_FIELD_NUMBER = 16;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object namespace_ = "";
+  /**
+   * <pre>
+   * The namespace the task counts, spend and budget cover (the caller's).
+   * </pre>
+   *
+   * <code>string namespace = 16;</code>
+   * @return The namespace.
+   */
+  @java.lang.Override
+  public java.lang.String getNamespace() {
+    java.lang.Object ref = namespace_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      namespace_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The namespace the task counts, spend and budget cover (the caller's).
+   * </pre>
+   *
+   * <code>string namespace = 16;</code>
+   * @return The bytes for namespace.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getNamespaceBytes() {
+    java.lang.Object ref = namespace_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      namespace_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int WARM_PROCESSES_FIELD_NUMBER = 17;
+  private int warmProcesses_ = 0;
+  /**
+   * <pre>
+   * CLI processes this replica keeps started (running a task or waiting for one).
+   * </pre>
+   *
+   * <code>int32 warm_processes = 17;</code>
+   * @return The warmProcesses.
+   */
+  @java.lang.Override
+  public int getWarmProcesses() {
+    return warmProcesses_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -330,6 +408,15 @@ private static final long serialVersionUID = 0L;
     }
     if (replicas_ != 0) {
       output.writeInt32(14, replicas_);
+    }
+    if (cancelledTasks_ != 0L) {
+      output.writeInt64(15, cancelledTasks_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(namespace_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 16, namespace_);
+    }
+    if (warmProcesses_ != 0) {
+      output.writeInt32(17, warmProcesses_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -391,6 +478,17 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(14, replicas_);
     }
+    if (cancelledTasks_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt64Size(15, cancelledTasks_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(namespace_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(16, namespace_);
+    }
+    if (warmProcesses_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(17, warmProcesses_);
+    }
     return size;
   }
   @java.lang.Override
@@ -446,6 +544,12 @@ private static final long serialVersionUID = 0L;
         != other.getDraining()) return false;
     if (getReplicas()
         != other.getReplicas()) return false;
+    if (getCancelledTasks()
+        != other.getCancelledTasks()) return false;
+    if (!getNamespace()
+        .equals(other.getNamespace())) return false;
+    if (getWarmProcesses()
+        != other.getWarmProcesses()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -496,6 +600,13 @@ private static final long serialVersionUID = 0L;
         getDraining());
     hash = (37 * hash) + REPLICAS_FIELD_NUMBER;
     hash = (53 * hash) + getReplicas();
+    hash = (37 * hash) + CANCELLED_TASKS_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getCancelledTasks());
+    hash = (37 * hash) + NAMESPACE_FIELD_NUMBER;
+    hash = (53 * hash) + getNamespace().hashCode();
+    hash = (37 * hash) + WARM_PROCESSES_FIELD_NUMBER;
+    hash = (53 * hash) + getWarmProcesses();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -645,6 +756,9 @@ private static final long serialVersionUID = 0L;
       budgetMicros_ = 0L;
       draining_ = false;
       replicas_ = 0;
+      cancelledTasks_ = 0L;
+      namespace_ = "";
+      warmProcesses_ = 0;
       return this;
     }
 
@@ -722,6 +836,15 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00002000) != 0)) {
         result.replicas_ = replicas_;
       }
+      if (((from_bitField0_ & 0x00004000) != 0)) {
+        result.cancelledTasks_ = cancelledTasks_;
+      }
+      if (((from_bitField0_ & 0x00008000) != 0)) {
+        result.namespace_ = namespace_;
+      }
+      if (((from_bitField0_ & 0x00010000) != 0)) {
+        result.warmProcesses_ = warmProcesses_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -778,6 +901,17 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getReplicas() != 0) {
         setReplicas(other.getReplicas());
+      }
+      if (other.getCancelledTasks() != 0L) {
+        setCancelledTasks(other.getCancelledTasks());
+      }
+      if (!other.getNamespace().isEmpty()) {
+        namespace_ = other.namespace_;
+        bitField0_ |= 0x00008000;
+        onChanged();
+      }
+      if (other.getWarmProcesses() != 0) {
+        setWarmProcesses(other.getWarmProcesses());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -873,6 +1007,21 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00002000;
               break;
             } // case 112
+            case 120: {
+              cancelledTasks_ = input.readInt64();
+              bitField0_ |= 0x00004000;
+              break;
+            } // case 120
+            case 130: {
+              namespace_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00008000;
+              break;
+            } // case 130
+            case 136: {
+              warmProcesses_ = input.readInt32();
+              bitField0_ |= 0x00010000;
+              break;
+            } // case 136
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1514,6 +1663,186 @@ private static final long serialVersionUID = 0L;
     public Builder clearReplicas() {
       bitField0_ = (bitField0_ & ~0x00002000);
       replicas_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private long cancelledTasks_ ;
+    /**
+     * <pre>
+     * Tasks cancelled.
+     * </pre>
+     *
+     * <code>int64 cancelled_tasks = 15;</code>
+     * @return The cancelledTasks.
+     */
+    @java.lang.Override
+    public long getCancelledTasks() {
+      return cancelledTasks_;
+    }
+    /**
+     * <pre>
+     * Tasks cancelled.
+     * </pre>
+     *
+     * <code>int64 cancelled_tasks = 15;</code>
+     * @param value The cancelledTasks to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCancelledTasks(long value) {
+
+      cancelledTasks_ = value;
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Tasks cancelled.
+     * </pre>
+     *
+     * <code>int64 cancelled_tasks = 15;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCancelledTasks() {
+      bitField0_ = (bitField0_ & ~0x00004000);
+      cancelledTasks_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object namespace_ = "";
+    /**
+     * <pre>
+     * The namespace the task counts, spend and budget cover (the caller's).
+     * </pre>
+     *
+     * <code>string namespace = 16;</code>
+     * @return The namespace.
+     */
+    public java.lang.String getNamespace() {
+      java.lang.Object ref = namespace_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        namespace_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The namespace the task counts, spend and budget cover (the caller's).
+     * </pre>
+     *
+     * <code>string namespace = 16;</code>
+     * @return The bytes for namespace.
+     */
+    public com.google.protobuf.ByteString
+        getNamespaceBytes() {
+      java.lang.Object ref = namespace_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        namespace_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The namespace the task counts, spend and budget cover (the caller's).
+     * </pre>
+     *
+     * <code>string namespace = 16;</code>
+     * @param value The namespace to set.
+     * @return This builder for chaining.
+     */
+    public Builder setNamespace(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      namespace_ = value;
+      bitField0_ |= 0x00008000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The namespace the task counts, spend and budget cover (the caller's).
+     * </pre>
+     *
+     * <code>string namespace = 16;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearNamespace() {
+      namespace_ = getDefaultInstance().getNamespace();
+      bitField0_ = (bitField0_ & ~0x00008000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The namespace the task counts, spend and budget cover (the caller's).
+     * </pre>
+     *
+     * <code>string namespace = 16;</code>
+     * @param value The bytes for namespace to set.
+     * @return This builder for chaining.
+     */
+    public Builder setNamespaceBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      namespace_ = value;
+      bitField0_ |= 0x00008000;
+      onChanged();
+      return this;
+    }
+
+    private int warmProcesses_ ;
+    /**
+     * <pre>
+     * CLI processes this replica keeps started (running a task or waiting for one).
+     * </pre>
+     *
+     * <code>int32 warm_processes = 17;</code>
+     * @return The warmProcesses.
+     */
+    @java.lang.Override
+    public int getWarmProcesses() {
+      return warmProcesses_;
+    }
+    /**
+     * <pre>
+     * CLI processes this replica keeps started (running a task or waiting for one).
+     * </pre>
+     *
+     * <code>int32 warm_processes = 17;</code>
+     * @param value The warmProcesses to set.
+     * @return This builder for chaining.
+     */
+    public Builder setWarmProcesses(int value) {
+
+      warmProcesses_ = value;
+      bitField0_ |= 0x00010000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * CLI processes this replica keeps started (running a task or waiting for one).
+     * </pre>
+     *
+     * <code>int32 warm_processes = 17;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearWarmProcesses() {
+      bitField0_ = (bitField0_ & ~0x00010000);
+      warmProcesses_ = 0;
       onChanged();
       return this;
     }

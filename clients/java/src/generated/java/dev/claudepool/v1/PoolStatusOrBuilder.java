@@ -158,4 +158,44 @@ public interface PoolStatusOrBuilder extends
    * @return The replicas.
    */
   int getReplicas();
+
+  /**
+   * <pre>
+   * Tasks cancelled.
+   * </pre>
+   *
+   * <code>int64 cancelled_tasks = 15;</code>
+   * @return The cancelledTasks.
+   */
+  long getCancelledTasks();
+
+  /**
+   * <pre>
+   * The namespace the task counts, spend and budget cover (the caller's).
+   * </pre>
+   *
+   * <code>string namespace = 16;</code>
+   * @return The namespace.
+   */
+  java.lang.String getNamespace();
+  /**
+   * <pre>
+   * The namespace the task counts, spend and budget cover (the caller's).
+   * </pre>
+   *
+   * <code>string namespace = 16;</code>
+   * @return The bytes for namespace.
+   */
+  com.google.protobuf.ByteString
+      getNamespaceBytes();
+
+  /**
+   * <pre>
+   * CLI processes this replica keeps started (running a task or waiting for one).
+   * </pre>
+   *
+   * <code>int32 warm_processes = 17;</code>
+   * @return The warmProcesses.
+   */
+  int getWarmProcesses();
 }

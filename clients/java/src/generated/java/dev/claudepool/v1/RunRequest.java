@@ -97,7 +97,7 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object requestId_ = "";
   /**
    * <pre>
-   * Idempotency key (a UUID); a retry with the same key returns the same task.
+   * Idempotency key (a UUID, at most 128 bytes); a retry with the same key returns the same task.
    * </pre>
    *
    * <code>string request_id = 2;</code>
@@ -118,7 +118,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Idempotency key (a UUID); a retry with the same key returns the same task.
+   * Idempotency key (a UUID, at most 128 bytes); a retry with the same key returns the same task.
    * </pre>
    *
    * <code>string request_id = 2;</code>
@@ -642,7 +642,7 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object requestId_ = "";
     /**
      * <pre>
-     * Idempotency key (a UUID); a retry with the same key returns the same task.
+     * Idempotency key (a UUID, at most 128 bytes); a retry with the same key returns the same task.
      * </pre>
      *
      * <code>string request_id = 2;</code>
@@ -662,7 +662,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Idempotency key (a UUID); a retry with the same key returns the same task.
+     * Idempotency key (a UUID, at most 128 bytes); a retry with the same key returns the same task.
      * </pre>
      *
      * <code>string request_id = 2;</code>
@@ -683,7 +683,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Idempotency key (a UUID); a retry with the same key returns the same task.
+     * Idempotency key (a UUID, at most 128 bytes); a retry with the same key returns the same task.
      * </pre>
      *
      * <code>string request_id = 2;</code>
@@ -700,7 +700,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Idempotency key (a UUID); a retry with the same key returns the same task.
+     * Idempotency key (a UUID, at most 128 bytes); a retry with the same key returns the same task.
      * </pre>
      *
      * <code>string request_id = 2;</code>
@@ -714,7 +714,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Idempotency key (a UUID); a retry with the same key returns the same task.
+     * Idempotency key (a UUID, at most 128 bytes); a retry with the same key returns the same task.
      * </pre>
      *
      * <code>string request_id = 2;</code>

@@ -39,7 +39,7 @@ public interface RunRequestOrBuilder extends
 
   /**
    * <pre>
-   * Idempotency key (a UUID); a retry with the same key returns the same task.
+   * Idempotency key (a UUID, at most 128 bytes); a retry with the same key returns the same task.
    * </pre>
    *
    * <code>string request_id = 2;</code>
@@ -48,7 +48,7 @@ public interface RunRequestOrBuilder extends
   java.lang.String getRequestId();
   /**
    * <pre>
-   * Idempotency key (a UUID); a retry with the same key returns the same task.
+   * Idempotency key (a UUID, at most 128 bytes); a retry with the same key returns the same task.
    * </pre>
    *
    * <code>string request_id = 2;</code>

@@ -7,7 +7,8 @@ package dev.claudepool.v1;
 
 /**
  * <pre>
- * A slot: a persistent Claude worker identity that runs one task at a time and keeps its session.
+ * A slot: execution capacity that runs one task at a time. Conversations are sessions of their own
+ * (see Session); with the `slot` session policy a slot also keeps one session for its next task.
  * </pre>
  *
  * Protobuf type {@code claude_pool.v1.Slot}
@@ -175,7 +176,7 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object currentTaskId_ = "";
   /**
    * <pre>
-   * The task it is running; empty when idle.
+   * The task it is running; empty when idle, and to callers of another namespace.
    * </pre>
    *
    * <code>string current_task_id = 4;</code>
@@ -196,7 +197,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The task it is running; empty when idle.
+   * The task it is running; empty when idle, and to callers of another namespace.
    * </pre>
    *
    * <code>string current_task_id = 4;</code>
@@ -222,7 +223,8 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object sessionId_ = "";
   /**
    * <pre>
-   * The Claude session its next task resumes; empty for a fresh session.
+   * With the `slot` session policy: the session its next task continues; empty otherwise. Shown
+   * only to the principal that owns the session.
    * </pre>
    *
    * <code>string session_id = 5;</code>
@@ -243,7 +245,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The Claude session its next task resumes; empty for a fresh session.
+   * With the `slot` session policy: the session its next task continues; empty otherwise. Shown
+   * only to the principal that owns the session.
    * </pre>
    *
    * <code>string session_id = 5;</code>
@@ -692,7 +695,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * A slot: a persistent Claude worker identity that runs one task at a time and keeps its session.
+   * A slot: execution capacity that runs one task at a time. Conversations are sessions of their own
+   * (see Session); with the `slot` session policy a slot also keeps one session for its next task.
    * </pre>
    *
    * Protobuf type {@code claude_pool.v1.Slot}
@@ -1297,7 +1301,7 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object currentTaskId_ = "";
     /**
      * <pre>
-     * The task it is running; empty when idle.
+     * The task it is running; empty when idle, and to callers of another namespace.
      * </pre>
      *
      * <code>string current_task_id = 4;</code>
@@ -1317,7 +1321,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The task it is running; empty when idle.
+     * The task it is running; empty when idle, and to callers of another namespace.
      * </pre>
      *
      * <code>string current_task_id = 4;</code>
@@ -1338,7 +1342,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The task it is running; empty when idle.
+     * The task it is running; empty when idle, and to callers of another namespace.
      * </pre>
      *
      * <code>string current_task_id = 4;</code>
@@ -1355,7 +1359,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The task it is running; empty when idle.
+     * The task it is running; empty when idle, and to callers of another namespace.
      * </pre>
      *
      * <code>string current_task_id = 4;</code>
@@ -1369,7 +1373,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The task it is running; empty when idle.
+     * The task it is running; empty when idle, and to callers of another namespace.
      * </pre>
      *
      * <code>string current_task_id = 4;</code>
@@ -1389,7 +1393,8 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object sessionId_ = "";
     /**
      * <pre>
-     * The Claude session its next task resumes; empty for a fresh session.
+     * With the `slot` session policy: the session its next task continues; empty otherwise. Shown
+     * only to the principal that owns the session.
      * </pre>
      *
      * <code>string session_id = 5;</code>
@@ -1409,7 +1414,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The Claude session its next task resumes; empty for a fresh session.
+     * With the `slot` session policy: the session its next task continues; empty otherwise. Shown
+     * only to the principal that owns the session.
      * </pre>
      *
      * <code>string session_id = 5;</code>
@@ -1430,7 +1436,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The Claude session its next task resumes; empty for a fresh session.
+     * With the `slot` session policy: the session its next task continues; empty otherwise. Shown
+     * only to the principal that owns the session.
      * </pre>
      *
      * <code>string session_id = 5;</code>
@@ -1447,7 +1454,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The Claude session its next task resumes; empty for a fresh session.
+     * With the `slot` session policy: the session its next task continues; empty otherwise. Shown
+     * only to the principal that owns the session.
      * </pre>
      *
      * <code>string session_id = 5;</code>
@@ -1461,7 +1469,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The Claude session its next task resumes; empty for a fresh session.
+     * With the `slot` session policy: the session its next task continues; empty otherwise. Shown
+     * only to the principal that owns the session.
      * </pre>
      *
      * <code>string session_id = 5;</code>

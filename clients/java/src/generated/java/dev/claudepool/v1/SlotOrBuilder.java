@@ -78,7 +78,7 @@ public interface SlotOrBuilder extends
 
   /**
    * <pre>
-   * The task it is running; empty when idle.
+   * The task it is running; empty when idle, and to callers of another namespace.
    * </pre>
    *
    * <code>string current_task_id = 4;</code>
@@ -87,7 +87,7 @@ public interface SlotOrBuilder extends
   java.lang.String getCurrentTaskId();
   /**
    * <pre>
-   * The task it is running; empty when idle.
+   * The task it is running; empty when idle, and to callers of another namespace.
    * </pre>
    *
    * <code>string current_task_id = 4;</code>
@@ -98,7 +98,8 @@ public interface SlotOrBuilder extends
 
   /**
    * <pre>
-   * The Claude session its next task resumes; empty for a fresh session.
+   * With the `slot` session policy: the session its next task continues; empty otherwise. Shown
+   * only to the principal that owns the session.
    * </pre>
    *
    * <code>string session_id = 5;</code>
@@ -107,7 +108,8 @@ public interface SlotOrBuilder extends
   java.lang.String getSessionId();
   /**
    * <pre>
-   * The Claude session its next task resumes; empty for a fresh session.
+   * With the `slot` session policy: the session its next task continues; empty otherwise. Shown
+   * only to the principal that owns the session.
    * </pre>
    *
    * <code>string session_id = 5;</code>

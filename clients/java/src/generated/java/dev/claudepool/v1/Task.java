@@ -37,6 +37,7 @@ private static final long serialVersionUID = 0L;
     prompt_ = "";
     slotId_ = "";
     chainId_ = "";
+    sessionId_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -522,6 +523,55 @@ private static final long serialVersionUID = 0L;
     return lastSeq_;
   }
 
+  public static final int SESSION_ID_FIELD_NUMBER = 15;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object sessionId_ = "";
+  /**
+   * <pre>
+   * The session the task runs in: set at submission when it continues one, once its run starts
+   * otherwise.
+   * </pre>
+   *
+   * <code>string session_id = 15;</code>
+   * @return The sessionId.
+   */
+  @java.lang.Override
+  public java.lang.String getSessionId() {
+    java.lang.Object ref = sessionId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      sessionId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The session the task runs in: set at submission when it continues one, once its run starts
+   * otherwise.
+   * </pre>
+   *
+   * <code>string session_id = 15;</code>
+   * @return The bytes for sessionId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getSessionIdBytes() {
+    java.lang.Object ref = sessionId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      sessionId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -578,6 +628,9 @@ private static final long serialVersionUID = 0L;
     if (lastSeq_ != 0L) {
       output.writeInt64(14, lastSeq_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(sessionId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 15, sessionId_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -633,6 +686,9 @@ private static final long serialVersionUID = 0L;
     if (lastSeq_ != 0L) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(14, lastSeq_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(sessionId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(15, sessionId_);
     }
     return size;
   }
@@ -700,6 +756,8 @@ private static final long serialVersionUID = 0L;
     }
     if (getLastSeq()
         != other.getLastSeq()) return false;
+    if (!getSessionId()
+        .equals(other.getSessionId())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -751,6 +809,8 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + LAST_SEQ_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getLastSeq());
+    hash = (37 * hash) + SESSION_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getSessionId().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -930,6 +990,7 @@ private static final long serialVersionUID = 0L;
         endTimeBuilder_ = null;
       }
       lastSeq_ = 0L;
+      sessionId_ = "";
       return this;
     }
 
@@ -1021,6 +1082,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00002000) != 0)) {
         result.lastSeq_ = lastSeq_;
       }
+      if (((from_bitField0_ & 0x00004000) != 0)) {
+        result.sessionId_ = sessionId_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -1085,6 +1149,11 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getLastSeq() != 0L) {
         setLastSeq(other.getLastSeq());
+      }
+      if (!other.getSessionId().isEmpty()) {
+        sessionId_ = other.sessionId_;
+        bitField0_ |= 0x00004000;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1190,6 +1259,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00002000;
               break;
             } // case 112
+            case 122: {
+              sessionId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00004000;
+              break;
+            } // case 122
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2594,6 +2668,103 @@ private static final long serialVersionUID = 0L;
     public Builder clearLastSeq() {
       bitField0_ = (bitField0_ & ~0x00002000);
       lastSeq_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object sessionId_ = "";
+    /**
+     * <pre>
+     * The session the task runs in: set at submission when it continues one, once its run starts
+     * otherwise.
+     * </pre>
+     *
+     * <code>string session_id = 15;</code>
+     * @return The sessionId.
+     */
+    public java.lang.String getSessionId() {
+      java.lang.Object ref = sessionId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        sessionId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The session the task runs in: set at submission when it continues one, once its run starts
+     * otherwise.
+     * </pre>
+     *
+     * <code>string session_id = 15;</code>
+     * @return The bytes for sessionId.
+     */
+    public com.google.protobuf.ByteString
+        getSessionIdBytes() {
+      java.lang.Object ref = sessionId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        sessionId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The session the task runs in: set at submission when it continues one, once its run starts
+     * otherwise.
+     * </pre>
+     *
+     * <code>string session_id = 15;</code>
+     * @param value The sessionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSessionId(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      sessionId_ = value;
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The session the task runs in: set at submission when it continues one, once its run starts
+     * otherwise.
+     * </pre>
+     *
+     * <code>string session_id = 15;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSessionId() {
+      sessionId_ = getDefaultInstance().getSessionId();
+      bitField0_ = (bitField0_ & ~0x00004000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The session the task runs in: set at submission when it continues one, once its run starts
+     * otherwise.
+     * </pre>
+     *
+     * <code>string session_id = 15;</code>
+     * @param value The bytes for sessionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSessionIdBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      sessionId_ = value;
+      bitField0_ |= 0x00004000;
       onChanged();
       return this;
     }

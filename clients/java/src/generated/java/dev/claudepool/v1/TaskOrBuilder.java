@@ -283,4 +283,26 @@ public interface TaskOrBuilder extends
    * @return The lastSeq.
    */
   long getLastSeq();
+
+  /**
+   * <pre>
+   * The session the task runs in: set at submission when it continues one, once its run starts
+   * otherwise.
+   * </pre>
+   *
+   * <code>string session_id = 15;</code>
+   * @return The sessionId.
+   */
+  java.lang.String getSessionId();
+  /**
+   * <pre>
+   * The session the task runs in: set at submission when it continues one, once its run starts
+   * otherwise.
+   * </pre>
+   *
+   * <code>string session_id = 15;</code>
+   * @return The bytes for sessionId.
+   */
+  com.google.protobuf.ByteString
+      getSessionIdBytes();
 }

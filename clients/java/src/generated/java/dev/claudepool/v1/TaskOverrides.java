@@ -8,7 +8,10 @@ package dev.claudepool.v1;
 /**
  * <pre>
  * Per-task configuration. Every field is optional; unset fields fall back to the slot's config and
- * then the pool's (task &gt; slot &gt; pool). Tool lists are merged across layers, not replaced.
+ * then the pool's (task &gt; slot &gt; pool). Tool lists are merged across layers, not replaced. What a
+ * task may ask for (models, permission modes, tools, MCP servers) is limited by the server's
+ * policy for the caller's namespace: anything outside it is PERMISSION_DENIED (`POLICY_DENIED`)
+ * naming the field.
  * </pre>
  *
  * Protobuf type {@code claude_pool.v1.TaskOverrides}
@@ -42,6 +45,8 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.LazyStringArrayList.emptyList();
     tools_ =
         com.google.protobuf.LazyStringArrayList.emptyList();
+    mcpServers_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
     effort_ = 0;
     fallbackModel_ = "";
   }
@@ -70,7 +75,7 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object model_ = "";
   /**
    * <pre>
-   * Model name, for example `claude-sonnet-4-5`.
+   * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
    * </pre>
    *
    * <code>optional string model = 1;</code>
@@ -82,7 +87,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Model name, for example `claude-sonnet-4-5`.
+   * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
    * </pre>
    *
    * <code>optional string model = 1;</code>
@@ -103,7 +108,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Model name, for example `claude-sonnet-4-5`.
+   * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
    * </pre>
    *
    * <code>optional string model = 1;</code>
@@ -182,7 +187,9 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object systemPrompt_ = "";
   /**
    * <pre>
-   * System prompt text for this task; replaces the slot's and pool's configured prompt.
+   * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+   * to a task that starts a session: a continued session keeps the system prompt it started with.
+   * At most 64 KiB.
    * </pre>
    *
    * <code>optional string system_prompt = 4;</code>
@@ -194,7 +201,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * System prompt text for this task; replaces the slot's and pool's configured prompt.
+   * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+   * to a task that starts a session: a continued session keeps the system prompt it started with.
+   * At most 64 KiB.
    * </pre>
    *
    * <code>optional string system_prompt = 4;</code>
@@ -215,7 +224,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * System prompt text for this task; replaces the slot's and pool's configured prompt.
+   * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+   * to a task that starts a session: a continued session keeps the system prompt it started with.
+   * At most 64 KiB.
    * </pre>
    *
    * <code>optional string system_prompt = 4;</code>
@@ -242,7 +253,8 @@ private static final long serialVersionUID = 0L;
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
    * <pre>
-   * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+   * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+   * names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string allowed_tools = 5;</code>
@@ -254,7 +266,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+   * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+   * names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string allowed_tools = 5;</code>
@@ -265,7 +278,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+   * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+   * names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string allowed_tools = 5;</code>
@@ -277,7 +291,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+   * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+   * names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string allowed_tools = 5;</code>
@@ -295,7 +310,7 @@ private static final long serialVersionUID = 0L;
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
    * <pre>
-   * Tools the model may not use (task layer only).
+   * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string disallowed_tools = 6;</code>
@@ -307,7 +322,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Tools the model may not use (task layer only).
+   * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string disallowed_tools = 6;</code>
@@ -318,7 +333,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Tools the model may not use (task layer only).
+   * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string disallowed_tools = 6;</code>
@@ -330,7 +345,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Tools the model may not use (task layer only).
+   * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string disallowed_tools = 6;</code>
@@ -348,7 +363,7 @@ private static final long serialVersionUID = 0L;
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
    * <pre>
-   * The built-in tool set (`--tools`, task layer only).
+   * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string tools = 7;</code>
@@ -360,7 +375,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The built-in tool set (`--tools`, task layer only).
+   * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string tools = 7;</code>
@@ -371,7 +386,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The built-in tool set (`--tools`, task layer only).
+   * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string tools = 7;</code>
@@ -383,7 +398,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The built-in tool set (`--tools`, task layer only).
+   * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string tools = 7;</code>
@@ -396,41 +411,60 @@ private static final long serialVersionUID = 0L;
   }
 
   public static final int MCP_SERVERS_FIELD_NUMBER = 8;
-  private com.google.protobuf.Struct mcpServers_;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.LazyStringArrayList mcpServers_ =
+      com.google.protobuf.LazyStringArrayList.emptyList();
   /**
    * <pre>
-   * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
+   * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+   * A request never defines a server itself. At most 32 names of at most 128 bytes.
    * </pre>
    *
-   * <code>.google.protobuf.Struct mcp_servers = 8;</code>
-   * @return Whether the mcpServers field is set.
+   * <code>repeated string mcp_servers = 8;</code>
+   * @return A list containing the mcpServers.
    */
-  @java.lang.Override
-  public boolean hasMcpServers() {
-    return ((bitField0_ & 0x00000008) != 0);
+  public com.google.protobuf.ProtocolStringList
+      getMcpServersList() {
+    return mcpServers_;
   }
   /**
    * <pre>
-   * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
+   * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+   * A request never defines a server itself. At most 32 names of at most 128 bytes.
    * </pre>
    *
-   * <code>.google.protobuf.Struct mcp_servers = 8;</code>
-   * @return The mcpServers.
+   * <code>repeated string mcp_servers = 8;</code>
+   * @return The count of mcpServers.
    */
-  @java.lang.Override
-  public com.google.protobuf.Struct getMcpServers() {
-    return mcpServers_ == null ? com.google.protobuf.Struct.getDefaultInstance() : mcpServers_;
+  public int getMcpServersCount() {
+    return mcpServers_.size();
   }
   /**
    * <pre>
-   * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
+   * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+   * A request never defines a server itself. At most 32 names of at most 128 bytes.
    * </pre>
    *
-   * <code>.google.protobuf.Struct mcp_servers = 8;</code>
+   * <code>repeated string mcp_servers = 8;</code>
+   * @param index The index of the element to return.
+   * @return The mcpServers at the given index.
    */
-  @java.lang.Override
-  public com.google.protobuf.StructOrBuilder getMcpServersOrBuilder() {
-    return mcpServers_ == null ? com.google.protobuf.Struct.getDefaultInstance() : mcpServers_;
+  public java.lang.String getMcpServers(int index) {
+    return mcpServers_.get(index);
+  }
+  /**
+   * <pre>
+   * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+   * A request never defines a server itself. At most 32 names of at most 128 bytes.
+   * </pre>
+   *
+   * <code>repeated string mcp_servers = 8;</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the mcpServers at the given index.
+   */
+  public com.google.protobuf.ByteString
+      getMcpServersBytes(int index) {
+    return mcpServers_.getByteString(index);
   }
 
   public static final int EFFORT_FIELD_NUMBER = 9;
@@ -464,7 +498,7 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object fallbackModel_ = "";
   /**
    * <pre>
-   * Model to fall back to when the primary model is overloaded.
+   * Model to fall back to when the primary model is overloaded. At most 128 bytes.
    * </pre>
    *
    * <code>optional string fallback_model = 10;</code>
@@ -472,11 +506,11 @@ private static final long serialVersionUID = 0L;
    */
   @java.lang.Override
   public boolean hasFallbackModel() {
-    return ((bitField0_ & 0x00000010) != 0);
+    return ((bitField0_ & 0x00000008) != 0);
   }
   /**
    * <pre>
-   * Model to fall back to when the primary model is overloaded.
+   * Model to fall back to when the primary model is overloaded. At most 128 bytes.
    * </pre>
    *
    * <code>optional string fallback_model = 10;</code>
@@ -497,7 +531,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Model to fall back to when the primary model is overloaded.
+   * Model to fall back to when the primary model is overloaded. At most 128 bytes.
    * </pre>
    *
    * <code>optional string fallback_model = 10;</code>
@@ -522,7 +556,8 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Struct jsonSchema_;
   /**
    * <pre>
-   * JSON schema the final answer must follow (`--json-schema`, structured output).
+   * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+   * as JSON.
    * </pre>
    *
    * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -530,11 +565,12 @@ private static final long serialVersionUID = 0L;
    */
   @java.lang.Override
   public boolean hasJsonSchema() {
-    return ((bitField0_ & 0x00000020) != 0);
+    return ((bitField0_ & 0x00000010) != 0);
   }
   /**
    * <pre>
-   * JSON schema the final answer must follow (`--json-schema`, structured output).
+   * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+   * as JSON.
    * </pre>
    *
    * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -546,7 +582,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * JSON schema the final answer must follow (`--json-schema`, structured output).
+   * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+   * as JSON.
    * </pre>
    *
    * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -569,7 +606,7 @@ private static final long serialVersionUID = 0L;
    */
   @java.lang.Override
   public boolean hasMaxBudgetMicros() {
-    return ((bitField0_ & 0x00000040) != 0);
+    return ((bitField0_ & 0x00000020) != 0);
   }
   /**
    * <pre>
@@ -597,7 +634,7 @@ private static final long serialVersionUID = 0L;
    */
   @java.lang.Override
   public boolean hasTimeout() {
-    return ((bitField0_ & 0x00000080) != 0);
+    return ((bitField0_ & 0x00000040) != 0);
   }
   /**
    * <pre>
@@ -658,22 +695,22 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < tools_.size(); i++) {
       com.google.protobuf.GeneratedMessage.writeString(output, 7, tools_.getRaw(i));
     }
-    if (((bitField0_ & 0x00000008) != 0)) {
-      output.writeMessage(8, getMcpServers());
+    for (int i = 0; i < mcpServers_.size(); i++) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 8, mcpServers_.getRaw(i));
     }
     if (effort_ != dev.claudepool.v1.Effort.EFFORT_UNSPECIFIED.getNumber()) {
       output.writeEnum(9, effort_);
     }
-    if (((bitField0_ & 0x00000010) != 0)) {
+    if (((bitField0_ & 0x00000008) != 0)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 10, fallbackModel_);
     }
-    if (((bitField0_ & 0x00000020) != 0)) {
+    if (((bitField0_ & 0x00000010) != 0)) {
       output.writeMessage(11, getJsonSchema());
     }
-    if (((bitField0_ & 0x00000040) != 0)) {
+    if (((bitField0_ & 0x00000020) != 0)) {
       output.writeInt64(12, maxBudgetMicros_);
     }
-    if (((bitField0_ & 0x00000080) != 0)) {
+    if (((bitField0_ & 0x00000040) != 0)) {
       output.writeMessage(13, getTimeout());
     }
     getUnknownFields().writeTo(output);
@@ -718,26 +755,30 @@ private static final long serialVersionUID = 0L;
       size += dataSize;
       size += 1 * getToolsList().size();
     }
-    if (((bitField0_ & 0x00000008) != 0)) {
-      size += com.google.protobuf.CodedOutputStream
-        .computeMessageSize(8, getMcpServers());
+    {
+      int dataSize = 0;
+      for (int i = 0; i < mcpServers_.size(); i++) {
+        dataSize += computeStringSizeNoTag(mcpServers_.getRaw(i));
+      }
+      size += dataSize;
+      size += 1 * getMcpServersList().size();
     }
     if (effort_ != dev.claudepool.v1.Effort.EFFORT_UNSPECIFIED.getNumber()) {
       size += com.google.protobuf.CodedOutputStream
         .computeEnumSize(9, effort_);
     }
-    if (((bitField0_ & 0x00000010) != 0)) {
+    if (((bitField0_ & 0x00000008) != 0)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(10, fallbackModel_);
     }
-    if (((bitField0_ & 0x00000020) != 0)) {
+    if (((bitField0_ & 0x00000010) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(11, getJsonSchema());
     }
-    if (((bitField0_ & 0x00000040) != 0)) {
+    if (((bitField0_ & 0x00000020) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(12, maxBudgetMicros_);
     }
-    if (((bitField0_ & 0x00000080) != 0)) {
+    if (((bitField0_ & 0x00000040) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(13, getTimeout());
     }
@@ -787,11 +828,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getDisallowedToolsList())) return false;
     if (!getToolsList()
         .equals(other.getToolsList())) return false;
-    if (hasMcpServers() != other.hasMcpServers()) return false;
-    if (hasMcpServers()) {
-      if (!getMcpServers()
-          .equals(other.getMcpServers())) return false;
-    }
+    if (!getMcpServersList()
+        .equals(other.getMcpServersList())) return false;
     if (effort_ != other.effort_) return false;
     if (hasFallbackModel() != other.hasFallbackModel()) return false;
     if (hasFallbackModel()) {
@@ -850,9 +888,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + TOOLS_FIELD_NUMBER;
       hash = (53 * hash) + getToolsList().hashCode();
     }
-    if (hasMcpServers()) {
+    if (getMcpServersCount() > 0) {
       hash = (37 * hash) + MCP_SERVERS_FIELD_NUMBER;
-      hash = (53 * hash) + getMcpServers().hashCode();
+      hash = (53 * hash) + getMcpServersList().hashCode();
     }
     hash = (37 * hash) + EFFORT_FIELD_NUMBER;
     hash = (53 * hash) + effort_;
@@ -973,7 +1011,10 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Per-task configuration. Every field is optional; unset fields fall back to the slot's config and
-   * then the pool's (task &gt; slot &gt; pool). Tool lists are merged across layers, not replaced.
+   * then the pool's (task &gt; slot &gt; pool). Tool lists are merged across layers, not replaced. What a
+   * task may ask for (models, permission modes, tools, MCP servers) is limited by the server's
+   * policy for the caller's namespace: anything outside it is PERMISSION_DENIED (`POLICY_DENIED`)
+   * naming the field.
    * </pre>
    *
    * Protobuf type {@code claude_pool.v1.TaskOverrides}
@@ -1008,7 +1049,6 @@ private static final long serialVersionUID = 0L;
     private void maybeForceBuilderInitialization() {
       if (com.google.protobuf.GeneratedMessage
               .alwaysUseFieldBuilders) {
-        internalGetMcpServersFieldBuilder();
         internalGetJsonSchemaFieldBuilder();
         internalGetTimeoutFieldBuilder();
       }
@@ -1027,11 +1067,8 @@ private static final long serialVersionUID = 0L;
           com.google.protobuf.LazyStringArrayList.emptyList();
       tools_ =
           com.google.protobuf.LazyStringArrayList.emptyList();
-      mcpServers_ = null;
-      if (mcpServersBuilder_ != null) {
-        mcpServersBuilder_.dispose();
-        mcpServersBuilder_ = null;
-      }
+      mcpServers_ =
+          com.google.protobuf.LazyStringArrayList.emptyList();
       effort_ = 0;
       fallbackModel_ = "";
       jsonSchema_ = null;
@@ -1107,33 +1144,31 @@ private static final long serialVersionUID = 0L;
         result.tools_ = tools_;
       }
       if (((from_bitField0_ & 0x00000080) != 0)) {
-        result.mcpServers_ = mcpServersBuilder_ == null
-            ? mcpServers_
-            : mcpServersBuilder_.build();
-        to_bitField0_ |= 0x00000008;
+        mcpServers_.makeImmutable();
+        result.mcpServers_ = mcpServers_;
       }
       if (((from_bitField0_ & 0x00000100) != 0)) {
         result.effort_ = effort_;
       }
       if (((from_bitField0_ & 0x00000200) != 0)) {
         result.fallbackModel_ = fallbackModel_;
-        to_bitField0_ |= 0x00000010;
+        to_bitField0_ |= 0x00000008;
       }
       if (((from_bitField0_ & 0x00000400) != 0)) {
         result.jsonSchema_ = jsonSchemaBuilder_ == null
             ? jsonSchema_
             : jsonSchemaBuilder_.build();
-        to_bitField0_ |= 0x00000020;
+        to_bitField0_ |= 0x00000010;
       }
       if (((from_bitField0_ & 0x00000800) != 0)) {
         result.maxBudgetMicros_ = maxBudgetMicros_;
-        to_bitField0_ |= 0x00000040;
+        to_bitField0_ |= 0x00000020;
       }
       if (((from_bitField0_ & 0x00001000) != 0)) {
         result.timeout_ = timeoutBuilder_ == null
             ? timeout_
             : timeoutBuilder_.build();
-        to_bitField0_ |= 0x00000080;
+        to_bitField0_ |= 0x00000040;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1196,8 +1231,15 @@ private static final long serialVersionUID = 0L;
         }
         onChanged();
       }
-      if (other.hasMcpServers()) {
-        mergeMcpServers(other.getMcpServers());
+      if (!other.mcpServers_.isEmpty()) {
+        if (mcpServers_.isEmpty()) {
+          mcpServers_ = other.mcpServers_;
+          bitField0_ |= 0x00000080;
+        } else {
+          ensureMcpServersIsMutable();
+          mcpServers_.addAll(other.mcpServers_);
+        }
+        onChanged();
       }
       if (other.effort_ != 0) {
         setEffortValue(other.getEffortValue());
@@ -1276,10 +1318,8 @@ private static final long serialVersionUID = 0L;
               break;
             } // case 58
             case 66: {
-              input.readMessage(
-                  internalGetMcpServersFieldBuilder().getBuilder(),
-                  extensionRegistry);
-              bitField0_ |= 0x00000080;
+              ensureMcpServersIsMutable();
+              mcpServers_.add(input.readStringRequireUtf8());
               break;
             } // case 66
             case 72: {
@@ -1331,7 +1371,7 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object model_ = "";
     /**
      * <pre>
-     * Model name, for example `claude-sonnet-4-5`.
+     * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
      * </pre>
      *
      * <code>optional string model = 1;</code>
@@ -1342,7 +1382,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Model name, for example `claude-sonnet-4-5`.
+     * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
      * </pre>
      *
      * <code>optional string model = 1;</code>
@@ -1362,7 +1402,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Model name, for example `claude-sonnet-4-5`.
+     * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
      * </pre>
      *
      * <code>optional string model = 1;</code>
@@ -1383,7 +1423,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Model name, for example `claude-sonnet-4-5`.
+     * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
      * </pre>
      *
      * <code>optional string model = 1;</code>
@@ -1400,7 +1440,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Model name, for example `claude-sonnet-4-5`.
+     * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
      * </pre>
      *
      * <code>optional string model = 1;</code>
@@ -1414,7 +1454,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Model name, for example `claude-sonnet-4-5`.
+     * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
      * </pre>
      *
      * <code>optional string model = 1;</code>
@@ -1562,7 +1602,9 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object systemPrompt_ = "";
     /**
      * <pre>
-     * System prompt text for this task; replaces the slot's and pool's configured prompt.
+     * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+     * to a task that starts a session: a continued session keeps the system prompt it started with.
+     * At most 64 KiB.
      * </pre>
      *
      * <code>optional string system_prompt = 4;</code>
@@ -1573,7 +1615,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * System prompt text for this task; replaces the slot's and pool's configured prompt.
+     * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+     * to a task that starts a session: a continued session keeps the system prompt it started with.
+     * At most 64 KiB.
      * </pre>
      *
      * <code>optional string system_prompt = 4;</code>
@@ -1593,7 +1637,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * System prompt text for this task; replaces the slot's and pool's configured prompt.
+     * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+     * to a task that starts a session: a continued session keeps the system prompt it started with.
+     * At most 64 KiB.
      * </pre>
      *
      * <code>optional string system_prompt = 4;</code>
@@ -1614,7 +1660,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * System prompt text for this task; replaces the slot's and pool's configured prompt.
+     * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+     * to a task that starts a session: a continued session keeps the system prompt it started with.
+     * At most 64 KiB.
      * </pre>
      *
      * <code>optional string system_prompt = 4;</code>
@@ -1631,7 +1679,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * System prompt text for this task; replaces the slot's and pool's configured prompt.
+     * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+     * to a task that starts a session: a continued session keeps the system prompt it started with.
+     * At most 64 KiB.
      * </pre>
      *
      * <code>optional string system_prompt = 4;</code>
@@ -1645,7 +1695,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * System prompt text for this task; replaces the slot's and pool's configured prompt.
+     * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+     * to a task that starts a session: a continued session keeps the system prompt it started with.
+     * At most 64 KiB.
      * </pre>
      *
      * <code>optional string system_prompt = 4;</code>
@@ -1672,7 +1724,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+     * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+     * names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string allowed_tools = 5;</code>
@@ -1685,7 +1738,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+     * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+     * names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string allowed_tools = 5;</code>
@@ -1696,7 +1750,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+     * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+     * names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string allowed_tools = 5;</code>
@@ -1708,7 +1763,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+     * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+     * names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string allowed_tools = 5;</code>
@@ -1721,7 +1777,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+     * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+     * names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string allowed_tools = 5;</code>
@@ -1740,7 +1797,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+     * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+     * names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string allowed_tools = 5;</code>
@@ -1758,7 +1816,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+     * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+     * names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string allowed_tools = 5;</code>
@@ -1776,7 +1835,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+     * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+     * names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string allowed_tools = 5;</code>
@@ -1791,7 +1851,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+     * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+     * names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string allowed_tools = 5;</code>
@@ -1819,7 +1880,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools the model may not use (task layer only).
+     * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string disallowed_tools = 6;</code>
@@ -1832,7 +1893,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools the model may not use (task layer only).
+     * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string disallowed_tools = 6;</code>
@@ -1843,7 +1904,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools the model may not use (task layer only).
+     * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string disallowed_tools = 6;</code>
@@ -1855,7 +1916,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools the model may not use (task layer only).
+     * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string disallowed_tools = 6;</code>
@@ -1868,7 +1929,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools the model may not use (task layer only).
+     * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string disallowed_tools = 6;</code>
@@ -1887,7 +1948,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools the model may not use (task layer only).
+     * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string disallowed_tools = 6;</code>
@@ -1905,7 +1966,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools the model may not use (task layer only).
+     * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string disallowed_tools = 6;</code>
@@ -1923,7 +1984,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools the model may not use (task layer only).
+     * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string disallowed_tools = 6;</code>
@@ -1938,7 +1999,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Tools the model may not use (task layer only).
+     * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string disallowed_tools = 6;</code>
@@ -1966,7 +2027,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The built-in tool set (`--tools`, task layer only).
+     * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string tools = 7;</code>
@@ -1979,7 +2040,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The built-in tool set (`--tools`, task layer only).
+     * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string tools = 7;</code>
@@ -1990,7 +2051,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The built-in tool set (`--tools`, task layer only).
+     * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string tools = 7;</code>
@@ -2002,7 +2063,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The built-in tool set (`--tools`, task layer only).
+     * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string tools = 7;</code>
@@ -2015,7 +2076,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The built-in tool set (`--tools`, task layer only).
+     * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string tools = 7;</code>
@@ -2034,7 +2095,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The built-in tool set (`--tools`, task layer only).
+     * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string tools = 7;</code>
@@ -2052,7 +2113,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The built-in tool set (`--tools`, task layer only).
+     * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string tools = 7;</code>
@@ -2070,7 +2131,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The built-in tool set (`--tools`, task layer only).
+     * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string tools = 7;</code>
@@ -2085,7 +2146,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The built-in tool set (`--tools`, task layer only).
+     * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
      * </pre>
      *
      * <code>repeated string tools = 7;</code>
@@ -2103,159 +2164,160 @@ private static final long serialVersionUID = 0L;
       return this;
     }
 
-    private com.google.protobuf.Struct mcpServers_;
-    private com.google.protobuf.SingleFieldBuilder<
-        com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> mcpServersBuilder_;
-    /**
-     * <pre>
-     * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
-     * </pre>
-     *
-     * <code>.google.protobuf.Struct mcp_servers = 8;</code>
-     * @return Whether the mcpServers field is set.
-     */
-    public boolean hasMcpServers() {
-      return ((bitField0_ & 0x00000080) != 0);
-    }
-    /**
-     * <pre>
-     * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
-     * </pre>
-     *
-     * <code>.google.protobuf.Struct mcp_servers = 8;</code>
-     * @return The mcpServers.
-     */
-    public com.google.protobuf.Struct getMcpServers() {
-      if (mcpServersBuilder_ == null) {
-        return mcpServers_ == null ? com.google.protobuf.Struct.getDefaultInstance() : mcpServers_;
-      } else {
-        return mcpServersBuilder_.getMessage();
-      }
-    }
-    /**
-     * <pre>
-     * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
-     * </pre>
-     *
-     * <code>.google.protobuf.Struct mcp_servers = 8;</code>
-     */
-    public Builder setMcpServers(com.google.protobuf.Struct value) {
-      if (mcpServersBuilder_ == null) {
-        java.util.Objects.requireNonNull(value);
-        mcpServers_ = value;
-      } else {
-        mcpServersBuilder_.setMessage(value);
+    private com.google.protobuf.LazyStringArrayList mcpServers_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
+    private void ensureMcpServersIsMutable() {
+      if (!mcpServers_.isModifiable()) {
+        mcpServers_ = new com.google.protobuf.LazyStringArrayList(mcpServers_);
       }
       bitField0_ |= 0x00000080;
-      onChanged();
-      return this;
     }
     /**
      * <pre>
-     * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
+     * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+     * A request never defines a server itself. At most 32 names of at most 128 bytes.
      * </pre>
      *
-     * <code>.google.protobuf.Struct mcp_servers = 8;</code>
+     * <code>repeated string mcp_servers = 8;</code>
+     * @return A list containing the mcpServers.
+     */
+    public com.google.protobuf.ProtocolStringList
+        getMcpServersList() {
+      mcpServers_.makeImmutable();
+      return mcpServers_;
+    }
+    /**
+     * <pre>
+     * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+     * A request never defines a server itself. At most 32 names of at most 128 bytes.
+     * </pre>
+     *
+     * <code>repeated string mcp_servers = 8;</code>
+     * @return The count of mcpServers.
+     */
+    public int getMcpServersCount() {
+      return mcpServers_.size();
+    }
+    /**
+     * <pre>
+     * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+     * A request never defines a server itself. At most 32 names of at most 128 bytes.
+     * </pre>
+     *
+     * <code>repeated string mcp_servers = 8;</code>
+     * @param index The index of the element to return.
+     * @return The mcpServers at the given index.
+     */
+    public java.lang.String getMcpServers(int index) {
+      return mcpServers_.get(index);
+    }
+    /**
+     * <pre>
+     * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+     * A request never defines a server itself. At most 32 names of at most 128 bytes.
+     * </pre>
+     *
+     * <code>repeated string mcp_servers = 8;</code>
+     * @param index The index of the value to return.
+     * @return The bytes of the mcpServers at the given index.
+     */
+    public com.google.protobuf.ByteString
+        getMcpServersBytes(int index) {
+      return mcpServers_.getByteString(index);
+    }
+    /**
+     * <pre>
+     * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+     * A request never defines a server itself. At most 32 names of at most 128 bytes.
+     * </pre>
+     *
+     * <code>repeated string mcp_servers = 8;</code>
+     * @param index The index to set the value at.
+     * @param value The mcpServers to set.
+     * @return This builder for chaining.
      */
     public Builder setMcpServers(
-        com.google.protobuf.Struct.Builder builderForValue) {
-      if (mcpServersBuilder_ == null) {
-        mcpServers_ = builderForValue.build();
-      } else {
-        mcpServersBuilder_.setMessage(builderForValue.build());
-      }
+        int index, java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      ensureMcpServersIsMutable();
+      mcpServers_.set(index, value);
       bitField0_ |= 0x00000080;
       onChanged();
       return this;
     }
     /**
      * <pre>
-     * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
+     * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+     * A request never defines a server itself. At most 32 names of at most 128 bytes.
      * </pre>
      *
-     * <code>.google.protobuf.Struct mcp_servers = 8;</code>
+     * <code>repeated string mcp_servers = 8;</code>
+     * @param value The mcpServers to add.
+     * @return This builder for chaining.
      */
-    public Builder mergeMcpServers(com.google.protobuf.Struct value) {
-      if (mcpServersBuilder_ == null) {
-        if (((bitField0_ & 0x00000080) != 0) &&
-          mcpServers_ != null &&
-          mcpServers_ != com.google.protobuf.Struct.getDefaultInstance()) {
-          getMcpServersBuilder().mergeFrom(value);
-        } else {
-          mcpServers_ = value;
-        }
-      } else {
-        mcpServersBuilder_.mergeFrom(value);
-      }
-      if (mcpServers_ != null) {
-        bitField0_ |= 0x00000080;
-        onChanged();
-      }
+    public Builder addMcpServers(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      ensureMcpServersIsMutable();
+      mcpServers_.add(value);
+      bitField0_ |= 0x00000080;
+      onChanged();
       return this;
     }
     /**
      * <pre>
-     * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
+     * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+     * A request never defines a server itself. At most 32 names of at most 128 bytes.
      * </pre>
      *
-     * <code>.google.protobuf.Struct mcp_servers = 8;</code>
+     * <code>repeated string mcp_servers = 8;</code>
+     * @param values The mcpServers to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllMcpServers(
+        java.lang.Iterable<java.lang.String> values) {
+      ensureMcpServersIsMutable();
+      com.google.protobuf.AbstractMessageLite.Builder.addAll(
+          values, mcpServers_);
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+     * A request never defines a server itself. At most 32 names of at most 128 bytes.
+     * </pre>
+     *
+     * <code>repeated string mcp_servers = 8;</code>
+     * @return This builder for chaining.
      */
     public Builder clearMcpServers() {
-      bitField0_ = (bitField0_ & ~0x00000080);
-      mcpServers_ = null;
-      if (mcpServersBuilder_ != null) {
-        mcpServersBuilder_.dispose();
-        mcpServersBuilder_ = null;
-      }
+      mcpServers_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
+      bitField0_ = (bitField0_ & ~0x00000080);;
       onChanged();
       return this;
     }
     /**
      * <pre>
-     * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
+     * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+     * A request never defines a server itself. At most 32 names of at most 128 bytes.
      * </pre>
      *
-     * <code>.google.protobuf.Struct mcp_servers = 8;</code>
+     * <code>repeated string mcp_servers = 8;</code>
+     * @param value The bytes of the mcpServers to add.
+     * @return This builder for chaining.
      */
-    public com.google.protobuf.Struct.Builder getMcpServersBuilder() {
+    public Builder addMcpServersBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      ensureMcpServersIsMutable();
+      mcpServers_.add(value);
       bitField0_ |= 0x00000080;
       onChanged();
-      return internalGetMcpServersFieldBuilder().getBuilder();
-    }
-    /**
-     * <pre>
-     * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
-     * </pre>
-     *
-     * <code>.google.protobuf.Struct mcp_servers = 8;</code>
-     */
-    public com.google.protobuf.StructOrBuilder getMcpServersOrBuilder() {
-      if (mcpServersBuilder_ != null) {
-        return mcpServersBuilder_.getMessageOrBuilder();
-      } else {
-        return mcpServers_ == null ?
-            com.google.protobuf.Struct.getDefaultInstance() : mcpServers_;
-      }
-    }
-    /**
-     * <pre>
-     * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
-     * </pre>
-     *
-     * <code>.google.protobuf.Struct mcp_servers = 8;</code>
-     */
-    private com.google.protobuf.SingleFieldBuilder<
-        com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> 
-        internalGetMcpServersFieldBuilder() {
-      if (mcpServersBuilder_ == null) {
-        mcpServersBuilder_ = new com.google.protobuf.SingleFieldBuilder<
-            com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder>(
-                getMcpServers(),
-                getParentForChildren(),
-                isClean());
-        mcpServers_ = null;
-      }
-      return mcpServersBuilder_;
+      return this;
     }
 
     private int effort_ = 0;
@@ -2333,7 +2395,7 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object fallbackModel_ = "";
     /**
      * <pre>
-     * Model to fall back to when the primary model is overloaded.
+     * Model to fall back to when the primary model is overloaded. At most 128 bytes.
      * </pre>
      *
      * <code>optional string fallback_model = 10;</code>
@@ -2344,7 +2406,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Model to fall back to when the primary model is overloaded.
+     * Model to fall back to when the primary model is overloaded. At most 128 bytes.
      * </pre>
      *
      * <code>optional string fallback_model = 10;</code>
@@ -2364,7 +2426,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Model to fall back to when the primary model is overloaded.
+     * Model to fall back to when the primary model is overloaded. At most 128 bytes.
      * </pre>
      *
      * <code>optional string fallback_model = 10;</code>
@@ -2385,7 +2447,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Model to fall back to when the primary model is overloaded.
+     * Model to fall back to when the primary model is overloaded. At most 128 bytes.
      * </pre>
      *
      * <code>optional string fallback_model = 10;</code>
@@ -2402,7 +2464,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Model to fall back to when the primary model is overloaded.
+     * Model to fall back to when the primary model is overloaded. At most 128 bytes.
      * </pre>
      *
      * <code>optional string fallback_model = 10;</code>
@@ -2416,7 +2478,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Model to fall back to when the primary model is overloaded.
+     * Model to fall back to when the primary model is overloaded. At most 128 bytes.
      * </pre>
      *
      * <code>optional string fallback_model = 10;</code>
@@ -2438,7 +2500,8 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> jsonSchemaBuilder_;
     /**
      * <pre>
-     * JSON schema the final answer must follow (`--json-schema`, structured output).
+     * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+     * as JSON.
      * </pre>
      *
      * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -2449,7 +2512,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * JSON schema the final answer must follow (`--json-schema`, structured output).
+     * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+     * as JSON.
      * </pre>
      *
      * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -2464,7 +2528,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * JSON schema the final answer must follow (`--json-schema`, structured output).
+     * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+     * as JSON.
      * </pre>
      *
      * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -2482,7 +2547,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * JSON schema the final answer must follow (`--json-schema`, structured output).
+     * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+     * as JSON.
      * </pre>
      *
      * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -2500,7 +2566,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * JSON schema the final answer must follow (`--json-schema`, structured output).
+     * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+     * as JSON.
      * </pre>
      *
      * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -2525,7 +2592,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * JSON schema the final answer must follow (`--json-schema`, structured output).
+     * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+     * as JSON.
      * </pre>
      *
      * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -2542,7 +2610,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * JSON schema the final answer must follow (`--json-schema`, structured output).
+     * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+     * as JSON.
      * </pre>
      *
      * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -2554,7 +2623,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * JSON schema the final answer must follow (`--json-schema`, structured output).
+     * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+     * as JSON.
      * </pre>
      *
      * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -2569,7 +2639,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * JSON schema the final answer must follow (`--json-schema`, structured output).
+     * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+     * as JSON.
      * </pre>
      *
      * <code>.google.protobuf.Struct json_schema = 11;</code>

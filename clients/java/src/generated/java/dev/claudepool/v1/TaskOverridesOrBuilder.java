@@ -12,7 +12,7 @@ public interface TaskOverridesOrBuilder extends
 
   /**
    * <pre>
-   * Model name, for example `claude-sonnet-4-5`.
+   * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
    * </pre>
    *
    * <code>optional string model = 1;</code>
@@ -21,7 +21,7 @@ public interface TaskOverridesOrBuilder extends
   boolean hasModel();
   /**
    * <pre>
-   * Model name, for example `claude-sonnet-4-5`.
+   * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
    * </pre>
    *
    * <code>optional string model = 1;</code>
@@ -30,7 +30,7 @@ public interface TaskOverridesOrBuilder extends
   java.lang.String getModel();
   /**
    * <pre>
-   * Model name, for example `claude-sonnet-4-5`.
+   * Model name, for example `claude-sonnet-4-5`. At most 128 bytes.
    * </pre>
    *
    * <code>optional string model = 1;</code>
@@ -79,7 +79,9 @@ public interface TaskOverridesOrBuilder extends
 
   /**
    * <pre>
-   * System prompt text for this task; replaces the slot's and pool's configured prompt.
+   * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+   * to a task that starts a session: a continued session keeps the system prompt it started with.
+   * At most 64 KiB.
    * </pre>
    *
    * <code>optional string system_prompt = 4;</code>
@@ -88,7 +90,9 @@ public interface TaskOverridesOrBuilder extends
   boolean hasSystemPrompt();
   /**
    * <pre>
-   * System prompt text for this task; replaces the slot's and pool's configured prompt.
+   * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+   * to a task that starts a session: a continued session keeps the system prompt it started with.
+   * At most 64 KiB.
    * </pre>
    *
    * <code>optional string system_prompt = 4;</code>
@@ -97,7 +101,9 @@ public interface TaskOverridesOrBuilder extends
   java.lang.String getSystemPrompt();
   /**
    * <pre>
-   * System prompt text for this task; replaces the slot's and pool's configured prompt.
+   * System prompt text for this task; replaces the slot's and pool's configured prompt. It applies
+   * to a task that starts a session: a continued session keeps the system prompt it started with.
+   * At most 64 KiB.
    * </pre>
    *
    * <code>optional string system_prompt = 4;</code>
@@ -108,7 +114,8 @@ public interface TaskOverridesOrBuilder extends
 
   /**
    * <pre>
-   * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+   * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+   * names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string allowed_tools = 5;</code>
@@ -118,7 +125,8 @@ public interface TaskOverridesOrBuilder extends
       getAllowedToolsList();
   /**
    * <pre>
-   * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+   * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+   * names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string allowed_tools = 5;</code>
@@ -127,7 +135,8 @@ public interface TaskOverridesOrBuilder extends
   int getAllowedToolsCount();
   /**
    * <pre>
-   * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+   * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+   * names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string allowed_tools = 5;</code>
@@ -137,7 +146,8 @@ public interface TaskOverridesOrBuilder extends
   java.lang.String getAllowedTools(int index);
   /**
    * <pre>
-   * Tools allowed without a permission prompt, appended to the slot's and pool's lists.
+   * Tools allowed without a permission prompt, appended to the slot's and pool's lists. At most 64
+   * names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string allowed_tools = 5;</code>
@@ -149,7 +159,7 @@ public interface TaskOverridesOrBuilder extends
 
   /**
    * <pre>
-   * Tools the model may not use (task layer only).
+   * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string disallowed_tools = 6;</code>
@@ -159,7 +169,7 @@ public interface TaskOverridesOrBuilder extends
       getDisallowedToolsList();
   /**
    * <pre>
-   * Tools the model may not use (task layer only).
+   * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string disallowed_tools = 6;</code>
@@ -168,7 +178,7 @@ public interface TaskOverridesOrBuilder extends
   int getDisallowedToolsCount();
   /**
    * <pre>
-   * Tools the model may not use (task layer only).
+   * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string disallowed_tools = 6;</code>
@@ -178,7 +188,7 @@ public interface TaskOverridesOrBuilder extends
   java.lang.String getDisallowedTools(int index);
   /**
    * <pre>
-   * Tools the model may not use (task layer only).
+   * Tools the model may not use (task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string disallowed_tools = 6;</code>
@@ -190,7 +200,7 @@ public interface TaskOverridesOrBuilder extends
 
   /**
    * <pre>
-   * The built-in tool set (`--tools`, task layer only).
+   * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string tools = 7;</code>
@@ -200,7 +210,7 @@ public interface TaskOverridesOrBuilder extends
       getToolsList();
   /**
    * <pre>
-   * The built-in tool set (`--tools`, task layer only).
+   * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string tools = 7;</code>
@@ -209,7 +219,7 @@ public interface TaskOverridesOrBuilder extends
   int getToolsCount();
   /**
    * <pre>
-   * The built-in tool set (`--tools`, task layer only).
+   * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string tools = 7;</code>
@@ -219,7 +229,7 @@ public interface TaskOverridesOrBuilder extends
   java.lang.String getTools(int index);
   /**
    * <pre>
-   * The built-in tool set (`--tools`, task layer only).
+   * The built-in tool set (`--tools`, task layer only). At most 64 names of at most 128 bytes.
    * </pre>
    *
    * <code>repeated string tools = 7;</code>
@@ -231,30 +241,48 @@ public interface TaskOverridesOrBuilder extends
 
   /**
    * <pre>
-   * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
+   * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+   * A request never defines a server itself. At most 32 names of at most 128 bytes.
    * </pre>
    *
-   * <code>.google.protobuf.Struct mcp_servers = 8;</code>
-   * @return Whether the mcpServers field is set.
+   * <code>repeated string mcp_servers = 8;</code>
+   * @return A list containing the mcpServers.
    */
-  boolean hasMcpServers();
+  java.util.List<java.lang.String>
+      getMcpServersList();
   /**
    * <pre>
-   * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
+   * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+   * A request never defines a server itself. At most 32 names of at most 128 bytes.
    * </pre>
    *
-   * <code>.google.protobuf.Struct mcp_servers = 8;</code>
-   * @return The mcpServers.
+   * <code>repeated string mcp_servers = 8;</code>
+   * @return The count of mcpServers.
    */
-  com.google.protobuf.Struct getMcpServers();
+  int getMcpServersCount();
   /**
    * <pre>
-   * MCP servers by name, merged over the slot's and pool's (`{"name": {...server config...}}`).
+   * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+   * A request never defines a server itself. At most 32 names of at most 128 bytes.
    * </pre>
    *
-   * <code>.google.protobuf.Struct mcp_servers = 8;</code>
+   * <code>repeated string mcp_servers = 8;</code>
+   * @param index The index of the element to return.
+   * @return The mcpServers at the given index.
    */
-  com.google.protobuf.StructOrBuilder getMcpServersOrBuilder();
+  java.lang.String getMcpServers(int index);
+  /**
+   * <pre>
+   * MCP servers by name from the server's catalogue (GetConfig lists the ones the caller may use).
+   * A request never defines a server itself. At most 32 names of at most 128 bytes.
+   * </pre>
+   *
+   * <code>repeated string mcp_servers = 8;</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the mcpServers at the given index.
+   */
+  com.google.protobuf.ByteString
+      getMcpServersBytes(int index);
 
   /**
    * <pre>
@@ -277,7 +305,7 @@ public interface TaskOverridesOrBuilder extends
 
   /**
    * <pre>
-   * Model to fall back to when the primary model is overloaded.
+   * Model to fall back to when the primary model is overloaded. At most 128 bytes.
    * </pre>
    *
    * <code>optional string fallback_model = 10;</code>
@@ -286,7 +314,7 @@ public interface TaskOverridesOrBuilder extends
   boolean hasFallbackModel();
   /**
    * <pre>
-   * Model to fall back to when the primary model is overloaded.
+   * Model to fall back to when the primary model is overloaded. At most 128 bytes.
    * </pre>
    *
    * <code>optional string fallback_model = 10;</code>
@@ -295,7 +323,7 @@ public interface TaskOverridesOrBuilder extends
   java.lang.String getFallbackModel();
   /**
    * <pre>
-   * Model to fall back to when the primary model is overloaded.
+   * Model to fall back to when the primary model is overloaded. At most 128 bytes.
    * </pre>
    *
    * <code>optional string fallback_model = 10;</code>
@@ -306,7 +334,8 @@ public interface TaskOverridesOrBuilder extends
 
   /**
    * <pre>
-   * JSON schema the final answer must follow (`--json-schema`, structured output).
+   * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+   * as JSON.
    * </pre>
    *
    * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -315,7 +344,8 @@ public interface TaskOverridesOrBuilder extends
   boolean hasJsonSchema();
   /**
    * <pre>
-   * JSON schema the final answer must follow (`--json-schema`, structured output).
+   * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+   * as JSON.
    * </pre>
    *
    * <code>.google.protobuf.Struct json_schema = 11;</code>
@@ -324,7 +354,8 @@ public interface TaskOverridesOrBuilder extends
   com.google.protobuf.Struct getJsonSchema();
   /**
    * <pre>
-   * JSON schema the final answer must follow (`--json-schema`, structured output).
+   * JSON schema the final answer must follow (`--json-schema`, structured output). At most 64 KiB
+   * as JSON.
    * </pre>
    *
    * <code>.google.protobuf.Struct json_schema = 11;</code>

@@ -93,90 +93,91 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
       "\n\031claude_pool/v1/task.proto\022\016claude_pool" +
       ".v1\032\036google/protobuf/duration.proto\032\034goo" +
       "gle/protobuf/struct.proto\032\037google/protob" +
-      "uf/timestamp.proto\"\220\004\n\rTaskOverrides\022\022\n\005" +
+      "uf/timestamp.proto\"\367\003\n\rTaskOverrides\022\022\n\005" +
       "model\030\001 \001(\tH\000\210\001\001\0227\n\017permission_mode\030\002 \001(" +
       "\0162\036.claude_pool.v1.PermissionMode\022\026\n\tmax" +
       "_turns\030\003 \001(\rH\001\210\001\001\022\032\n\rsystem_prompt\030\004 \001(\t" +
       "H\002\210\001\001\022\025\n\rallowed_tools\030\005 \003(\t\022\030\n\020disallow" +
-      "ed_tools\030\006 \003(\t\022\r\n\005tools\030\007 \003(\t\022,\n\013mcp_ser" +
-      "vers\030\010 \001(\0132\027.google.protobuf.Struct\022&\n\006e" +
-      "ffort\030\t \001(\0162\026.claude_pool.v1.Effort\022\033\n\016f" +
-      "allback_model\030\n \001(\tH\003\210\001\001\022,\n\013json_schema\030" +
-      "\013 \001(\0132\027.google.protobuf.Struct\022\036\n\021max_bu" +
-      "dget_micros\030\014 \001(\003H\004\210\001\001\022*\n\007timeout\030\r \001(\0132" +
-      "\031.google.protobuf.DurationB\010\n\006_modelB\014\n\n" +
-      "_max_turnsB\020\n\016_system_promptB\021\n\017_fallbac" +
-      "k_modelB\024\n\022_max_budget_micros\"\311\001\n\010TaskSp" +
-      "ec\022\016\n\006prompt\030\001 \001(\t\0220\n\toverrides\030\002 \001(\0132\035." +
-      "claude_pool.v1.TaskOverrides\022\014\n\004tags\030\003 \003" +
-      "(\t\022\023\n\013working_dir\030\004 \001(\t\022\027\n\017review_requir" +
-      "ed\030\005 \001(\010\022\033\n\016max_rejections\030\006 \001(\rH\000\210\001\001\022\017\n" +
-      "\007slot_id\030\007 \001(\tB\021\n\017_max_rejections\"z\n\005Usa" +
-      "ge\022\024\n\014input_tokens\030\001 \001(\003\022\025\n\routput_token" +
-      "s\030\002 \001(\003\022\037\n\027cache_read_input_tokens\030\003 \001(\003" +
-      "\022#\n\033cache_creation_input_tokens\030\004 \001(\003\"\366\001" +
-      "\n\013TaskFailure\022)\n\004kind\030\001 \001(\0162\033.claude_poo" +
-      "l.v1.FailureKind\022\017\n\007message\030\002 \001(\t\022\025\n\rerr" +
-      "or_subtype\030\003 \001(\t\022\027\n\017terminal_reason\030\004 \001(" +
-      "\t\022\030\n\020api_error_status\030\005 \001(\005\022\026\n\texit_code" +
-      "\030\006 \001(\005H\000\210\001\001\022\023\n\013stderr_tail\030\007 \001(\t\022\026\n\016fail" +
-      "ed_command\030\010 \001(\t\022\016\n\006errors\030\t \003(\tB\014\n\n_exi" +
-      "t_code\"\247\002\n\nTaskResult\022\016\n\006output\030\001 \001(\t\022\017\n" +
-      "\007success\030\002 \001(\010\022\023\n\013cost_micros\030\003 \001(\003\022\r\n\005t" +
-      "urns\030\004 \001(\r\022\022\n\nsession_id\030\005 \001(\t\022\r\n\005model\030" +
-      "\006 \001(\t\022*\n\007elapsed\030\007 \001(\0132\031.google.protobuf" +
-      ".Duration\022$\n\005usage\030\010 \001(\0132\025.claude_pool.v" +
-      "1.Usage\022,\n\007failure\030\t \001(\0132\033.claude_pool.v" +
-      "1.TaskFailure\0221\n\021structured_output\030\n \001(\013" +
-      "2\026.google.protobuf.Value\"\247\003\n\004Task\022\n\n\002id\030" +
-      "\001 \001(\t\022(\n\005state\030\002 \001(\0162\031.claude_pool.v1.Ta" +
-      "skState\022\016\n\006prompt\030\003 \001(\t\022&\n\004spec\030\004 \001(\0132\030." +
-      "claude_pool.v1.TaskSpec\022\017\n\007slot_id\030\005 \001(\t" +
-      "\022*\n\006result\030\006 \001(\0132\032.claude_pool.v1.TaskRe" +
-      "sult\022\027\n\017rejection_count\030\007 \001(\r\022\027\n\017reserve" +
-      "d_micros\030\010 \001(\003\022\017\n\007attempt\030\t \001(\r\022\020\n\010chain" +
-      "_id\030\n \001(\t\022/\n\013create_time\030\013 \001(\0132\032.google." +
-      "protobuf.Timestamp\022.\n\nstart_time\030\014 \001(\0132\032" +
-      ".google.protobuf.Timestamp\022,\n\010end_time\030\r" +
-      " \001(\0132\032.google.protobuf.Timestamp\022\020\n\010last" +
-      "_seq\030\016 \001(\003\"\\\n\017TaskStateChange\022(\n\005state\030\001" +
-      " \001(\0162\031.claude_pool.v1.TaskState\022\017\n\007slot_" +
-      "id\030\002 \001(\t\022\016\n\006reason\030\003 \001(\t\"*\n\tTextDelta\022\014\n" +
-      "\004text\030\001 \001(\t\022\017\n\007attempt\030\002 \001(\r\"+\n\007ToolUse\022" +
-      "\014\n\004name\030\001 \001(\t\022\022\n\ninput_json\030\002 \001(\t\"2\n\014Tas" +
-      "kFinished\022\"\n\004task\030\001 \001(\0132\024.claude_pool.v1" +
-      ".Task\"\244\002\n\tTaskEvent\022\017\n\007task_id\030\001 \001(\t\022\013\n\003" +
-      "seq\030\002 \001(\003\022(\n\004time\030\003 \001(\0132\032.google.protobu" +
-      "f.Timestamp\0227\n\014state_change\030\n \001(\0132\037.clau" +
-      "de_pool.v1.TaskStateChangeH\000\022/\n\ntext_del" +
-      "ta\030\013 \001(\0132\031.claude_pool.v1.TextDeltaH\000\022+\n" +
-      "\010tool_use\030\014 \001(\0132\027.claude_pool.v1.ToolUse" +
-      "H\000\0220\n\010finished\030\r \001(\0132\034.claude_pool.v1.Ta" +
-      "skFinishedH\000B\006\n\004kind*\301\001\n\tTaskState\022\032\n\026TA" +
-      "SK_STATE_UNSPECIFIED\020\000\022\026\n\022TASK_STATE_PEN" +
-      "DING\020\001\022\026\n\022TASK_STATE_RUNNING\020\002\022\035\n\031TASK_S" +
-      "TATE_PENDING_REVIEW\020\003\022\030\n\024TASK_STATE_COMP" +
-      "LETED\020\004\022\025\n\021TASK_STATE_FAILED\020\005\022\030\n\024TASK_S" +
-      "TATE_CANCELLED\020\006*\352\001\n\016PermissionMode\022\037\n\033P" +
-      "ERMISSION_MODE_UNSPECIFIED\020\000\022\033\n\027PERMISSI" +
-      "ON_MODE_DEFAULT\020\001\022 \n\034PERMISSION_MODE_ACC" +
-      "EPT_EDITS\020\002\022&\n\"PERMISSION_MODE_BYPASS_PE" +
-      "RMISSIONS\020\003\022\034\n\030PERMISSION_MODE_DONT_ASK\020" +
-      "\004\022\030\n\024PERMISSION_MODE_PLAN\020\005\022\030\n\024PERMISSIO" +
-      "N_MODE_AUTO\020\006*d\n\006Effort\022\026\n\022EFFORT_UNSPEC" +
-      "IFIED\020\000\022\016\n\nEFFORT_LOW\020\001\022\021\n\rEFFORT_MEDIUM" +
-      "\020\002\022\017\n\013EFFORT_HIGH\020\003\022\016\n\nEFFORT_MAX\020\004*\272\002\n\013" +
-      "FailureKind\022\034\n\030FAILURE_KIND_UNSPECIFIED\020" +
-      "\000\022\032\n\026FAILURE_KIND_API_ERROR\020\001\022\032\n\026FAILURE" +
-      "_KIND_MAX_TURNS\020\002\022!\n\035FAILURE_KIND_BUDGET" +
-      "_EXHAUSTED\020\003\022\030\n\024FAILURE_KIND_TIMEOUT\020\004\022\035" +
-      "\n\031FAILURE_KIND_IDLE_TIMEOUT\020\005\022\036\n\032FAILURE" +
-      "_KIND_PROCESS_ERROR\020\006\022 \n\034FAILURE_KIND_EX" +
-      "ECUTION_ERROR\020\007\022\031\n\025FAILURE_KIND_REJECTED" +
-      "\020\010\022\034\n\030FAILURE_KIND_INTERRUPTED\020\tBi\n\021dev." +
-      "claudepool.v1B\tTaskProtoP\001ZGgithub.com/c" +
-      "laude-pool/claude-pool/clients/go/gen/cl" +
-      "aude_pool/v1;poolv1b\006proto3"
+      "ed_tools\030\006 \003(\t\022\r\n\005tools\030\007 \003(\t\022\023\n\013mcp_ser" +
+      "vers\030\010 \003(\t\022&\n\006effort\030\t \001(\0162\026.claude_pool" +
+      ".v1.Effort\022\033\n\016fallback_model\030\n \001(\tH\003\210\001\001\022" +
+      ",\n\013json_schema\030\013 \001(\0132\027.google.protobuf.S" +
+      "truct\022\036\n\021max_budget_micros\030\014 \001(\003H\004\210\001\001\022*\n" +
+      "\007timeout\030\r \001(\0132\031.google.protobuf.Duratio" +
+      "nB\010\n\006_modelB\014\n\n_max_turnsB\020\n\016_system_pro" +
+      "mptB\021\n\017_fallback_modelB\024\n\022_max_budget_mi" +
+      "cros\"\363\001\n\010TaskSpec\022\016\n\006prompt\030\001 \001(\t\0220\n\tove" +
+      "rrides\030\002 \001(\0132\035.claude_pool.v1.TaskOverri" +
+      "des\022\014\n\004tags\030\003 \003(\t\022\023\n\013working_dir\030\004 \001(\t\022\027" +
+      "\n\017review_required\030\005 \001(\010\022\033\n\016max_rejection" +
+      "s\030\006 \001(\rH\000\210\001\001\022\017\n\007slot_id\030\007 \001(\t\022\025\n\rcontinu" +
+      "e_from\030\010 \001(\t\022\021\n\tfork_from\030\t \001(\tB\021\n\017_max_" +
+      "rejections\"z\n\005Usage\022\024\n\014input_tokens\030\001 \001(" +
+      "\003\022\025\n\routput_tokens\030\002 \001(\003\022\037\n\027cache_read_i" +
+      "nput_tokens\030\003 \001(\003\022#\n\033cache_creation_inpu" +
+      "t_tokens\030\004 \001(\003\"\366\001\n\013TaskFailure\022)\n\004kind\030\001" +
+      " \001(\0162\033.claude_pool.v1.FailureKind\022\017\n\007mes" +
+      "sage\030\002 \001(\t\022\025\n\rerror_subtype\030\003 \001(\t\022\027\n\017ter" +
+      "minal_reason\030\004 \001(\t\022\030\n\020api_error_status\030\005" +
+      " \001(\005\022\026\n\texit_code\030\006 \001(\005H\000\210\001\001\022\023\n\013stderr_t" +
+      "ail\030\007 \001(\t\022\026\n\016failed_command\030\010 \001(\t\022\016\n\006err" +
+      "ors\030\t \003(\tB\014\n\n_exit_code\"\247\002\n\nTaskResult\022\016" +
+      "\n\006output\030\001 \001(\t\022\017\n\007success\030\002 \001(\010\022\023\n\013cost_" +
+      "micros\030\003 \001(\003\022\r\n\005turns\030\004 \001(\r\022\022\n\nsession_i" +
+      "d\030\005 \001(\t\022\r\n\005model\030\006 \001(\t\022*\n\007elapsed\030\007 \001(\0132" +
+      "\031.google.protobuf.Duration\022$\n\005usage\030\010 \001(" +
+      "\0132\025.claude_pool.v1.Usage\022,\n\007failure\030\t \001(" +
+      "\0132\033.claude_pool.v1.TaskFailure\0221\n\021struct" +
+      "ured_output\030\n \001(\0132\026.google.protobuf.Valu" +
+      "e\"\273\003\n\004Task\022\n\n\002id\030\001 \001(\t\022(\n\005state\030\002 \001(\0162\031." +
+      "claude_pool.v1.TaskState\022\016\n\006prompt\030\003 \001(\t" +
+      "\022&\n\004spec\030\004 \001(\0132\030.claude_pool.v1.TaskSpec" +
+      "\022\017\n\007slot_id\030\005 \001(\t\022*\n\006result\030\006 \001(\0132\032.clau" +
+      "de_pool.v1.TaskResult\022\027\n\017rejection_count" +
+      "\030\007 \001(\r\022\027\n\017reserved_micros\030\010 \001(\003\022\017\n\007attem" +
+      "pt\030\t \001(\r\022\020\n\010chain_id\030\n \001(\t\022/\n\013create_tim" +
+      "e\030\013 \001(\0132\032.google.protobuf.Timestamp\022.\n\ns" +
+      "tart_time\030\014 \001(\0132\032.google.protobuf.Timest" +
+      "amp\022,\n\010end_time\030\r \001(\0132\032.google.protobuf." +
+      "Timestamp\022\020\n\010last_seq\030\016 \001(\003\022\022\n\nsession_i" +
+      "d\030\017 \001(\t\"\\\n\017TaskStateChange\022(\n\005state\030\001 \001(" +
+      "\0162\031.claude_pool.v1.TaskState\022\017\n\007slot_id\030" +
+      "\002 \001(\t\022\016\n\006reason\030\003 \001(\t\"*\n\tTextDelta\022\014\n\004te" +
+      "xt\030\001 \001(\t\022\017\n\007attempt\030\002 \001(\r\"+\n\007ToolUse\022\014\n\004" +
+      "name\030\001 \001(\t\022\022\n\ninput_json\030\002 \001(\t\"2\n\014TaskFi" +
+      "nished\022\"\n\004task\030\001 \001(\0132\024.claude_pool.v1.Ta" +
+      "sk\"\244\002\n\tTaskEvent\022\017\n\007task_id\030\001 \001(\t\022\013\n\003seq" +
+      "\030\002 \001(\003\022(\n\004time\030\003 \001(\0132\032.google.protobuf.T" +
+      "imestamp\0227\n\014state_change\030\n \001(\0132\037.claude_" +
+      "pool.v1.TaskStateChangeH\000\022/\n\ntext_delta\030" +
+      "\013 \001(\0132\031.claude_pool.v1.TextDeltaH\000\022+\n\010to" +
+      "ol_use\030\014 \001(\0132\027.claude_pool.v1.ToolUseH\000\022" +
+      "0\n\010finished\030\r \001(\0132\034.claude_pool.v1.TaskF" +
+      "inishedH\000B\006\n\004kind*\301\001\n\tTaskState\022\032\n\026TASK_" +
+      "STATE_UNSPECIFIED\020\000\022\026\n\022TASK_STATE_PENDIN" +
+      "G\020\001\022\026\n\022TASK_STATE_RUNNING\020\002\022\035\n\031TASK_STAT" +
+      "E_PENDING_REVIEW\020\003\022\030\n\024TASK_STATE_COMPLET" +
+      "ED\020\004\022\025\n\021TASK_STATE_FAILED\020\005\022\030\n\024TASK_STAT" +
+      "E_CANCELLED\020\006*\352\001\n\016PermissionMode\022\037\n\033PERM" +
+      "ISSION_MODE_UNSPECIFIED\020\000\022\033\n\027PERMISSION_" +
+      "MODE_DEFAULT\020\001\022 \n\034PERMISSION_MODE_ACCEPT" +
+      "_EDITS\020\002\022&\n\"PERMISSION_MODE_BYPASS_PERMI" +
+      "SSIONS\020\003\022\034\n\030PERMISSION_MODE_DONT_ASK\020\004\022\030" +
+      "\n\024PERMISSION_MODE_PLAN\020\005\022\030\n\024PERMISSION_M" +
+      "ODE_AUTO\020\006*d\n\006Effort\022\026\n\022EFFORT_UNSPECIFI" +
+      "ED\020\000\022\016\n\nEFFORT_LOW\020\001\022\021\n\rEFFORT_MEDIUM\020\002\022" +
+      "\017\n\013EFFORT_HIGH\020\003\022\016\n\nEFFORT_MAX\020\004*\272\002\n\013Fai" +
+      "lureKind\022\034\n\030FAILURE_KIND_UNSPECIFIED\020\000\022\032" +
+      "\n\026FAILURE_KIND_API_ERROR\020\001\022\032\n\026FAILURE_KI" +
+      "ND_MAX_TURNS\020\002\022!\n\035FAILURE_KIND_BUDGET_EX" +
+      "HAUSTED\020\003\022\030\n\024FAILURE_KIND_TIMEOUT\020\004\022\035\n\031F" +
+      "AILURE_KIND_IDLE_TIMEOUT\020\005\022\036\n\032FAILURE_KI" +
+      "ND_PROCESS_ERROR\020\006\022 \n\034FAILURE_KIND_EXECU" +
+      "TION_ERROR\020\007\022\031\n\025FAILURE_KIND_REJECTED\020\010\022" +
+      "\034\n\030FAILURE_KIND_INTERRUPTED\020\tBi\n\021dev.cla" +
+      "udepool.v1B\tTaskProtoP\001ZGgithub.com/clau" +
+      "de-pool/claude-pool/clients/go/gen/claud" +
+      "e_pool/v1;poolv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -196,7 +197,7 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
     internal_static_claude_pool_v1_TaskSpec_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_TaskSpec_descriptor,
-        new java.lang.String[] { "Prompt", "Overrides", "Tags", "WorkingDir", "ReviewRequired", "MaxRejections", "SlotId", });
+        new java.lang.String[] { "Prompt", "Overrides", "Tags", "WorkingDir", "ReviewRequired", "MaxRejections", "SlotId", "ContinueFrom", "ForkFrom", });
     internal_static_claude_pool_v1_Usage_descriptor =
       getDescriptor().getMessageType(2);
     internal_static_claude_pool_v1_Usage_fieldAccessorTable = new
@@ -220,7 +221,7 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
     internal_static_claude_pool_v1_Task_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_Task_descriptor,
-        new java.lang.String[] { "Id", "State", "Prompt", "Spec", "SlotId", "Result", "RejectionCount", "ReservedMicros", "Attempt", "ChainId", "CreateTime", "StartTime", "EndTime", "LastSeq", });
+        new java.lang.String[] { "Id", "State", "Prompt", "Spec", "SlotId", "Result", "RejectionCount", "ReservedMicros", "Attempt", "ChainId", "CreateTime", "StartTime", "EndTime", "LastSeq", "SessionId", });
     internal_static_claude_pool_v1_TaskStateChange_descriptor =
       getDescriptor().getMessageType(6);
     internal_static_claude_pool_v1_TaskStateChange_fieldAccessorTable = new

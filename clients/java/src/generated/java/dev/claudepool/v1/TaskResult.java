@@ -153,7 +153,7 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object sessionId_ = "";
   /**
    * <pre>
-   * The Claude session id the run used (the slot resumes it for its next task).
+   * The session the run used (continue it with `TaskSpec.continue_from`).
    * </pre>
    *
    * <code>string session_id = 5;</code>
@@ -174,7 +174,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The Claude session id the run used (the slot resumes it for its next task).
+   * The session the run used (continue it with `TaskSpec.continue_from`).
    * </pre>
    *
    * <code>string session_id = 5;</code>
@@ -1199,7 +1199,7 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object sessionId_ = "";
     /**
      * <pre>
-     * The Claude session id the run used (the slot resumes it for its next task).
+     * The session the run used (continue it with `TaskSpec.continue_from`).
      * </pre>
      *
      * <code>string session_id = 5;</code>
@@ -1219,7 +1219,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The Claude session id the run used (the slot resumes it for its next task).
+     * The session the run used (continue it with `TaskSpec.continue_from`).
      * </pre>
      *
      * <code>string session_id = 5;</code>
@@ -1240,7 +1240,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The Claude session id the run used (the slot resumes it for its next task).
+     * The session the run used (continue it with `TaskSpec.continue_from`).
      * </pre>
      *
      * <code>string session_id = 5;</code>
@@ -1257,7 +1257,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The Claude session id the run used (the slot resumes it for its next task).
+     * The session the run used (continue it with `TaskSpec.continue_from`).
      * </pre>
      *
      * <code>string session_id = 5;</code>
@@ -1271,7 +1271,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The Claude session id the run used (the slot resumes it for its next task).
+     * The session the run used (continue it with `TaskSpec.continue_from`).
      * </pre>
      *
      * <code>string session_id = 5;</code>

@@ -62,7 +62,7 @@ public interface TaskResultOrBuilder extends
 
   /**
    * <pre>
-   * The Claude session id the run used (the slot resumes it for its next task).
+   * The session the run used (continue it with `TaskSpec.continue_from`).
    * </pre>
    *
    * <code>string session_id = 5;</code>
@@ -71,7 +71,7 @@ public interface TaskResultOrBuilder extends
   java.lang.String getSessionId();
   /**
    * <pre>
-   * The Claude session id the run used (the slot resumes it for its next task).
+   * The session the run used (continue it with `TaskSpec.continue_from`).
    * </pre>
    *
    * <code>string session_id = 5;</code>

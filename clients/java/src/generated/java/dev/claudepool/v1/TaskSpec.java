@@ -8,6 +8,8 @@ package dev.claudepool.v1;
 /**
  * <pre>
  * What to run: the part of a task a client chooses.
+ *
+ * Every string field refuses NUL bytes; a field over its limit is INVALID_ARGUMENT naming it.
  * </pre>
  *
  * Protobuf type {@code claude_pool.v1.TaskSpec}
@@ -37,6 +39,8 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.LazyStringArrayList.emptyList();
     workingDir_ = "";
     slotId_ = "";
+    continueFrom_ = "";
+    forkFrom_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -202,7 +206,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Directory the CLI runs in. Must resolve (symlinks included) inside one of the server's work
-   * roots; empty means the server's default directory.
+   * roots; empty means the server's default directory. At most 4096 bytes.
    * </pre>
    *
    * <code>string working_dir = 4;</code>
@@ -224,7 +228,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Directory the CLI runs in. Must resolve (symlinks included) inside one of the server's work
-   * roots; empty means the server's default directory.
+   * roots; empty means the server's default directory. At most 4096 bytes.
    * </pre>
    *
    * <code>string working_dir = 4;</code>
@@ -292,7 +296,7 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object slotId_ = "";
   /**
    * <pre>
-   * Run on this slot only. Empty means any idle slot.
+   * Run on this slot only. Empty means any idle slot. At most 128 bytes.
    * </pre>
    *
    * <code>string slot_id = 7;</code>
@@ -313,7 +317,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Run on this slot only. Empty means any idle slot.
+   * Run on this slot only. Empty means any idle slot. At most 128 bytes.
    * </pre>
    *
    * <code>string slot_id = 7;</code>
@@ -328,6 +332,110 @@ private static final long serialVersionUID = 0L;
           com.google.protobuf.ByteString.copyFromUtf8(
               (java.lang.String) ref);
       slotId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int CONTINUE_FROM_FIELD_NUMBER = 8;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object continueFrom_ = "";
+  /**
+   * <pre>
+   * Continue a conversation: a session id, or the id of a settled task that ran in one. The task
+   * then sees that conversation (and only it); without this (and without `fork_from`) a task starts
+   * a new session. Tasks continuing one session run one at a time, in submission order. A session
+   * the caller does not own, or that was deleted, is NOT_FOUND. At most 128 bytes.
+   * </pre>
+   *
+   * <code>string continue_from = 8;</code>
+   * @return The continueFrom.
+   */
+  @java.lang.Override
+  public java.lang.String getContinueFrom() {
+    java.lang.Object ref = continueFrom_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      continueFrom_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Continue a conversation: a session id, or the id of a settled task that ran in one. The task
+   * then sees that conversation (and only it); without this (and without `fork_from`) a task starts
+   * a new session. Tasks continuing one session run one at a time, in submission order. A session
+   * the caller does not own, or that was deleted, is NOT_FOUND. At most 128 bytes.
+   * </pre>
+   *
+   * <code>string continue_from = 8;</code>
+   * @return The bytes for continueFrom.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getContinueFromBytes() {
+    java.lang.Object ref = continueFrom_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      continueFrom_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int FORK_FROM_FIELD_NUMBER = 9;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object forkFrom_ = "";
+  /**
+   * <pre>
+   * Start a new session that begins as a copy of another (a session id or a task id); the original
+   * is unchanged. Setting both `continue_from` and `fork_from` is INVALID_ARGUMENT. At most 128
+   * bytes.
+   * </pre>
+   *
+   * <code>string fork_from = 9;</code>
+   * @return The forkFrom.
+   */
+  @java.lang.Override
+  public java.lang.String getForkFrom() {
+    java.lang.Object ref = forkFrom_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      forkFrom_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Start a new session that begins as a copy of another (a session id or a task id); the original
+   * is unchanged. Setting both `continue_from` and `fork_from` is INVALID_ARGUMENT. At most 128
+   * bytes.
+   * </pre>
+   *
+   * <code>string fork_from = 9;</code>
+   * @return The bytes for forkFrom.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getForkFromBytes() {
+    java.lang.Object ref = forkFrom_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      forkFrom_ = b;
       return b;
     } else {
       return (com.google.protobuf.ByteString) ref;
@@ -369,6 +477,12 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(slotId_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 7, slotId_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(continueFrom_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 8, continueFrom_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(forkFrom_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 9, forkFrom_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -401,6 +515,12 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(slotId_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(7, slotId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(continueFrom_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(8, continueFrom_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(forkFrom_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(9, forkFrom_);
     }
     return size;
   }
@@ -446,6 +566,10 @@ private static final long serialVersionUID = 0L;
     }
     if (!getSlotId()
         .equals(other.getSlotId())) return false;
+    if (!getContinueFrom()
+        .equals(other.getContinueFrom())) return false;
+    if (!getForkFrom()
+        .equals(other.getForkFrom())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -478,6 +602,10 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + SLOT_ID_FIELD_NUMBER;
     hash = (53 * hash) + getSlotId().hashCode();
+    hash = (37 * hash) + CONTINUE_FROM_FIELD_NUMBER;
+    hash = (53 * hash) + getContinueFrom().hashCode();
+    hash = (37 * hash) + FORK_FROM_FIELD_NUMBER;
+    hash = (53 * hash) + getForkFrom().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -578,6 +706,8 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * What to run: the part of a task a client chooses.
+   *
+   * Every string field refuses NUL bytes; a field over its limit is INVALID_ARGUMENT naming it.
    * </pre>
    *
    * Protobuf type {@code claude_pool.v1.TaskSpec}
@@ -631,6 +761,8 @@ private static final long serialVersionUID = 0L;
       reviewRequired_ = false;
       maxRejections_ = 0;
       slotId_ = "";
+      continueFrom_ = "";
+      forkFrom_ = "";
       return this;
     }
 
@@ -691,6 +823,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000040) != 0)) {
         result.slotId_ = slotId_;
       }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.continueFrom_ = continueFrom_;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.forkFrom_ = forkFrom_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -738,6 +876,16 @@ private static final long serialVersionUID = 0L;
       if (!other.getSlotId().isEmpty()) {
         slotId_ = other.slotId_;
         bitField0_ |= 0x00000040;
+        onChanged();
+      }
+      if (!other.getContinueFrom().isEmpty()) {
+        continueFrom_ = other.continueFrom_;
+        bitField0_ |= 0x00000080;
+        onChanged();
+      }
+      if (!other.getForkFrom().isEmpty()) {
+        forkFrom_ = other.forkFrom_;
+        bitField0_ |= 0x00000100;
         onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
@@ -801,6 +949,16 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000040;
               break;
             } // case 58
+            case 66: {
+              continueFrom_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 66
+            case 74: {
+              forkFrom_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 74
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1216,7 +1374,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Directory the CLI runs in. Must resolve (symlinks included) inside one of the server's work
-     * roots; empty means the server's default directory.
+     * roots; empty means the server's default directory. At most 4096 bytes.
      * </pre>
      *
      * <code>string working_dir = 4;</code>
@@ -1237,7 +1395,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Directory the CLI runs in. Must resolve (symlinks included) inside one of the server's work
-     * roots; empty means the server's default directory.
+     * roots; empty means the server's default directory. At most 4096 bytes.
      * </pre>
      *
      * <code>string working_dir = 4;</code>
@@ -1259,7 +1417,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Directory the CLI runs in. Must resolve (symlinks included) inside one of the server's work
-     * roots; empty means the server's default directory.
+     * roots; empty means the server's default directory. At most 4096 bytes.
      * </pre>
      *
      * <code>string working_dir = 4;</code>
@@ -1277,7 +1435,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Directory the CLI runs in. Must resolve (symlinks included) inside one of the server's work
-     * roots; empty means the server's default directory.
+     * roots; empty means the server's default directory. At most 4096 bytes.
      * </pre>
      *
      * <code>string working_dir = 4;</code>
@@ -1292,7 +1450,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Directory the CLI runs in. Must resolve (symlinks included) inside one of the server's work
-     * roots; empty means the server's default directory.
+     * roots; empty means the server's default directory. At most 4096 bytes.
      * </pre>
      *
      * <code>string working_dir = 4;</code>
@@ -1412,7 +1570,7 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object slotId_ = "";
     /**
      * <pre>
-     * Run on this slot only. Empty means any idle slot.
+     * Run on this slot only. Empty means any idle slot. At most 128 bytes.
      * </pre>
      *
      * <code>string slot_id = 7;</code>
@@ -1432,7 +1590,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Run on this slot only. Empty means any idle slot.
+     * Run on this slot only. Empty means any idle slot. At most 128 bytes.
      * </pre>
      *
      * <code>string slot_id = 7;</code>
@@ -1453,7 +1611,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Run on this slot only. Empty means any idle slot.
+     * Run on this slot only. Empty means any idle slot. At most 128 bytes.
      * </pre>
      *
      * <code>string slot_id = 7;</code>
@@ -1470,7 +1628,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Run on this slot only. Empty means any idle slot.
+     * Run on this slot only. Empty means any idle slot. At most 128 bytes.
      * </pre>
      *
      * <code>string slot_id = 7;</code>
@@ -1484,7 +1642,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Run on this slot only. Empty means any idle slot.
+     * Run on this slot only. Empty means any idle slot. At most 128 bytes.
      * </pre>
      *
      * <code>string slot_id = 7;</code>
@@ -1497,6 +1655,215 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       slotId_ = value;
       bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object continueFrom_ = "";
+    /**
+     * <pre>
+     * Continue a conversation: a session id, or the id of a settled task that ran in one. The task
+     * then sees that conversation (and only it); without this (and without `fork_from`) a task starts
+     * a new session. Tasks continuing one session run one at a time, in submission order. A session
+     * the caller does not own, or that was deleted, is NOT_FOUND. At most 128 bytes.
+     * </pre>
+     *
+     * <code>string continue_from = 8;</code>
+     * @return The continueFrom.
+     */
+    public java.lang.String getContinueFrom() {
+      java.lang.Object ref = continueFrom_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        continueFrom_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Continue a conversation: a session id, or the id of a settled task that ran in one. The task
+     * then sees that conversation (and only it); without this (and without `fork_from`) a task starts
+     * a new session. Tasks continuing one session run one at a time, in submission order. A session
+     * the caller does not own, or that was deleted, is NOT_FOUND. At most 128 bytes.
+     * </pre>
+     *
+     * <code>string continue_from = 8;</code>
+     * @return The bytes for continueFrom.
+     */
+    public com.google.protobuf.ByteString
+        getContinueFromBytes() {
+      java.lang.Object ref = continueFrom_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        continueFrom_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Continue a conversation: a session id, or the id of a settled task that ran in one. The task
+     * then sees that conversation (and only it); without this (and without `fork_from`) a task starts
+     * a new session. Tasks continuing one session run one at a time, in submission order. A session
+     * the caller does not own, or that was deleted, is NOT_FOUND. At most 128 bytes.
+     * </pre>
+     *
+     * <code>string continue_from = 8;</code>
+     * @param value The continueFrom to set.
+     * @return This builder for chaining.
+     */
+    public Builder setContinueFrom(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      continueFrom_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Continue a conversation: a session id, or the id of a settled task that ran in one. The task
+     * then sees that conversation (and only it); without this (and without `fork_from`) a task starts
+     * a new session. Tasks continuing one session run one at a time, in submission order. A session
+     * the caller does not own, or that was deleted, is NOT_FOUND. At most 128 bytes.
+     * </pre>
+     *
+     * <code>string continue_from = 8;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearContinueFrom() {
+      continueFrom_ = getDefaultInstance().getContinueFrom();
+      bitField0_ = (bitField0_ & ~0x00000080);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Continue a conversation: a session id, or the id of a settled task that ran in one. The task
+     * then sees that conversation (and only it); without this (and without `fork_from`) a task starts
+     * a new session. Tasks continuing one session run one at a time, in submission order. A session
+     * the caller does not own, or that was deleted, is NOT_FOUND. At most 128 bytes.
+     * </pre>
+     *
+     * <code>string continue_from = 8;</code>
+     * @param value The bytes for continueFrom to set.
+     * @return This builder for chaining.
+     */
+    public Builder setContinueFromBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      continueFrom_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object forkFrom_ = "";
+    /**
+     * <pre>
+     * Start a new session that begins as a copy of another (a session id or a task id); the original
+     * is unchanged. Setting both `continue_from` and `fork_from` is INVALID_ARGUMENT. At most 128
+     * bytes.
+     * </pre>
+     *
+     * <code>string fork_from = 9;</code>
+     * @return The forkFrom.
+     */
+    public java.lang.String getForkFrom() {
+      java.lang.Object ref = forkFrom_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        forkFrom_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Start a new session that begins as a copy of another (a session id or a task id); the original
+     * is unchanged. Setting both `continue_from` and `fork_from` is INVALID_ARGUMENT. At most 128
+     * bytes.
+     * </pre>
+     *
+     * <code>string fork_from = 9;</code>
+     * @return The bytes for forkFrom.
+     */
+    public com.google.protobuf.ByteString
+        getForkFromBytes() {
+      java.lang.Object ref = forkFrom_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        forkFrom_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Start a new session that begins as a copy of another (a session id or a task id); the original
+     * is unchanged. Setting both `continue_from` and `fork_from` is INVALID_ARGUMENT. At most 128
+     * bytes.
+     * </pre>
+     *
+     * <code>string fork_from = 9;</code>
+     * @param value The forkFrom to set.
+     * @return This builder for chaining.
+     */
+    public Builder setForkFrom(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      forkFrom_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Start a new session that begins as a copy of another (a session id or a task id); the original
+     * is unchanged. Setting both `continue_from` and `fork_from` is INVALID_ARGUMENT. At most 128
+     * bytes.
+     * </pre>
+     *
+     * <code>string fork_from = 9;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearForkFrom() {
+      forkFrom_ = getDefaultInstance().getForkFrom();
+      bitField0_ = (bitField0_ & ~0x00000100);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Start a new session that begins as a copy of another (a session id or a task id); the original
+     * is unchanged. Setting both `continue_from` and `fork_from` is INVALID_ARGUMENT. At most 128
+     * bytes.
+     * </pre>
+     *
+     * <code>string fork_from = 9;</code>
+     * @param value The bytes for forkFrom to set.
+     * @return This builder for chaining.
+     */
+    public Builder setForkFromBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      forkFrom_ = value;
+      bitField0_ |= 0x00000100;
       onChanged();
       return this;
     }

@@ -101,7 +101,7 @@ public interface TaskSpecOrBuilder extends
   /**
    * <pre>
    * Directory the CLI runs in. Must resolve (symlinks included) inside one of the server's work
-   * roots; empty means the server's default directory.
+   * roots; empty means the server's default directory. At most 4096 bytes.
    * </pre>
    *
    * <code>string working_dir = 4;</code>
@@ -111,7 +111,7 @@ public interface TaskSpecOrBuilder extends
   /**
    * <pre>
    * Directory the CLI runs in. Must resolve (symlinks included) inside one of the server's work
-   * roots; empty means the server's default directory.
+   * roots; empty means the server's default directory. At most 4096 bytes.
    * </pre>
    *
    * <code>string working_dir = 4;</code>
@@ -151,7 +151,7 @@ public interface TaskSpecOrBuilder extends
 
   /**
    * <pre>
-   * Run on this slot only. Empty means any idle slot.
+   * Run on this slot only. Empty means any idle slot. At most 128 bytes.
    * </pre>
    *
    * <code>string slot_id = 7;</code>
@@ -160,7 +160,7 @@ public interface TaskSpecOrBuilder extends
   java.lang.String getSlotId();
   /**
    * <pre>
-   * Run on this slot only. Empty means any idle slot.
+   * Run on this slot only. Empty means any idle slot. At most 128 bytes.
    * </pre>
    *
    * <code>string slot_id = 7;</code>
@@ -168,4 +168,54 @@ public interface TaskSpecOrBuilder extends
    */
   com.google.protobuf.ByteString
       getSlotIdBytes();
+
+  /**
+   * <pre>
+   * Continue a conversation: a session id, or the id of a settled task that ran in one. The task
+   * then sees that conversation (and only it); without this (and without `fork_from`) a task starts
+   * a new session. Tasks continuing one session run one at a time, in submission order. A session
+   * the caller does not own, or that was deleted, is NOT_FOUND. At most 128 bytes.
+   * </pre>
+   *
+   * <code>string continue_from = 8;</code>
+   * @return The continueFrom.
+   */
+  java.lang.String getContinueFrom();
+  /**
+   * <pre>
+   * Continue a conversation: a session id, or the id of a settled task that ran in one. The task
+   * then sees that conversation (and only it); without this (and without `fork_from`) a task starts
+   * a new session. Tasks continuing one session run one at a time, in submission order. A session
+   * the caller does not own, or that was deleted, is NOT_FOUND. At most 128 bytes.
+   * </pre>
+   *
+   * <code>string continue_from = 8;</code>
+   * @return The bytes for continueFrom.
+   */
+  com.google.protobuf.ByteString
+      getContinueFromBytes();
+
+  /**
+   * <pre>
+   * Start a new session that begins as a copy of another (a session id or a task id); the original
+   * is unchanged. Setting both `continue_from` and `fork_from` is INVALID_ARGUMENT. At most 128
+   * bytes.
+   * </pre>
+   *
+   * <code>string fork_from = 9;</code>
+   * @return The forkFrom.
+   */
+  java.lang.String getForkFrom();
+  /**
+   * <pre>
+   * Start a new session that begins as a copy of another (a session id or a task id); the original
+   * is unchanged. Setting both `continue_from` and `fork_from` is INVALID_ARGUMENT. At most 128
+   * bytes.
+   * </pre>
+   *
+   * <code>string fork_from = 9;</code>
+   * @return The bytes for forkFrom.
+   */
+  com.google.protobuf.ByteString
+      getForkFromBytes();
 }
