@@ -68,6 +68,7 @@ async def make_server(stub: StubAnthropic, tmp_path: Path) -> AsyncIterator[Serv
         cli_env: dict[str, str] | None = None,
         warm_slots: bool = True,
         store: PoolStore | None = None,
+        server: dict[str, Any] | None = None,
         **settings: Any,
     ) -> PoolHarness:
         work_root = tmp_path / "work"
@@ -80,7 +81,6 @@ async def make_server(stub: StubAnthropic, tmp_path: Path) -> AsyncIterator[Serv
                 "permission_mode": PermissionMode.DEFAULT,
                 "work_roots": (str(work_root),),
                 "default_working_dir": str(work_root),
-                "state_dir": str(tmp_path / "state"),
                 "poll_interval_seconds": 0.5,
                 **settings,
             }
@@ -92,7 +92,9 @@ async def make_server(stub: StubAnthropic, tmp_path: Path) -> AsyncIterator[Serv
             cli_env={**stub.env(), "HOME": str(home), **(cli_env or {})},
             grace_seconds=5,
             warm_slots=warm_slots,
+            state_dir=str(tmp_path / "state"),
             pool=pool,
+            **(server or {}),
         )
         server = await start_server(config, driver=driver, store=store)
         token = tokens.split(",")[0] if tokens else None

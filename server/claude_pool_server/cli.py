@@ -27,6 +27,7 @@ from claude_pool_server.config import (
     slot_configs_from_file,
 )
 from claude_pool_server.domain.budget import usd_to_micros
+from claude_pool_server.domain.sessions import SessionPolicy
 from claude_pool_server.domain.tasks import Effort, PermissionMode
 from claude_pool_server.engine.settings import PoolSettings
 
@@ -112,6 +113,37 @@ def add_serve(sub: Any) -> None:
         help="stop a warm slot's process after this long idle (300)",
     )
     p.add_argument(
+        "--spare-processes",
+        type=int,
+        default=1,
+        help="started CLI processes kept clean for new sessions, per set of options (1)",
+    )
+    p.add_argument(
+        "--session-policy",
+        choices=["task", "slot"],
+        default="task",
+        help="task: each task its own session unless it continues one (default); "
+        "slot: a slot keeps one session for its next task",
+    )
+    p.add_argument(
+        "--sandbox",
+        choices=["auto", "bwrap", "none"],
+        default=env_default("CLAUDE_POOL_SANDBOX", "auto"),
+        help="confine each task's CLI and tools (auto: bubblewrap when installed)",
+    )
+    p.add_argument(
+        "--api-gateway",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="send the CLI's API calls through the pool (per-call budget, no key in tasks)",
+    )
+    p.add_argument(
+        "--retention-hours",
+        type=float,
+        default=None,
+        help="delete settled tasks (and their output) this long after they end (default: keep)",
+    )
+    p.add_argument(
         "--slot-worktrees",
         action="store_true",
         help="run each slot in its own git worktree (branch claude-pool/<slot>) of the task's repo",
@@ -170,9 +202,9 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         work_roots=tuple(args.work_root) or (os.getcwd(),),
         default_working_dir=(args.work_root or [os.getcwd()])[0],
         denied_permission_modes=frozenset(denied),
-        state_dir=state_dir,
-        max_concurrent_spawns=args.max_concurrent_spawns,
         worktree_isolation=args.slot_worktrees,
+        session_policy=SessionPolicy(args.session_policy),
+        retention_seconds=args.retention_hours * 3600 if args.retention_hours else None,
         heartbeat_seconds=args.heartbeat_seconds,
         lease_seconds=args.lease_seconds,
         max_attempts=args.max_attempts,
@@ -196,6 +228,11 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         warm_slots=args.warm_slots,
         warm_idle_seconds=args.warm_idle_seconds,
         grace_seconds=args.grace,
+        state_dir=state_dir,
+        sandbox=args.sandbox,
+        api_gateway=args.api_gateway,
+        spare_processes=args.spare_processes,
+        max_concurrent_spawns=args.max_concurrent_spawns,
         pool=pool,
     )
 

@@ -52,6 +52,16 @@ class ServerConfig:
     warm_idle_seconds: float = 300.0
     cli_env: dict[str, str] = field(default_factory=dict)
     grace_seconds: float = 30.0
+    # where the embedded database, CLI processes' homes and transcripts in flight live
+    state_dir: str = ""
+    # how a task's CLI is confined: "auto" (bubblewrap when installed), "bwrap" or "none"
+    sandbox: str = "auto"
+    # the CLI's API calls go through the pool's gateway (budget per call, no key in tasks)
+    api_gateway: bool = True
+    # started CLI processes kept clean for new sessions, per set of start options
+    spare_processes: int = 1
+    # concurrent CLI process starts (spawning is CPU-bound; slots are not)
+    max_concurrent_spawns: int = 4
     pool: PoolSettings = field(default_factory=PoolSettings)
 
     @property

@@ -5,6 +5,7 @@ period → CLI processes stopped)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from dataclasses import dataclass
@@ -51,14 +52,26 @@ class RunningServer:
         return f"{self.app.config.host}:{self.port}"
 
     async def stop(self, grace_seconds: float | None = None) -> None:
+        """Stop within `grace + 5` seconds whatever happens (a store that hangs included):
+        running tasks finish or are cancelled within the grace, then CLI processes are
+        stopped, open RPCs (watch streams) get a short grace, and the store closes."""
         grace = self.app.config.grace_seconds if grace_seconds is None else grace_seconds
         await self.health.enter_graceful_shutdown()
         self.app.pool.draining = True
-        # In-flight tasks finish (or are cancelled) first; then RPCs (watch streams) get a grace.
-        await self.app.pool.shutdown(grace)
-        await self.app.driver.close()  # warm CLI processes of idle slots
-        await self.server.stop(grace=min(grace, 5.0))
-        await self.app.store.close()
+        try:
+            async with asyncio.timeout(grace + 2.0):
+                await self.app.pool.shutdown(grace)
+        except TimeoutError:
+            log.warning("shutdown: running tasks did not stop within the grace; stopping them")
+        try:
+            async with asyncio.timeout(2.5):
+                await self.app.driver.close()  # warm CLI processes (and tools) stop here
+                await self.server.stop(grace=min(grace, 1.0))
+        except TimeoutError:
+            log.warning("shutdown: CLI processes or RPCs were slow to stop")
+        with contextlib.suppress(TimeoutError, Exception):
+            async with asyncio.timeout(1.0):
+                await self.app.close()
 
 
 async def start_server(
@@ -93,9 +106,27 @@ async def start_server(
         raise ConfigError(f"cannot listen on {config.host}:{config.port}: {exc}") from exc
     await app.start()
     await server.start()
-    for name in ("", SERVICE_NAME):
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    await report_health(health_servicer, True)
+    updates: set[asyncio.Task[None]] = set()
+
+    def health_changed(healthy: bool) -> None:
+        # Health tells the truth: NOT_SERVING while the store is away or a slot worker is stuck.
+        update = asyncio.get_running_loop().create_task(report_health(health_servicer, healthy))
+        updates.add(update)
+        update.add_done_callback(updates.discard)
+
+    app.pool.replicas.on_health_change = health_changed
     return RunningServer(app, server, health_servicer, port, certificates)
+
+
+async def report_health(servicer: health.aio.HealthServicer, healthy: bool) -> None:
+    status = (
+        health_pb2.HealthCheckResponse.SERVING
+        if healthy
+        else health_pb2.HealthCheckResponse.NOT_SERVING
+    )
+    for name in ("", SERVICE_NAME):
+        await servicer.set(name, status)
 
 
 async def serve(config: ServerConfig) -> None:

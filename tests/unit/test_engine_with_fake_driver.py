@@ -7,22 +7,45 @@ import dataclasses
 
 import pytest
 
-from claude_pool_server.domain.errors import BudgetExhausted
-from claude_pool_server.domain.tasks import TaskOverrides, TaskSpec, TaskState, TextDelta
+from claude_pool_server.domain.callers import Caller
+from claude_pool_server.domain.errors import (
+    BudgetExhausted,
+    InvalidArgument,
+    QuotaExceeded,
+    RateLimited,
+    SessionNotFound,
+    TaskNotFound,
+)
+from claude_pool_server.domain.policy import NamespacePolicy
+from claude_pool_server.domain.runs import SessionMode
+from claude_pool_server.domain.sessions import SessionPolicy
+from claude_pool_server.domain.tasks import (
+    TaskOverrides,
+    TaskQuery,
+    TaskSpec,
+    TaskState,
+    TextDelta,
+)
 from claude_pool_server.driver.fake import FakeDriver, FakeReply
 from claude_pool_server.engine.pool import Pool
 from claude_pool_server.engine.settings import PoolSettings
 from claude_pool_server.store.memory import InMemoryStore
+from claude_pool_server.workspace.git import GitWorkspaces
 
 pytestmark = pytest.mark.asyncio
 
+ALICE = Caller("alice", "team-a")
+BOB = Caller("bob", "team-b")
+ALICE_TWIN = Caller("alice-2", "team-a")  # same namespace, another principal
+
 
 def settings(**overrides: object) -> PoolSettings:
-    return dataclasses.replace(PoolSettings(poll_interval_seconds=0.05, slots=2), **overrides)  # type: ignore[arg-type]
+    base = PoolSettings(poll_interval_seconds=0.05, slots=2)
+    return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
 
 
 async def started(pool_settings: PoolSettings, driver: FakeDriver) -> Pool:
-    pool = Pool(pool_settings, InMemoryStore(), driver)
+    pool = Pool(pool_settings, InMemoryStore(), driver, GitWorkspaces())
     await pool.start()
     return pool
 
@@ -37,7 +60,7 @@ async def test_spent_plus_reserved_never_exceeds_the_cap_under_concurrent_submit
 
     async def watch_budget() -> None:
         while True:
-            budget = await store.get_budget()
+            budget = await store.get_budget(None)
             if budget.spent_micros + budget.reserved_micros > 1_000:
                 violations.append((budget.spent_micros, budget.reserved_micros))
             await asyncio.sleep(0)
@@ -46,14 +69,14 @@ async def test_spent_plus_reserved_never_exceeds_the_cap_under_concurrent_submit
 
     async def submit(i: int) -> bool:
         try:
-            await pool.run(TaskSpec(prompt=f"p{i}"))
+            await pool.run(ALICE, TaskSpec(prompt=f"p{i}"))
             return True
         except BudgetExhausted:
             return False
 
     accepted = await asyncio.gather(*(submit(i) for i in range(60)))
     watcher.cancel()
-    budget = await store.get_budget()
+    budget = await store.get_budget(None)
     assert not violations
     assert budget.reserved_micros == 0
     assert budget.spent_micros == 30 * sum(accepted)
@@ -64,7 +87,7 @@ async def test_spent_plus_reserved_never_exceeds_the_cap_under_concurrent_submit
 async def test_a_task_reservation_above_the_cap_is_refused_with_the_numbers() -> None:
     pool = await started(settings(budget_micros=500), FakeDriver())
     with pytest.raises(BudgetExhausted) as error:
-        await pool.submit(TaskSpec("big", overrides=TaskOverrides(max_budget_micros=600)))
+        await pool.submit(ALICE, TaskSpec("big", overrides=TaskOverrides(max_budget_micros=600)))
     assert (error.value.spent, error.value.reserved, error.value.cap) == (0, 0, 500)
     assert error.value.requested == 600
     await pool.shutdown(1)
@@ -82,7 +105,7 @@ async def test_output_is_written_in_batches_not_one_store_write_per_delta() -> N
         return await original(task_id, payloads)
 
     store.append_events = counting  # type: ignore[method-assign]
-    task = await pool.run(TaskSpec("many deltas"))
+    task = await pool.run(ALICE, TaskSpec("many deltas"))
     assert task.state is TaskState.COMPLETED
     events = await store.read_events(task.id, 0, 1000)
     deltas = [e.payload.text for e in events if isinstance(e.payload, TextDelta)]
@@ -91,21 +114,197 @@ async def test_output_is_written_in_batches_not_one_store_write_per_delta() -> N
     await pool.shutdown(1)
 
 
+async def test_a_lone_delta_is_written_at_once_not_after_a_timer() -> None:
+    """Deltas 20 ms apart each go out alone: no batching timer holds the first one back."""
+    driver = FakeDriver(reply=lambda r: FakeReply(chunks=("a", "b", "c"), delay=0.02))
+    pool = await started(settings(slots=1), driver)
+    writes: list[list[str]] = []
+    original = pool.store.append_events
+
+    async def recording(task_id: str, payloads: list) -> list:  # type: ignore[type-arg]
+        writes.append([p.text for p in payloads if isinstance(p, TextDelta)])
+        return await original(task_id, payloads)
+
+    pool.store.append_events = recording  # type: ignore[method-assign]
+    task = await pool.run(ALICE, TaskSpec("stream"))
+    assert task.state is TaskState.COMPLETED
+    assert [w for w in writes if w] == [["a"], ["b"], ["c"]]
+    await pool.shutdown(1)
+
+
 async def test_a_failed_run_ends_failed_and_releases_its_reservation() -> None:
     driver = FakeDriver(reply=lambda r: FakeReply(success=False, cost_micros=7))
     pool = await started(
         settings(budget_micros=10_000, default_task_reservation_micros=1_000), driver
     )
-    task = await pool.run(TaskSpec("fails"))
+    task = await pool.run(ALICE, TaskSpec("fails"))
     assert task.state is TaskState.FAILED
     assert task.result is not None and task.result.cost_micros == 7
-    budget = await pool.store.get_budget()
+    budget = await pool.store.get_budget(None)
     assert (budget.spent_micros, budget.reserved_micros) == (7, 0)
     await pool.shutdown(1)
 
 
 async def test_tasks_pinned_to_a_slot_run_there() -> None:
     pool = await started(settings(slots=3), FakeDriver())
-    task = await pool.run(TaskSpec("pinned", slot_id="slot-2"))
+    task = await pool.run(ALICE, TaskSpec("pinned", slot_id="slot-2"))
     assert task.slot_id == "slot-2"
+    await pool.shutdown(1)
+
+
+# --- namespaces -----------------------------------------------------------------------------------
+
+
+async def test_another_namespace_sees_nothing_and_can_change_nothing() -> None:
+    pool = await started(settings(), FakeDriver())
+    task = await pool.run(ALICE, TaskSpec("alice's secret"))
+    with pytest.raises(TaskNotFound):
+        await pool.get_task(BOB, task.id)
+    with pytest.raises(TaskNotFound):
+        await pool.cancel_task(BOB, task.id)
+    with pytest.raises(TaskNotFound):
+        await pool.delete_task(BOB, task.id)
+    assert (await pool.list_tasks(BOB, TaskQuery())).tasks == []
+    assert [t.id for t in (await pool.list_tasks(ALICE, TaskQuery())).tasks] == [task.id]
+    status = await pool.status(BOB)
+    assert status.counts[TaskState.COMPLETED] == 0 and status.budget.spent_micros == 0
+    await pool.shutdown(1)
+
+
+async def test_the_namespace_quota_and_rate_limit_refuse_with_resource_exhausted() -> None:
+    policy = NamespacePolicy("team-a", max_concurrent_tasks=2, submits_per_second=0)
+    slow = FakeDriver(reply=lambda r: FakeReply(chunks=("x",), delay=0.5))
+    pool = await started(settings(policies={"team-a": policy}, slots=1), slow)
+    await pool.submit(ALICE, TaskSpec("one"))
+    await pool.submit(ALICE, TaskSpec("two"))
+    with pytest.raises(QuotaExceeded):
+        await pool.submit(ALICE, TaskSpec("three"))
+    await pool.submit(BOB, TaskSpec("another namespace is not counted"))
+    await pool.shutdown(1)
+
+    limited = NamespacePolicy("team-a", submits_per_second=2)
+    pool = await started(settings(policies={"team-a": limited}), FakeDriver())
+    await pool.submit(ALICE, TaskSpec("a"))
+    await pool.submit(ALICE, TaskSpec("b"))
+    with pytest.raises(RateLimited) as error:
+        await pool.submit(ALICE, TaskSpec("c"))
+    assert error.value.retry_after_seconds is not None and error.value.retry_after_seconds > 0
+    await pool.shutdown(1)
+
+
+# --- sessions -------------------------------------------------------------------------------------
+
+
+async def test_each_task_starts_its_own_session_unless_it_continues_one() -> None:
+    driver = FakeDriver()
+    pool = await started(settings(slots=1), driver)
+    first = await pool.run(ALICE, TaskSpec("my secret is 42"))
+    unrelated = await pool.run(ALICE, TaskSpec("unrelated"))
+    follow_up = await pool.run(ALICE, TaskSpec("what was it?", continue_from=first.id))
+    assert first.session_id and unrelated.session_id and follow_up.session_id
+    assert unrelated.session_id != first.session_id
+    assert follow_up.session_id == first.session_id
+    assert driver.seen == [[], [], ["my secret is 42"]]
+    session = await pool.get_session(ALICE, first.session_id)
+    assert (session.turns, session.first_task_id, session.last_task_id) == (
+        2,
+        first.id,
+        follow_up.id,
+    )
+    await pool.shutdown(1)
+
+
+async def test_a_failed_turn_is_not_kept_in_the_session() -> None:
+    fail_next = {"on": False}
+
+    def reply(request: object) -> FakeReply:
+        return FakeReply(success=not fail_next["on"])
+
+    driver = FakeDriver(reply=reply)  # type: ignore[arg-type]
+    pool = await started(settings(slots=1), driver)
+    first = await pool.run(ALICE, TaskSpec("first"))
+    fail_next["on"] = True
+    failed = await pool.run(ALICE, TaskSpec("this one fails", continue_from=first.session_id))
+    assert failed.state is TaskState.FAILED
+    fail_next["on"] = False
+    await pool.run(ALICE, TaskSpec("third", continue_from=first.session_id))
+    assert driver.seen[-1] == ["first"]  # not ["first", "this one fails"]
+    session = await pool.get_session(ALICE, first.session_id)
+    assert session.turns == 2
+    await pool.shutdown(1)
+
+
+async def test_sessions_belong_to_their_principal() -> None:
+    pool = await started(settings(), FakeDriver())
+    mine = await pool.run(ALICE, TaskSpec("mine"))
+    for other in (BOB, ALICE_TWIN):
+        with pytest.raises(SessionNotFound):
+            await pool.get_session(other, mine.session_id)
+        with pytest.raises((SessionNotFound, TaskNotFound)):
+            await pool.submit(other, TaskSpec("peek", continue_from=mine.session_id))
+        assert (await pool.list_sessions(other, 10, "")).sessions == []
+    assert [s.id for s in (await pool.list_sessions(ALICE, 10, "")).sessions] == [mine.session_id]
+    await pool.delete_session(ALICE, mine.session_id)
+    with pytest.raises(SessionNotFound):
+        await pool.submit(ALICE, TaskSpec("again", continue_from=mine.session_id))
+    with pytest.raises(SessionNotFound):
+        await pool.submit(ALICE, TaskSpec("again", continue_from=mine.id))
+    await pool.shutdown(1)
+
+
+async def test_continue_and_fork_together_is_invalid_and_fork_copies() -> None:
+    driver = FakeDriver()
+    pool = await started(settings(slots=1), driver)
+    base = await pool.run(ALICE, TaskSpec("base"))
+    with pytest.raises(InvalidArgument) as error:
+        await pool.submit(
+            ALICE, TaskSpec("both", continue_from=base.id, fork_from=base.session_id)
+        )
+    assert error.value.field == "task.fork_from"
+    fork = await pool.run(ALICE, TaskSpec("forked", fork_from=base.id))
+    assert fork.session_id != base.session_id
+    assert driver.requests[-1].session.mode is SessionMode.FORK
+    assert driver.seen[-1] == ["base"]
+    assert (await pool.get_session(ALICE, fork.session_id)).forked_from == base.session_id
+    assert (await pool.get_session(ALICE, base.session_id)).turns == 1
+    await pool.shutdown(1)
+
+
+async def test_turns_of_one_session_run_one_at_a_time_in_order() -> None:
+    driver = FakeDriver(reply=lambda r: FakeReply(chunks=("x",), delay=0.1))
+    pool = await started(settings(slots=3), driver)
+    base = await pool.run(ALICE, TaskSpec("base"))
+    turns = [
+        await pool.submit(ALICE, TaskSpec(f"turn {i}", continue_from=base.session_id))
+        for i in range(3)
+    ]
+    done = [(await pool.wait_task(ALICE, t.id, 10))[0] for t in turns]
+    starts = [t.start_time for t in done]
+    ends = [t.end_time for t in done]
+    assert all(s is not None for s in starts) and all(e is not None for e in ends)
+    for previous_end, next_start in zip(ends, starts[1:], strict=False):
+        assert previous_end is not None and next_start is not None
+        assert next_start >= previous_end  # one writer per session
+    assert driver.seen[-1] == ["base", "turn 0", "turn 1"]
+    await pool.shutdown(1)
+
+
+async def test_the_slot_policy_keeps_one_session_per_slot_and_ends_it_on_failure() -> None:
+    fail = {"on": False}
+    driver = FakeDriver(reply=lambda r: FakeReply(success=not fail["on"]))
+    pool = await started(settings(slots=1, session_policy=SessionPolicy.SLOT), driver)
+    first = await pool.run(ALICE, TaskSpec("one"))
+    second = await pool.run(ALICE, TaskSpec("two"))
+    assert second.session_id == first.session_id
+    other = await pool.run(BOB, TaskSpec("bob's task starts its own"))
+    assert other.session_id != first.session_id
+    assert driver.seen[-1] == []
+    fail["on"] = True
+    await pool.run(BOB, TaskSpec("fails"))
+    fail["on"] = False
+    after = await pool.run(BOB, TaskSpec("after the failure"))
+    assert after.session_id not in (first.session_id, other.session_id)
+    assert driver.seen[-1] == []
+    changed = await pool.run(ALICE, TaskSpec("a model change", overrides=TaskOverrides(model="m2")))
+    assert changed.session_id != first.session_id
     await pool.shutdown(1)

@@ -1,22 +1,30 @@
-//! `cargo run --example quickstart -- 127.0.0.1:50051 TOKEN`
-use claude_pool_client::{Kind, PoolClient};
-use futures_util::StreamExt;
+use std::env::var;
+use std::io::Write;
+
+use claude_pool_client::Client;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), claude_pool_client::Error> {
-    let mut args = std::env::args().skip(1);
-    let addr = args.next().unwrap_or_else(|| "127.0.0.1:50051".into());
-    let client = PoolClient::connect(&addr, args.next().as_deref()).await?;
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The server, a token, and the CA that signed the server's certificate. A server that
+    // requires mutual TLS also wants a client certificate and its key.
+    let mut builder = Client::builder(var("CLAUDE_POOL_ADDR")?)
+        .token(var("CLAUDE_POOL_TOKEN")?)
+        .tls_ca_pem(std::fs::read(var("CLAUDE_POOL_CA")?)?);
+    if let (Ok(cert), Ok(key)) = (var("CLAUDE_POOL_CERT"), var("CLAUDE_POOL_KEY")) {
+        builder = builder.tls_identity(std::fs::read(cert)?, std::fs::read(key)?);
+    }
+    let client = builder.connect().await?;
 
-    let task = client.run("Say hello").await?;
-    println!("{:?}: {}", task.state(), task.result.unwrap_or_default().output);
-
-    let mut events = client.stream("Count to five").await?;
-    while let Some(event) = events.next().await {
-        if let Some(Kind::TextDelta(delta)) = event?.kind {
-            print!("{}", delta.text);
+    // Run a prompt and print its text as it streams in.
+    let mut events = client.run_stream("Write a haiku about tide pools").await?;
+    while let Some(event) = events.message().await? {
+        if let Some(text) = event.text() {
+            print!("{text}");
+            std::io::stdout().flush()?;
+        }
+        if let Some(task) = event.finished_task() {
+            println!("\n[{:?}]", task.state());
         }
     }
-    println!();
     Ok(())
 }

@@ -88,11 +88,7 @@ def _check_message(message: Message, prefix: str) -> None:
     for field, value in message.ListFields():
         path = _path(prefix, field.name)
         if field.message_type is not None and field.message_type.full_name in STRUCT_TYPES:
-            size = (
-                sum(v.ByteSize() for v in value)
-                if field.is_repeated
-                else value.ByteSize()
-            )
+            size = sum(v.ByteSize() for v in value) if field.is_repeated else value.ByteSize()
             if size > STRUCT_BYTES:
                 raise InvalidArgument(path, f"is {size} bytes; the limit is {STRUCT_BYTES} bytes")
             continue

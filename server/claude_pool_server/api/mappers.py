@@ -8,7 +8,14 @@ from typing import Any
 
 from google.protobuf import duration_pb2, json_format, struct_pb2, timestamp_pb2
 
-from claude_pool.v1 import chain_pb2, pool_pb2, pool_service_pb2, routing_pb2, task_pb2
+from claude_pool.v1 import (
+    chain_pb2,
+    pool_pb2,
+    pool_service_pb2,
+    routing_pb2,
+    session_pb2,
+    task_pb2,
+)
 from claude_pool_server.api import status
 from claude_pool_server.domain.chains import (
     ChainIsolation,
@@ -22,6 +29,8 @@ from claude_pool_server.domain.chains import (
 from claude_pool_server.domain.context import ContextEntry
 from claude_pool_server.domain.errors import InvalidArgument
 from claude_pool_server.domain.messages import SlotMessage
+from claude_pool_server.domain.policy import NamespacePolicy
+from claude_pool_server.domain.sessions import Session
 from claude_pool_server.domain.slots import Slot, SlotConfig, SlotState
 from claude_pool_server.domain.tasks import (
     Effort,
@@ -162,6 +171,8 @@ def spec_in(message: task_pb2.TaskSpec, field: str = "task") -> TaskSpec:
         review_required=message.review_required,
         max_rejections=message.max_rejections if message.HasField("max_rejections") else 3,
         slot_id=message.slot_id,
+        continue_from=message.continue_from,
+        fork_from=message.fork_from,
     )
 
 
@@ -216,6 +227,8 @@ def spec_out(spec: TaskSpec) -> task_pb2.TaskSpec:
         review_required=spec.review_required,
         max_rejections=spec.max_rejections,
         slot_id=spec.slot_id,
+        continue_from=spec.continue_from,
+        fork_from=spec.fork_from,
     )
 
 
@@ -277,6 +290,7 @@ def task_out(task: Task) -> task_pb2.Task:
         start_time=timestamp(task.start_time),
         end_time=timestamp(task.end_time),
         last_seq=task.last_seq,
+        session_id=task.session_id,
     )
 
 
@@ -550,4 +564,37 @@ def auto_result_out(result: AutoResult) -> routing_pb2.AutoResult:
         single=task_out(result.single) if result.single else None,
         parallel=[task_out(t) for t in result.parallel],
         chain=chain_out(result.chain) if result.chain else None,
+    )
+
+
+# --- sessions and policy --------------------------------------------------------------------------
+
+
+def session_out(session: Session) -> session_pb2.Session:
+    return session_pb2.Session(
+        id=session.id,
+        owner=session.owner,
+        create_time=timestamp(session.create_time),
+        update_time=timestamp(session.update_time),
+        forked_from=session.forked_from,
+        first_task_id=session.first_task_id,
+        last_task_id=session.last_task_id,
+        turns=session.turns,
+        cost_micros=session.cost_micros,
+        model=session.model,
+        transcript_bytes=session.transcript_bytes,
+        slot_id=session.slot_id,
+    )
+
+
+def policy_out(policy: NamespacePolicy, catalogue: Mapping[str, Any]) -> pool_pb2.NamespacePolicy:
+    return pool_pb2.NamespacePolicy(
+        namespace=policy.namespace,
+        models=policy.models,
+        permission_modes=[PERMISSION_MODES[m] for m in policy.permission_modes],
+        tools=policy.tools,
+        mcp_servers=[name for name in policy.mcp_servers if name in catalogue],
+        budget_micros=policy.budget_micros,
+        max_concurrent_tasks=policy.max_concurrent_tasks,
+        submits_per_second=policy.submits_per_second,
     )

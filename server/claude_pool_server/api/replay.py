@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 
 from google.protobuf.message import Message
 
+from claude_pool_server.api.request_context import current_caller
 from claude_pool_server.engine.replay import ReplyCache
 
 
@@ -40,7 +41,8 @@ def replayed(response_type: type[Resp]) -> Callable[[Handler[Req, Resp]], Handle
             async def act() -> bytes:
                 return (await handler(self, request, context)).SerializeToString()
 
-            key = f"{request.DESCRIPTOR.full_name}:{request_id}"
+            namespace = current_caller().namespace  # one namespace's ids never replay another's
+            key = f"{namespace}:{request.DESCRIPTOR.full_name}:{request_id}"
             reply = await self.replies.once(key, request_id, fingerprint(request), act)
             return response_type.FromString(reply)
 

@@ -90,6 +90,9 @@ class ChainProgress:
     request_id: str = ""
     # the replica whose runner drives the chain; another adopts it when that one dies
     runner_replica_id: str = ""
+    # who submitted it: its steps run as tasks of this namespace and principal
+    namespace: str = "default"
+    owner: str = ""
     seq: int = 0
 
 

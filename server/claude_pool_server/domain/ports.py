@@ -1,20 +1,26 @@
 """Ports: the interfaces the engine needs from the outside world, implemented in store/ and driver/.
 
-Stores implement every method atomically. A method that changes a task and money takes a
-`BudgetChange` so both happen in one step (one transaction in Postgres).
+A store applies every lifecycle transition (domain/lifecycle.py) as one atomic step: the task,
+its events, its budget change and, where the transition has them, the slot and the session are
+written together (one transaction in Postgres, one critical section in memory). Nothing outside
+a transition changes a task.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from claude_pool_server.domain.budget import BudgetChange, BudgetState
-from claude_pool_server.domain.chains import ChainPage, ChainProgress, ChainStatus
+from claude_pool_server.domain.budget import BudgetState
+from claude_pool_server.domain.chains import ChainIsolation, ChainPage, ChainProgress, ChainStatus
 from claude_pool_server.domain.context import ContextEntry, ContextPage
+from claude_pool_server.domain.lifecycle import Change
 from claude_pool_server.domain.messages import SlotMessage
 from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.runs import RunEvent, RunRequest
+from claude_pool_server.domain.sessions import Session, SessionPage, SessionTurn
 from claude_pool_server.domain.slots import Slot
 from claude_pool_server.domain.tasks import (
     EventPayload,
@@ -22,8 +28,10 @@ from claude_pool_server.domain.tasks import (
     TaskEvent,
     TaskPage,
     TaskQuery,
+    TaskResult,
     TaskState,
 )
+from claude_pool_server.domain.workspaces import Isolated
 
 
 class Notifier(Protocol):
@@ -42,6 +50,23 @@ class Notifier(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class RunReport:
+    """The end of one run, as its slot worker reports it.
+
+    Applied only if the run still owns the task (same `attempt`): FINISH when the task is still
+    running, RECORD_CANCELLED_RUN when it was cancelled meanwhile (the cost is recorded, the
+    session is not). A stale report (the task was re-queued and claimed again) changes no task.
+    The slot record is written in every case; the session turn only with a FINISH.
+    """
+
+    task_id: str
+    attempt: int
+    result: TaskResult
+    slot: Slot | None = None  # None for a run no slot made (a routing call)
+    session: SessionTurn | None = None
+
+
 class PoolStore(Protocol):
     @property
     def notifier(self) -> Notifier: ...
@@ -50,12 +75,14 @@ class PoolStore(Protocol):
 
     async def close(self) -> None: ...
 
-    # tasks
-    async def insert_task(self, task: Task, budget: BudgetChange) -> Task:
-        """Store a new task and reserve its budget atomically.
+    # tasks ---------------------------------------------------------------------------------
 
-        A task whose `request_id` was seen before is not stored again: the earlier task is
-        returned. Raises BudgetExhausted when the reservation does not fit under the cap.
+    async def submit_task(self, change: Change) -> Task:
+        """Store a new task (a SUBMIT change) with its first event and its reservation.
+
+        A task whose `request_id` was seen before in its namespace is not stored again: the
+        earlier task is returned. Raises BudgetExhausted or QuotaExceeded (changing nothing)
+        when the reservation or one more unfinished task does not fit the limits.
         """
         ...
 
@@ -63,73 +90,113 @@ class PoolStore(Protocol):
 
     async def list_tasks(self, query: TaskQuery) -> TaskPage: ...
 
-    async def update_task(self, task: Task, budget: BudgetChange | None = None) -> Task | None:
-        """Compare-and-set: store `task` if the stored version still equals `task.version`.
+    async def task_counts(self, namespace: str | None) -> dict[TaskState, int]:
+        """Number of tasks in each state, in one namespace (None: all of them)."""
+        ...
 
-        Returns the stored task (version + 1), or None when someone changed it first.
-        Raises BudgetExhausted (and changes nothing) when a reservation does not fit.
+    async def claim_task(self, slot: Slot, replica_id: str, lease_seconds: float) -> Task | None:
+        """CLAIM the oldest claimable PENDING task for `slot` and write `slot` BUSY with it.
+
+        Claimable: not pinned to another slot, and not continuing a session that a running task
+        holds (one writer per session; such tasks run in submission order). Nothing is written
+        when nothing is claimable.
         """
         ...
 
-    async def claim_task(self, slot_id: str, replica_id: str) -> Task | None:
-        """Atomically move the oldest claimable PENDING task to RUNNING on this slot.
-
-        Claimable: not pinned to another slot. Bumps `attempt` and `version`.
-        """
+    async def claim_task_by_id(self, task_id: str, replica_id: str, lease_seconds: float) -> Task:
+        """CLAIM one given PENDING task for a run outside the slots (routing calls)."""
         ...
 
-    async def task_counts(self) -> dict[TaskState, int]:
-        """Number of tasks in each state."""
+    async def transition(self, task_id: str, compute: Callable[[Task], Change]) -> Task:
+        """Apply `compute(current task)` atomically; `compute` may raise (IllegalState, ...)
+        to refuse. Raises TaskNotFound when there is no such task."""
         ...
 
-    # events
+    async def finish_run(self, report: RunReport) -> Task | None:
+        """Apply a run's end (see RunReport); None when the report was stale."""
+        ...
+
+    async def delete_task(self, task_id: str) -> bool:
+        """Remove a terminal task and its events; False when there was no terminal task."""
+        ...
+
+    async def purge_tasks(self, settled_before: datetime) -> int:
+        """Retention: remove terminal tasks (and events) that ended before the given time."""
+        ...
+
+    # events --------------------------------------------------------------------------------
+
     async def append_events(self, task_id: str, payloads: list[EventPayload]) -> list[TaskEvent]:
-        """Append to the task's log, assigning consecutive `seq` numbers, and notify watchers."""
+        """Append output events (text, tool use) of a running task, with consecutive `seq`
+        numbers, and notify its watchers."""
         ...
 
     async def read_events(self, task_id: str, after_seq: int, limit: int) -> list[TaskEvent]: ...
 
-    # slots
+    # sessions ------------------------------------------------------------------------------
+
+    async def get_session(self, session_id: str) -> Session | None: ...
+
+    async def list_sessions(
+        self, namespace: str, owner: str, page_size: int, page_token: str
+    ) -> SessionPage:
+        """The owner's sessions, most recently used first."""
+        ...
+
+    async def load_transcript(self, session_id: str) -> list[bytes]:
+        """The session's stored transcript chunks (compressed), oldest first."""
+        ...
+
+    async def delete_session(self, session_id: str) -> bool: ...
+
+    # slots ---------------------------------------------------------------------------------
+
     async def put_slot(self, slot: Slot) -> None: ...
 
     async def get_slot(self, slot_id: str) -> Slot | None: ...
 
     async def list_slots(self) -> list[Slot]: ...
 
-    async def delete_slot(self, slot_id: str) -> bool: ...
+    # budget --------------------------------------------------------------------------------
 
-    # budget
-    async def get_budget(self) -> BudgetState: ...
+    async def get_budget(self, namespace: str | None) -> BudgetState:
+        """Spent and reserved money of one namespace, or of the whole pool (None)."""
+        ...
 
-    # context
-    async def set_context(self, key: str, value: str) -> ContextEntry: ...
+    # context -------------------------------------------------------------------------------
 
-    async def get_context(self, key: str) -> ContextEntry | None: ...
+    async def set_context(self, namespace: str, key: str, value: str) -> ContextEntry: ...
 
-    async def delete_context(self, key: str) -> ContextEntry | None: ...
+    async def get_context(self, namespace: str, key: str) -> ContextEntry | None: ...
 
-    async def list_context(self, page_size: int, page_token: str) -> ContextPage: ...
+    async def delete_context(self, namespace: str, key: str) -> ContextEntry | None: ...
 
-    # chains (engine/chains.py)
+    async def list_context(
+        self, namespace: str, page_size: int, page_token: str
+    ) -> ContextPage: ...
+
+    # chains (engine/chains.py) -------------------------------------------------------------
+
     async def put_chain(self, progress: ChainProgress) -> ChainProgress | None:
         """Compare-and-set a chain's progress on `seq`, and publish topic `chain:<id>`.
 
         A new chain is stored when no chain has its id and `progress.seq == 0`; an existing one
         when its stored `seq` equals `progress.seq`. Returns the stored progress with `seq + 1`,
         or None when someone changed it first (or the id is taken). A new chain whose
-        `request_id` was seen before is not stored: the earlier chain is returned.
+        `request_id` was seen before in its namespace is not stored: the earlier one is returned.
         """
         ...
 
     async def get_chain(self, chain_id: str) -> ChainProgress | None: ...
 
     async def list_chains(
-        self, status: ChainStatus | None, page_size: int, page_token: str
+        self, namespace: str | None, status: ChainStatus | None, page_size: int, page_token: str
     ) -> ChainPage:
-        """Chains newest first (by `create_time`), optionally of one status."""
+        """Chains newest first (by `create_time`), of one namespace (None: all) and status."""
         ...
 
-    # replicas (engine/replicas.py): every process start is a replica with a heartbeat
+    # replicas (engine/replicas.py): every process start is a replica with a heartbeat --------
+
     async def register_replica(self, replica_id: str) -> None: ...
 
     async def allocate_slot_ids(self, replica_id: str, count: int) -> list[str]:
@@ -137,35 +204,37 @@ class PoolStore(Protocol):
         and dead replicas' slots are reused), registered to `replica_id`; atomic across replicas."""
         ...
 
-    async def heartbeat(self, replica_id: str) -> None:
-        """Prove the replica alive and renew the leases of the tasks it runs."""
+    async def heartbeat(self, replica_id: str, lease_seconds: float) -> bool:
+        """Prove the replica alive and renew the leases of the tasks it runs. False when the
+        replica was declared dead meanwhile (it must register again)."""
         ...
 
     async def deregister_replica(self, replica_id: str) -> None: ...
-
-    async def live_replicas(self) -> int: ...
 
     async def live_replica_ids(self) -> set[str]:
         """Replicas that heartbeat within the lease and have not stopped."""
         ...
 
     async def recover(self, max_attempts: int) -> list[Task]:
-        """Re-queue running tasks whose lease expired (FAILED/INTERRUPTED once `attempt`
-        reaches `max_attempts`) and stop dead replicas' slots. Returns the changed tasks."""
+        """Apply `lifecycle.lease_expired` to every task whose lease expired, and stop dead
+        replicas' slots. Returns the changed tasks."""
         ...
 
-    # messages
-    async def add_messages(self, messages: list[SlotMessage]) -> None: ...
+    # messages ------------------------------------------------------------------------------
 
-    async def take_messages(self, slot_id: str) -> list[SlotMessage]:
-        """Return the slot's unread messages, oldest first, and mark them read (exactly once)."""
+    async def add_messages(self, namespace: str, messages: list[SlotMessage]) -> None: ...
+
+    async def take_messages(self, namespace: str, slot_id: str) -> list[SlotMessage]:
+        """Return the slot's unread messages of one namespace, oldest first, and mark them read
+        (exactly once)."""
         ...
 
-    async def peek_messages(self, slot_id: str) -> list[SlotMessage]: ...
+    async def peek_messages(self, namespace: str, slot_id: str) -> list[SlotMessage]: ...
 
-    async def count_messages(self, slot_id: str) -> int: ...
+    async def count_messages(self, namespace: str, slot_id: str) -> int: ...
 
-    # remembered replies (engine/replay.py)
+    # remembered replies (engine/replay.py) -------------------------------------------------
+
     async def claim_reply(
         self, key: str, fingerprint: str, replica_id: str, live_replicas: set[str]
     ) -> StoredReply | None:
@@ -183,26 +252,50 @@ class PoolStore(Protocol):
 
 
 class CliRun(Protocol):
-    """One running CLI process. Iterate for events; the last event is always a RunOutcome."""
+    """One run on the CLI. Iterate for events; the last event is always a RunOutcome."""
 
     def events(self) -> AsyncGenerator[RunEvent, None]: ...
 
     async def stop(self) -> None:
-        """Stop the process and its tool processes now; the outcome is then `cancelled`."""
+        """Stop the run now (and its tool processes); the outcome is then `cancelled`."""
         ...
 
 
 class ClaudeDriver(Protocol):
-    """Runs one prompt on the Claude Code CLI."""
+    """Runs prompts on the Claude Code CLI."""
 
     def start(self, request: RunRequest) -> CliRun: ...
 
     async def cli_version(self) -> str: ...
 
-    async def forget_slot(self, slot_id: str) -> None:
-        """The slot is gone (scaled down): stop what the driver kept for it."""
+    def warm_processes(self) -> int:
+        """CLI processes kept started (busy or waiting for a task)."""
         ...
 
     async def close(self) -> None:
         """Stop whatever the driver keeps between runs (warm processes)."""
         ...
+
+
+class Workspaces(Protocol):
+    """Git isolation for chains and slots (workspace/git.py)."""
+
+    async def repo_top(self, directory: str) -> str:
+        """The top of the repository holding `directory`; InvalidArgument when there is none."""
+        ...
+
+    async def isolate_chain(
+        self, kind: ChainIsolation, base: str, work_root: str, chain_id: str, reuse: bool
+    ) -> Isolated:
+        """Make the chain's worktree or clone (with `reuse`, keep one that exists)."""
+        ...
+
+    async def release_chain(self, isolated: Isolated) -> None: ...
+
+    async def slot_working_dir(
+        self, directory: str, work_roots: tuple[str, ...], slot_id: str
+    ) -> str:
+        """Where `slot_id` runs a task asked to run in `directory` (its own worktree)."""
+        ...
+
+    async def remove_slot_worktrees(self, work_roots: tuple[str, ...], slot_id: str) -> None: ...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +15,26 @@ from claude_pool_server.domain.tasks import (
     ToolUse,
     Usage,
 )
+
+
+class SessionMode(enum.Enum):
+    NEW = "new"  # a fresh conversation
+    CONTINUE = "continue"  # the next turn of `session_id`
+    FORK = "fork"  # a new conversation that starts as a copy of `session_id`
+
+
+async def _no_transcript() -> list[bytes]:
+    return []
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    mode: SessionMode = SessionMode.NEW
+    session_id: str = ""
+    # the stored transcript chunks, read only when no warm process holds the session
+    load_transcript: Callable[[], Awaitable[list[bytes]]] = field(
+        default=_no_transcript, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -28,16 +50,20 @@ class RunRequest:
     allowed_tools: tuple[str, ...] = ()
     disallowed_tools: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()
+    # resolved from the server's MCP catalogue by name: name -> server definition
     mcp_servers: dict[str, Any] = field(default_factory=dict)
     effort: Effort | None = None
     fallback_model: str | None = None
     json_schema: dict[str, Any] | None = None
-    max_budget_usd: float | None = None
-    resume_session_id: str = ""
-    env: dict[str, str] = field(default_factory=dict)
+    # the most this run may spend (the API gateway refuses calls past it); None: no limit
+    budget_micros: int | None = None
+    session: SessionPlan = field(default_factory=SessionPlan)
     timeout_seconds: float = 1800.0
     idle_timeout_seconds: float = 600.0
-    # the slot running it: a driver may keep that slot's process for its next run
+    # who the run belongs to: a warm process never serves two namespaces or two principals
+    namespace: str = "default"
+    owner: str = ""
+    task_id: str = ""
     slot_id: str = ""
 
 
@@ -56,6 +82,8 @@ class RunOutcome:
     failure: TaskFailure | None = None
     structured_output: Any = None
     cancelled: bool = False
+    # the session's new transcript lines, compressed; set on a successful run only
+    transcript: bytes | None = None
 
 
 RunEvent = TextDelta | ToolUse | RunOutcome

@@ -1,4 +1,5 @@
-"""Slots: persistent worker identities that run one task at a time and keep a Claude session."""
+"""Slots: execution capacity that runs one task at a time (sessions are their own resource;
+with the `slot` session policy a slot also keeps one session for its next task)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ class Slot:
     state: SlotState = SlotState.IDLE
     config: SlotConfig = field(default_factory=SlotConfig)
     current_task_id: str = ""
-    session_id: str = ""
+    current_namespace: str = ""  # the namespace of the task it runs (shown only to that one)
+    session_id: str = ""  # the `slot` session policy: the session its next task continues
     tasks_completed: int = 0
     cost_micros: int = 0
     restart_count: int = 0

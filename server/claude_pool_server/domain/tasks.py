@@ -1,4 +1,8 @@
-"""Tasks: what a client asks to run, the record the pool keeps, and the events of a run."""
+"""Tasks: what a client asks to run, the record the pool keeps, and the events of a run.
+
+Every task lives in the namespace of the caller that submitted it (domain/callers.py) and, once
+its run starts, in a session (domain/sessions.py): a new one, or the one it continues.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +31,8 @@ class TaskState(enum.Enum):
 
 
 TERMINAL_STATES = frozenset({TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED})
+# counted against a namespace's `max_concurrent_tasks`
+UNFINISHED_STATES = frozenset({TaskState.PENDING, TaskState.RUNNING, TaskState.PENDING_REVIEW})
 
 
 class PermissionMode(enum.Enum):
@@ -89,6 +95,9 @@ class TaskSpec:
     review_required: bool = False
     max_rejections: int = 3
     slot_id: str = ""
+    # a session id or a task id, as the client gave it (resolved into Task.continues/forks)
+    continue_from: str = ""
+    fork_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,8 +139,9 @@ class TaskResult:
 class Task:
     """The pool's record of a task. Immutable: every change makes a new value with `replace`.
 
-    `version` increases with every stored change and is the compare-and-set token stores use;
-    `attempt` counts runs and fences a late result from an abandoned run.
+    `version` increases with every stored change; `attempt` counts runs and fences a late result
+    from an abandoned run. Every change goes through one lifecycle transition
+    (domain/lifecycle.py), which stores apply atomically with its events.
     """
 
     id: str
@@ -139,6 +149,13 @@ class Task:
     prompt: str
     spec: TaskSpec
     create_time: datetime
+    namespace: str = "default"
+    owner: str = ""  # the principal that submitted it
+    # the session this task continues or forks from (resolved at submission), and the one it
+    # runs in (known at submission for a continuation, once the run starts otherwise)
+    continues: str = ""
+    forks: str = ""
+    session_id: str = ""
     slot_id: str = ""
     result: TaskResult | None = None
     rejection_count: int = 0
@@ -195,12 +212,14 @@ class TaskEvent:
 
 @dataclass(frozen=True)
 class TaskQuery:
-    """Filters for listing tasks; all given filters must match (tags: any one)."""
+    """Filters for listing one namespace's tasks; all given filters must match (tags: any)."""
 
+    namespace: str = "default"
     state: TaskState | None = None
     slot_id: str = ""
     tags: tuple[str, ...] = ()
     chain_id: str = ""
+    session_id: str = ""
     page_size: int = 50
     page_token: str = ""
 

@@ -59,6 +59,52 @@ def signal_quietly(pid: int, sig: signal.Signals) -> None:
         os.kill(pid, sig)
 
 
+def start_ticks(pid: int) -> int:
+    """When the process started (clock ticks since boot): with the pid, names one process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat[stat.rindex(")") + 2 :].split()[19])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _owner_of(pid: int, variable: bytes) -> str | None:
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return None
+    for entry in environ.split(b"\0"):
+        if entry.startswith(variable + b"="):
+            return entry.split(b"=", 1)[1].decode(errors="replace")
+    return None
+
+
+def reap_orphans(variable: str, own_owner: str) -> list[int]:
+    """SIGKILL the processes a dead server left: every process whose environment names, in
+    `variable`, an owner (`pid:start ticks`) that is neither this server nor still running.
+
+    The CLI starts its tools in sessions of their own, so a server killed by SIGKILL (without a
+    sandbox to take them down) leaves them running, reparented to init; they still carry the
+    owner variable the server gave their CLI. Returns the pids signalled.
+    """
+    killed: list[int] = []
+    name = variable.encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        owner = _owner_of(pid, name)
+        if owner is None or owner == own_owner:
+            continue
+        owner_pid, _, ticks = owner.partition(":")
+        server_alive = owner_pid.isdigit() and is_alive(int(owner_pid))
+        if server_alive and str(start_ticks(int(owner_pid))) == ticks:
+            continue  # its server is alive: not an orphan
+        signal_quietly(pid, signal.SIGKILL)
+        killed.append(pid)
+    return killed
+
+
 def terminate_tree(pid: int) -> list[int]:
     """SIGKILL the descendants and SIGTERM the CLI itself; returns the descendants signalled."""
     tree = descendants(pid)

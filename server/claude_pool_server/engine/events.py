@@ -1,65 +1,66 @@
-"""Task event logs: batched writing of a run's output, and resumable reading (watch).
+"""Task event logs: writing a run's output as it comes, and resumable reading (watch).
 
-Output deltas are written in batches (every `flush_interval` or `max_batch` events), not one store
-write per token; a watcher reads the durable log from its `after_seq` and then waits for more, so a
-reconnecting watcher gets exactly what it missed, whichever replica it talks to.
+A run's output events are written without a timer: the first event after a quiet spell goes to
+the store at once, and while one write is in flight the events that arrive meanwhile wait and go
+together in the next write. So a lone delta reaches watchers in one store round trip, and a fast
+stream is batched exactly as much as the store is slow. A watcher reads the durable log from its
+`after_seq` and then waits for more, so a reconnecting watcher gets exactly what it missed,
+whichever replica it talks to.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
-from claude_pool_server.domain.errors import InvalidArgument, SeqOutOfRange, TaskNotFound
+from claude_pool_server.domain.errors import InvalidArgument, PoolError, SeqOutOfRange, TaskNotFound
 from claude_pool_server.domain.ports import PoolStore
 from claude_pool_server.domain.tasks import EventPayload, Finished, TaskEvent
 
+log = logging.getLogger(__name__)
+
 READ_BATCH = 500
+MAX_WRITE = 256
 
 
 class EventBatcher:
-    """Buffers one task's events and appends them to the store in order, in batches."""
+    """Appends one running task's events to the store in order: at once when idle, batched
+    while a write is in flight."""
 
-    def __init__(
-        self, store: PoolStore, task_id: str, flush_interval: float = 0.05, max_batch: int = 64
-    ) -> None:
+    def __init__(self, store: PoolStore, task_id: str) -> None:
         self._store = store
         self._task_id = task_id
-        self._flush_interval = flush_interval
-        self._max_batch = max_batch
         self._buffer: list[EventPayload] = []
-        self._timer: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
+        self._writer: asyncio.Task[None] | None = None
         self.discard = False  # set when the task ended elsewhere (e.g. cancelled): drop the rest
 
-    async def add(self, payload: EventPayload) -> None:
+    def add(self, payload: EventPayload) -> None:
         if self.discard:
             return
         self._buffer.append(payload)
-        if len(self._buffer) >= self._max_batch:
-            await self.flush()
-        elif self._timer is None or self._timer.done():
-            self._timer = asyncio.create_task(self._flush_later())
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain(), name=f"events:{self._task_id}")
 
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self._flush_interval)
-        # Shielded: `close()` cancels this timer, and cancelling a store write half-way (a
-        # Postgres transaction) would drop the batch; close's own flush waits for it instead.
-        await asyncio.shield(self.flush())
-
-    async def flush(self) -> None:
-        async with self._lock:
-            batch, self._buffer = self._buffer, []
-            if batch and not self.discard:
-                await self._store.append_events(self._task_id, batch)
+    async def _drain(self) -> None:
+        while self._buffer and not self.discard:
+            batch, self._buffer = self._buffer[:MAX_WRITE], self._buffer[MAX_WRITE:]
+            try:
+                # Shielded: a cancelled writer would drop a batch half-written.
+                await asyncio.shield(self._store.append_events(self._task_id, batch))
+            except PoolError as exc:
+                log.warning("task %s: %d output events not stored: %s", self._task_id,
+                            len(batch), exc.message)  # fmt: skip
 
     async def close(self) -> None:
-        if self._timer is not None and not self._timer.done():
-            self._timer.cancel()
+        """Wait until everything added so far is written."""
+        while self._writer is not None and not self._writer.done():
             with contextlib.suppress(asyncio.CancelledError):
-                await self._timer
-        await self.flush()
+                await asyncio.shield(self._writer)
+        if self._buffer and not self.discard:
+            self._writer = asyncio.create_task(self._drain())
+            await self._writer
 
 
 async def watch_events(

@@ -9,13 +9,11 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from claude_pool_server.domain.callers import Caller
 from claude_pool_server.domain.errors import InvalidArgument
+from claude_pool_server.domain.ports import PoolStore
 from claude_pool_server.domain.tasks import Task, TaskQuery, TaskState
-
-if TYPE_CHECKING:
-    from claude_pool_server.engine.pool import Pool
 
 PAGE = 500
 
@@ -54,12 +52,12 @@ class SessionMetrics:
     first_task_time: datetime | None = None
 
 
-async def _matching(pool: Pool, flt: MetricsFilter) -> list[Task]:
+async def _matching(store: PoolStore, caller: Caller, flt: MetricsFilter) -> list[Task]:
     tasks: list[Task] = []
     token = ""
     while True:
-        page = await pool.store.list_tasks(
-            TaskQuery(tags=flt.tags, page_size=PAGE, page_token=token)
+        page = await store.list_tasks(
+            TaskQuery(namespace=caller.namespace, tags=flt.tags, page_size=PAGE, page_token=token)
         )
         tasks.extend(
             t
@@ -73,10 +71,11 @@ async def _matching(pool: Pool, flt: MetricsFilter) -> list[Task]:
             return tasks
 
 
-async def session_metrics(pool: Pool, flt: MetricsFilter) -> SessionMetrics:
+async def session_metrics(store: PoolStore, caller: Caller, flt: MetricsFilter) -> SessionMetrics:
+    """Aggregates over the caller's namespace's tasks that match the filter."""
     if flt.start_time and flt.end_time and flt.end_time <= flt.start_time:
         raise InvalidArgument("filter.end_time", "must be after filter.start_time")
-    tasks = await _matching(pool, flt)
+    tasks = await _matching(store, caller, flt)
     counts = dict.fromkeys(TaskState, 0)
     for task in tasks:
         counts[task.state] += 1

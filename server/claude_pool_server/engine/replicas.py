@@ -1,10 +1,15 @@
-"""ReplicaKeeper: this process's liveness, and recovery of the work of replicas that died.
+"""ReplicaKeeper: this process's liveness and health, and recovery of what dead replicas left.
 
-Every `heartbeat_seconds` it heartbeats (renewing the leases of the tasks this replica runs)
-and asks the store to recover expired leases: a re-queued task is announced so idle slots on
-every replica claim it, a task out of attempts settles as FAILED (interrupted), and a chain
-whose runner's replica stopped is adopted and run on from its last step. The loop runs
-on its own task, independent of slot work, so a busy slot cannot starve it.
+Every `heartbeat_seconds` it heartbeats (renewing the leases of the tasks this replica runs),
+recovers expired leases (a re-queued task is claimed by any idle slot, a task out of attempts
+fails INTERRUPTED), adopts chains whose runner's replica stopped, and applies retention.
+
+Health tells the truth: the replica is unhealthy while it cannot reach the store, and while a
+slot worker's loop is stuck or dead. It does not stop its slots when the store is away: it keeps
+trying, and is healthy again as soon as a heartbeat succeeds. A replica that finds it was
+declared dead meanwhile (its heartbeat came back refused, its tasks re-queued elsewhere)
+re-registers with fresh slots instead of stopping for good. The loop runs on its own task,
+independent of slot work, so a busy slot cannot starve it.
 """
 
 from __future__ import annotations
@@ -12,24 +17,49 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
-from claude_pool_server.domain.tasks import Finished, StateChanged, Task, TaskState
-from claude_pool_server.engine import chains
-
-if TYPE_CHECKING:
-    from claude_pool_server.engine.pool import Pool
+from claude_pool_server.domain.ports import PoolStore
+from claude_pool_server.domain.tasks import Task
+from claude_pool_server.engine.chains import ChainService
+from claude_pool_server.engine.settings import PoolSettings
+from claude_pool_server.engine.slots import SlotRegistry
 
 log = logging.getLogger(__name__)
 
+# a slot worker whose loop has not turned for this long (while idle) is stuck
+STALL_SECONDS = 30.0
+
 
 class ReplicaKeeper:
-    def __init__(self, pool: Pool) -> None:
-        self.pool = pool
+    def __init__(
+        self,
+        store: PoolStore,
+        settings: PoolSettings,
+        replica_id: str,
+        slots: SlotRegistry,
+        chains: ChainService,
+        draining: Callable[[], bool],
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.replica_id = replica_id
+        self.slots = slots
+        self.chains = chains
+        self._draining = draining
         self._task: asyncio.Task[None] | None = None
+        self.store_reachable = True
+        self.problem = ""  # why the replica is unhealthy ("" when healthy)
+        self.on_health_change: Callable[[bool], None] = lambda healthy: None
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problem
 
     async def start(self) -> None:
-        await self.pool.store.register_replica(self.pool.replica_id)
+        await self.store.register_replica(self.replica_id)
         self._task = asyncio.create_task(self._loop(), name="replica-keeper")
 
     async def stop(self) -> None:
@@ -38,39 +68,57 @@ class ReplicaKeeper:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self.pool.store.deregister_replica(self.pool.replica_id)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.store.deregister_replica(self.replica_id), 5.0)
+
+    def _set_problem(self, problem: str) -> None:
+        if problem != self.problem:
+            if problem:
+                log.warning("replica %s unhealthy: %s", self.replica_id, problem)
+            else:
+                log.info("replica %s healthy again", self.replica_id)
+            self.problem = problem
+            self.on_health_change(not problem)
 
     async def _loop(self) -> None:
         while True:
-            await asyncio.sleep(self.pool.settings.heartbeat_seconds)
-            try:
-                await self.pool.store.heartbeat(self.pool.replica_id)
-                await self.recover_once()
-            except Exception:  # the database may be briefly away; try at the next beat
-                log.warning("heartbeat or recovery failed; retrying", exc_info=True)
+            await asyncio.sleep(self.settings.heartbeat_seconds)
+            await self.beat()
+
+    async def beat(self) -> None:
+        """One heartbeat: liveness, recovery, adoption, retention, health."""
+        try:
+            alive = await asyncio.wait_for(
+                self.store.heartbeat(self.replica_id, self.settings.lease_seconds),
+                self.settings.heartbeat_seconds * 2,
+            )
+            self.store_reachable = True
+            if not alive and not self._draining():
+                log.warning(
+                    "replica %s was declared dead while away; starting over", self.replica_id
+                )
+                await self.slots.restart_all()
+            await self.recover_once()
+            await self._retain()
+        except Exception as exc:  # noqa: BLE001 - the store may be away: keep the slots, retry
+            self.store_reachable = False
+            self._set_problem(f"cannot reach the store ({type(exc).__name__}: {exc})")
+            return
+        stalled = self.slots.stalled(time.monotonic(), STALL_SECONDS)
+        self._set_problem(f"slot workers stuck: {', '.join(stalled)}" if stalled else "")
 
     async def recover_once(self) -> list[Task]:
-        changed = await self.pool.store.recover(self.pool.settings.max_attempts)
+        changed = await self.store.recover(self.settings.max_attempts)
         for task in changed:
-            await self._announce(task)
-        if not self.pool.draining:
-            await chains.adopt_orphans(self.pool)
+            log.warning("task %s: its replica stopped; now %s", task.id, task.state.value)
+        if not self._draining():
+            await self.chains.adopt_orphans()
         return changed
 
-    async def _announce(self, task: Task) -> None:
-        store = self.pool.store
-        if task.state is TaskState.PENDING:
-            log.warning("task %s re-queued after attempt %d", task.id, task.attempt)
-            reason = f"re-queued after attempt {task.attempt}: its replica stopped"
-            await store.append_events(task.id, [StateChanged(TaskState.PENDING, reason=reason)])
-            await store.notifier.publish("tasks")
+    async def _retain(self) -> None:
+        retention = self.settings.retention_seconds
+        if retention is None:
             return
-        if task.state is TaskState.CANCELLED:
-            log.info("task %s: released the reservation its stopped replica held", task.id)
-            return  # already settled and announced when it was cancelled
-        log.warning("task %s failed: its replica stopped and it is out of attempts", task.id)
-        reason = task.result.failure.message if task.result and task.result.failure else ""
-        await store.append_events(
-            task.id, [StateChanged(task.state, reason=reason), Finished(task)]
-        )
-        await self.pool.task_settled(task)
+        purged = await self.store.purge_tasks(datetime.now(UTC) - timedelta(seconds=retention))
+        if purged:
+            log.info("retention: deleted %d settled tasks", purged)

@@ -12,34 +12,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from claude_pool_server.domain.budget import MICROS_PER_USD, BudgetChange
+from claude_pool_server.domain.callers import Caller
 from claude_pool_server.domain.chains import ChainOptions, ChainProgress, ChainStep
-from claude_pool_server.domain.errors import FailedPrecondition, InvalidArgument, PoolDraining
-from claude_pool_server.domain.ids import new_id
-from claude_pool_server.domain.runs import RunOutcome, RunRequest
-from claude_pool_server.domain.slots import SlotConfig
+from claude_pool_server.domain.errors import FailedPrecondition, InvalidArgument
+from claude_pool_server.domain.runs import RunOutcome
 from claude_pool_server.domain.tasks import (
-    Finished,
     PermissionMode,
-    StateChanged,
     Task,
     TaskOverrides,
     TaskSpec,
-    TaskState,
-    TextDelta,
 )
-from claude_pool_server.engine import chains, resolution, validation
-from claude_pool_server.engine import fan_out as fanout
-from claude_pool_server.engine.slot_worker import _result_of
-
-if TYPE_CHECKING:
-    from claude_pool_server.engine.pool import Pool
+from claude_pool_server.engine import validation
+from claude_pool_server.engine.chains import ChainService
+from claude_pool_server.engine.execution import Executor
+from claude_pool_server.engine.fan_out import FanOut
+from claude_pool_server.engine.tasks import TaskService
 
 log = logging.getLogger(__name__)
 
@@ -273,146 +264,113 @@ def normalize(route: Route, field: str = "route") -> Route:
     raise InvalidArgument(field, "must be single, parallel or chain")
 
 
-# --- the routing call -----------------------------------------------------------------------------
+# --- the service ----------------------------------------------------------------------------------
+
+# Pinned to no slot: slot workers never claim a routing call; the Executor runs it here at once.
+ROUTING_PIN = "(routing)"
 
 
-async def _classify(pool: Pool, prompt: str, config: AutoConfig) -> tuple[Route | None, int, str]:
-    """Run the routing call: (normalised route or None, its cost, why it failed)."""
-    if pool.draining:
-        raise PoolDraining()
-    validation.validate_spec(TaskSpec(prompt), pool.settings, field_prefix="")
-    validation.validate_overrides(config.overrides, pool.settings, "config.overrides")
-    outcome, text = await _routing_call(pool, prompt, config)
-    try:
-        return normalize(parse_outcome(outcome, text)), outcome.cost_micros, ""
-    except (RoutingFailed, InvalidArgument) as exc:
-        return None, outcome.cost_micros, exc.message
+class RoutingService:
+    def __init__(
+        self,
+        tasks: TaskService,
+        executor: Executor,
+        fan_out: FanOut,
+        chains: ChainService,
+        replica_id: str,
+    ) -> None:
+        self.tasks = tasks
+        self.executor = executor
+        self.fan_out = fan_out
+        self.chains = chains
+        self.replica_id = replica_id
 
+    async def _classify(
+        self, caller: Caller, prompt: str, config: AutoConfig
+    ) -> tuple[Route | None, int, str]:
+        """Run the routing call: (normalised route or None, its cost, why it failed)."""
+        self.tasks.check_accepting()
+        settings = self.tasks.settings
+        validation.validate_spec(TaskSpec(prompt), settings, field_prefix="")
+        validation.validate_overrides(config.overrides, settings, "config.overrides")
+        outcome, text = await self._routing_call(caller, prompt, config)
+        try:
+            return normalize(parse_outcome(outcome, text)), outcome.cost_micros, ""
+        except (RoutingFailed, InvalidArgument) as exc:
+            return None, outcome.cost_micros, exc.message
 
-async def route(pool: Pool, prompt: str, config: AutoConfig) -> tuple[Route, int]:
-    """Classify `prompt` without running it; returns the route and the routing call's cost."""
-    chosen, cost, error = await _classify(pool, prompt, config)
-    if chosen is None:
-        raise RoutingFailed(error)
-    return chosen, cost
+    async def route(self, caller: Caller, prompt: str, config: AutoConfig) -> tuple[Route, int]:
+        """Classify `prompt` without running it; returns the route and the call's cost."""
+        chosen, cost, error = await self._classify(caller, prompt, config)
+        if chosen is None:
+            raise RoutingFailed(error)
+        return chosen, cost
 
-
-async def _routing_call(pool: Pool, prompt: str, config: AutoConfig) -> tuple[RunOutcome, str]:
-    settings = pool.settings
-    system = (config.custom_prompt or ROUTING_PROMPT) + render_hints(config.hints)
-    overrides = dataclasses.replace(
-        config.overrides,
-        system_prompt=system,
-        permission_mode=PermissionMode.PLAN,
-        disallowed_tools=ROUTER_DISALLOWED_TOOLS,
-        max_turns=ROUTER_MAX_TURNS,
-        json_schema=ROUTE_SCHEMA,
-    )
-    spec = TaskSpec(f"<task>{prompt}</task>", overrides=overrides, tags=(ROUTING_TAG,))
-    reserve = pool.reservation_for(spec)
-    now = datetime.now(UTC)
-    task = Task(
-        id=new_id("task"),
-        state=TaskState.RUNNING,  # never PENDING: no slot may claim the routing call
-        prompt=spec.prompt,
-        spec=spec,
-        create_time=now,
-        start_time=now,
-        reserved_micros=reserve,
-        attempt=1,
-        replica_id=pool.replica_id,
-    )
-    task = await pool.store.insert_task(
-        task, BudgetChange(reserve=reserve, cap=settings.budget_micros)
-    )
-    await pool.store.append_events(task.id, [StateChanged(TaskState.RUNNING, reason="routing")])
-    resolved = resolution.resolve(settings, SlotConfig(), overrides)
-    budget = resolved.max_budget_micros
-    env = {}
-    if settings.state_dir:
-        config_dir = os.path.join(settings.state_dir, "routing", "claude-config")
-        os.makedirs(config_dir, exist_ok=True)
-        env["CLAUDE_CONFIG_DIR"] = config_dir
-    request = RunRequest(
-        prompt=spec.prompt,
-        cwd=validation.resolve_working_dir("", settings),
-        system_prompt=system,
-        model=resolved.model,
-        permission_mode=PermissionMode.PLAN,
-        max_turns=ROUTER_MAX_TURNS,
-        disallowed_tools=ROUTER_DISALLOWED_TOOLS,
-        json_schema=ROUTE_SCHEMA,
-        fallback_model=resolved.fallback_model,
-        effort=resolved.effort,
-        max_budget_usd=budget / MICROS_PER_USD if budget else None,
-        env=env,
-        timeout_seconds=resolved.timeout_seconds,
-        idle_timeout_seconds=settings.idle_output_timeout_seconds,
-    )
-    texts: list[str] = []
-    outcome: RunOutcome | None = None
-    async for event in pool.driver.start(request).events():
-        if isinstance(event, RunOutcome):
-            outcome = event
-            break
-        if isinstance(event, TextDelta):
-            texts.append(event.text)
-    assert outcome is not None
-    result = _result_of(outcome)
-    while True:
-        current = await pool.store.get_task(task.id)
-        assert current is not None
-        state = TaskState.COMPLETED if result.success else TaskState.FAILED
-        done = dataclasses.replace(
-            current, state=state, result=result, end_time=datetime.now(UTC), reserved_micros=0
+    async def _routing_call(
+        self, caller: Caller, prompt: str, config: AutoConfig
+    ) -> tuple[RunOutcome, str]:
+        """One task, tagged `routing`, run through the same Executor as every task (so it is
+        reserved, charged, leased and recorded like one), but at once and by no slot."""
+        system = (config.custom_prompt or ROUTING_PROMPT) + render_hints(config.hints)
+        overrides = dataclasses.replace(
+            config.overrides,
+            system_prompt=system,
+            permission_mode=PermissionMode.PLAN,
+            disallowed_tools=ROUTER_DISALLOWED_TOOLS,
+            max_turns=ROUTER_MAX_TURNS,
+            json_schema=ROUTE_SCHEMA,
         )
-        stored = await pool.store.update_task(
-            done, BudgetChange(spend=result.cost_micros, release=current.reserved_micros)
+        spec = TaskSpec(
+            f"<task>{prompt}</task>", overrides=overrides, tags=(ROUTING_TAG,), slot_id=ROUTING_PIN
         )
-        if stored is not None:
-            break
-    await pool.store.append_events(task.id, [StateChanged(state), Finished(stored)])
-    return outcome, "".join(texts)
-
-
-# --- executing a route ----------------------------------------------------------------------------
-
-
-async def execute(
-    pool: Pool, chosen: Route, routing_cost: int = 0, fell_back: bool = False
-) -> AutoResult:
-    chosen = normalize(chosen)
-    if chosen.kind == "single":
-        task = await pool.run(TaskSpec(chosen.prompt))
-        cost = task.result.cost_micros if task.result else 0
-        output = task.result.output if task.result else ""
-        return AutoResult(chosen, output, cost + routing_cost, routing_cost, fell_back, single=task)
-    if chosen.kind == "parallel":
-        items = await fanout.fan_out(pool, [TaskSpec(p) for p in chosen.prompts])
-        for item in items:
-            if item.error is not None:
-                raise item.error
-        tasks = tuple(item.task for item in items if item.task is not None)
-        output = "\n".join(
-            f"[{i}] {(t.result.output if t.result else '').strip()}" for i, t in enumerate(tasks)
+        task = await self.tasks.submit(caller, spec, internal=True)
+        running = await self.tasks.store.claim_task_by_id(
+            task.id, self.replica_id, self.tasks.settings.lease_seconds
         )
-        cost = sum(t.result.cost_micros for t in tasks if t.result)
-        return AutoResult(
-            chosen, output, cost + routing_cost, routing_cost, fell_back, parallel=tasks
-        )
-    steps = [ChainStep(name, prompt) for name, prompt in chosen.steps]
-    progress = await chains.submit(pool, steps, ChainOptions())
-    final = await chains.wait_chain(pool, progress.chain_id)
-    result = final.result
-    output = result.final_output if result else ""
-    cost = result.total_cost_micros if result else 0
-    return AutoResult(chosen, output, cost + routing_cost, routing_cost, fell_back, chain=final)
+        texts: list[str] = []
+        execution = await self.executor.execute(running, None, on_text=texts.append)
+        return execution.outcome, "".join(texts)
 
+    # executing a route -------------------------------------------------------------------------
 
-async def auto(pool: Pool, prompt: str, config: AutoConfig) -> AutoResult:
-    """Route, then run the route; if routing fails, run the prompt as one task."""
-    chosen, cost, error = await _classify(pool, prompt, config)
-    if chosen is None:
-        log.warning("auto-routing fell back to a single task: %s", error)
-        return await execute(pool, Route("single", prompt=prompt), cost, fell_back=True)
-    return await execute(pool, chosen, cost)
+    async def execute(
+        self, caller: Caller, chosen: Route, routing_cost: int = 0, fell_back: bool = False
+    ) -> AutoResult:
+        chosen = normalize(chosen)
+        if chosen.kind == "single":
+            submitted = await self.tasks.submit(caller, TaskSpec(chosen.prompt))
+            task, _ = await self.tasks.wait(caller, submitted.id, float("inf"))
+            cost = task.result.cost_micros if task.result else 0
+            output = task.result.output if task.result else ""
+            return AutoResult(
+                chosen, output, cost + routing_cost, routing_cost, fell_back, single=task
+            )
+        if chosen.kind == "parallel":
+            items = await self.fan_out.run(caller, [TaskSpec(p) for p in chosen.prompts])
+            for item in items:
+                if item.error is not None:
+                    raise item.error
+            tasks = tuple(item.task for item in items if item.task is not None)
+            output = "\n".join(
+                f"[{i}] {(t.result.output if t.result else '').strip()}"
+                for i, t in enumerate(tasks)
+            )
+            cost = sum(t.result.cost_micros for t in tasks if t.result)
+            return AutoResult(
+                chosen, output, cost + routing_cost, routing_cost, fell_back, parallel=tasks
+            )
+        steps = [ChainStep(name, prompt) for name, prompt in chosen.steps]
+        progress = await self.chains.submit(caller, steps, ChainOptions())
+        final = await self.chains.wait(caller, progress.chain_id)
+        result = final.result
+        output = result.final_output if result else ""
+        cost = result.total_cost_micros if result else 0
+        return AutoResult(chosen, output, cost + routing_cost, routing_cost, fell_back, chain=final)
+
+    async def auto(self, caller: Caller, prompt: str, config: AutoConfig) -> AutoResult:
+        """Route, then run the route; if routing fails, run the prompt as one task."""
+        chosen, cost, error = await self._classify(caller, prompt, config)
+        if chosen is None:
+            log.warning("auto-routing fell back to a single task: %s", error)
+            return await self.execute(caller, Route("single", prompt=prompt), cost, fell_back=True)
+        return await self.execute(caller, chosen, cost)

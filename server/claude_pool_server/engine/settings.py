@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from claude_pool_server.domain.policy import NamespacePolicy
+from claude_pool_server.domain.sessions import SessionPolicy
 from claude_pool_server.domain.slots import SlotConfig
 from claude_pool_server.domain.tasks import Effort, PermissionMode
 
@@ -31,6 +33,10 @@ class PoolSettings:
     supervisor_interval_seconds: float = 10.0  # how often errored slots are restarted
     # each slot works in its own git worktree of the task's repository (--slot-worktrees)
     worktree_isolation: bool = False
+    # conversations: each task its own session ("task") or one session per slot ("slot")
+    session_policy: SessionPolicy = SessionPolicy.TASK
+    # a stored transcript larger than this (compressed bytes) cannot be continued
+    max_session_bytes: int = 8 * 1024 * 1024
     # money (micro-dollars)
     budget_micros: int | None = None
     default_task_reservation_micros: int = 1_000_000
@@ -43,6 +49,8 @@ class PoolSettings:
     heartbeat_seconds: float = 5.0
     lease_seconds: float = 20.0
     max_attempts: int = 3
+    # settled tasks (and their events) older than this are deleted; None keeps them for ever
+    retention_seconds: float | None = None
     # limits and policy
     work_roots: tuple[str, ...] = ()
     default_working_dir: str = "."
@@ -56,7 +64,9 @@ class PoolSettings:
     denied_permission_modes: frozenset[PermissionMode] = frozenset(
         {PermissionMode.BYPASS_PERMISSIONS}
     )
-    # where slots keep their CLI config dirs (sessions)
-    state_dir: str = ""
-    # concurrent CLI process starts (spawning is CPU-bound; slots are not)
-    max_concurrent_spawns: int = 4
+    # what each namespace may do and spend; `default_policy` covers namespaces not named here
+    policies: dict[str, NamespacePolicy] = field(default_factory=dict)
+    default_policy: NamespacePolicy = field(default_factory=NamespacePolicy)
+
+    def policy_for(self, namespace: str) -> NamespacePolicy:
+        return self.policies.get(namespace) or self.default_policy.named(namespace)

@@ -1,5 +1,10 @@
-"""SlotWorker: one slot's loop. It claims the oldest pending task, runs it on the CLI, streams the
-output to the event log, and records the outcome (fenced by the task's version and attempt)."""
+"""SlotWorker: one slot's loop. It claims the oldest claimable task, has the Executor run it, and
+keeps the slot's record, which it writes only together with a claim or a run's report (one store
+call each), never in between.
+
+A worker that cannot reach the store keeps its slot and tries again after a poll interval; its
+`last_tick` lets the replica tell a live loop from a stuck one (health).
+"""
 
 from __future__ import annotations
 
@@ -7,51 +12,56 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import os
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable
 
-from claude_pool_server.domain.budget import MICROS_PER_USD, BudgetChange
 from claude_pool_server.domain.errors import PoolError
-from claude_pool_server.domain.ports import CliRun
-from claude_pool_server.domain.runs import RunOutcome, RunRequest
+from claude_pool_server.domain.ports import PoolStore
+from claude_pool_server.domain.runs import RunOutcome
+from claude_pool_server.domain.sessions import SessionPolicy
 from claude_pool_server.domain.slots import Slot, SlotState
-from claude_pool_server.domain.tasks import (
-    FailureKind,
-    Finished,
-    StateChanged,
-    Task,
-    TaskFailure,
-    TaskResult,
-    TaskState,
-    TextDelta,
-)
-from claude_pool_server.engine import isolation, prompts, resolution, validation
-from claude_pool_server.engine.events import EventBatcher
-
-if TYPE_CHECKING:
-    from claude_pool_server.engine.pool import Pool
+from claude_pool_server.domain.tasks import FailureKind, Task
+from claude_pool_server.engine.execution import Executor
+from claude_pool_server.engine.settings import PoolSettings
 
 log = logging.getLogger(__name__)
 
 
 class SlotWorker:
-    def __init__(self, pool: Pool, slot_id: str) -> None:
-        self.pool = pool
-        self.slot_id = slot_id
+    def __init__(
+        self,
+        slot: Slot,
+        executor: Executor,
+        store: PoolStore,
+        settings: PoolSettings,
+        replica_id: str,
+        draining: Callable[[], bool],
+    ) -> None:
+        self.slot = slot
+        self.executor = executor
+        self.store = store
+        self.settings = settings
+        self.replica_id = replica_id
+        self._draining = draining
         self.busy = False
         self.current_task_id = ""
-        self._run: CliRun | None = None
-        self._batcher: EventBatcher | None = None
+        self.last_tick = time.monotonic()
         self._claim_lock = asyncio.Lock()
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
         self._executions: set[asyncio.Task[None]] = set()
 
+    @property
+    def slot_id(self) -> str:
+        return self.slot.id
+
     # lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._loop_task = asyncio.create_task(self._loop(), name=f"slot-worker:{self.slot_id}")
+
+    def alive(self) -> bool:
+        return self._loop_task is not None and not self._loop_task.done()
 
     async def stop(self) -> None:
         """Stop claiming; a running task keeps running (drain waits for it)."""
@@ -65,12 +75,21 @@ class SlotWorker:
         while self._executions:
             await asyncio.gather(*list(self._executions), return_exceptions=True)
 
+    async def set_state(self, state: SlotState, **changes: object) -> None:
+        """Write the slot in a new state (scaling, the supervisor)."""
+        self.slot = dataclasses.replace(self.slot, state=state, **changes)  # type: ignore[arg-type]
+        await self.store.put_slot(self.slot)
+
     async def _loop(self) -> None:
-        notifier = self.pool.store.notifier
+        notifier = self.store.notifier
         while not self._stopping:
+            self.last_tick = time.monotonic()
             seen = notifier.version("tasks")
             try:
                 task = await self._claim()
+            except PoolError as exc:
+                log.warning("claim failed on %s: %s", self.slot_id, exc.message)
+                task = None
             except Exception:
                 log.exception("claim failed on %s", self.slot_id)
                 task = None
@@ -79,23 +98,27 @@ class SlotWorker:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.shield(self._spawn_execution(task))
                 continue
-            await notifier.wait("tasks", seen, self.pool.settings.poll_interval_seconds)
+            await notifier.wait("tasks", seen, self.settings.poll_interval_seconds)
 
     # claiming ----------------------------------------------------------------------------------
 
     async def _claim(self) -> Task | None:
         async with self._claim_lock:
-            if self.busy or self._stopping or self.pool.draining:
+            if self.busy or self._stopping or self._draining():
                 return None
-            slot = await self.pool.store.get_slot(self.slot_id)
-            if slot is None or slot.state is not SlotState.IDLE:
+            if self.slot.state is not SlotState.IDLE:
                 return None
-            task = await self.pool.store.claim_task(self.slot_id, self.pool.replica_id)
+            task = await self.store.claim_task(
+                self.slot, self.replica_id, self.settings.lease_seconds
+            )
             if task is not None:
                 self.busy = True
                 self.current_task_id = task.id
-                await self.pool.store.put_slot(
-                    dataclasses.replace(slot, state=SlotState.BUSY, current_task_id=task.id)
+                self.slot = dataclasses.replace(
+                    self.slot,
+                    state=SlotState.BUSY,
+                    current_task_id=task.id,
+                    current_namespace=task.namespace,
                 )
             return task
 
@@ -112,215 +135,46 @@ class SlotWorker:
         execution.add_done_callback(self._executions.discard)
         return execution
 
-    # cancelling --------------------------------------------------------------------------------
-
-    async def stop_task(self, task_id: str) -> None:
-        """Stop the CLI run of `task_id` if this worker is running it."""
-        if self.current_task_id == task_id:
-            if self._batcher is not None:
-                self._batcher.discard = True
-            if self._run is not None:
-                await self._run.stop()
-
-    async def _watch_cancel(self, task: Task, run: CliRun) -> None:
-        """Stop the run when the task is cancelled through another replica (or missed locally)."""
-        store = self.pool.store
-        topic = f"cancel:{task.id}"
-        while True:
-            seen = store.notifier.version(topic)
-            current = await store.get_task(task.id)
-            if (
-                current is None
-                or current.state is not TaskState.RUNNING
-                or (current.attempt != task.attempt)
-            ):
-                if self._batcher is not None:
-                    self._batcher.discard = True
-                await run.stop()
-                return
-            await store.notifier.wait(topic, seen, self.pool.settings.poll_interval_seconds)
-
     # running -----------------------------------------------------------------------------------
 
     async def _execute(self, task: Task) -> None:
-        store = self.pool.store
         self.busy = True
         self.current_task_id = task.id
         try:
-            await store.append_events(
-                task.id, [StateChanged(TaskState.RUNNING, slot_id=self.slot_id)]
-            )
-            slot = await store.get_slot(self.slot_id) or Slot(self.slot_id)
-            try:
-                request = await self._build_request(task, slot)
-            except PoolError as exc:
-                outcome = RunOutcome(
-                    False, "", failure=TaskFailure(FailureKind.EXECUTION_ERROR, exc.message)
-                )
-            else:
-                outcome = await self._run_cli(task, request)
-            await self._record(task, outcome)
-            await self._update_slot(outcome)
+            await self.executor.execute(task, self.slot, self._slot_after)
         except Exception:
-            log.exception("task %s crashed on %s", task.id, self.slot_id)
-            await self._record(
-                task,
-                RunOutcome(
-                    False,
-                    "",
-                    failure=TaskFailure(FailureKind.PROCESS_ERROR, "internal error running task"),
-                ),
-            )
-            await self._update_slot(None)
+            log.exception("task %s: its report failed on %s", task.id, self.slot_id)
+            self.slot = self._slot_after(None)
         finally:
-            self._run = None
-            self._batcher = None
             self.current_task_id = ""
             self.busy = False
-            await store.notifier.publish("tasks")
+            await self.store.notifier.publish("tasks")
 
-    async def _build_request(self, task: Task, slot: Slot) -> RunRequest:
-        pool = self.pool
-        settings = pool.settings
-        resolved = resolution.resolve(settings, slot.config, task.spec.overrides)
-        context = await pool.all_context()
-        messages = await pool.store.take_messages(self.slot_id)
-        preamble = prompts.message_preamble(
-            [(m.from_slot_id, m.create_time, m.content) for m in messages]
-        )
-        cwd = validation.resolve_working_dir(task.spec.working_dir, settings)
-        if settings.worktree_isolation:
-            cwd = await isolation.slot_working_dir(cwd, settings.work_roots, self.slot_id)
-        env = {}
-        if settings.state_dir:
-            config_dir = os.path.join(settings.state_dir, "slots", self.slot_id, "claude-config")
-            os.makedirs(config_dir, exist_ok=True)
-            env["CLAUDE_CONFIG_DIR"] = config_dir
-        budget = resolved.max_budget_micros
-        return RunRequest(
-            prompt=preamble + task.prompt,
-            cwd=cwd,
-            system_prompt=prompts.build_system_prompt(slot.config, resolved.system_prompt, context),
-            model=resolved.model,
-            permission_mode=resolved.permission_mode,
-            max_turns=resolved.max_turns,
-            allowed_tools=resolved.allowed_tools,
-            disallowed_tools=resolved.disallowed_tools,
-            tools=resolved.tools,
-            mcp_servers=resolved.mcp_servers,
-            effort=resolved.effort,
-            fallback_model=resolved.fallback_model,
-            json_schema=resolved.json_schema,
-            max_budget_usd=budget / MICROS_PER_USD if budget else None,
-            resume_session_id=slot.session_id,
-            env=env,
-            timeout_seconds=resolved.timeout_seconds,
-            idle_timeout_seconds=settings.idle_output_timeout_seconds,
-            slot_id=self.slot_id,
-        )
-
-    async def _run_cli(self, task: Task, request: RunRequest) -> RunOutcome:
-        run = self.pool.driver.start(request)
-        self._run = run
-        batcher = EventBatcher(self.pool.store, task.id)
-        self._batcher = batcher
-        watcher = asyncio.create_task(self._watch_cancel(task, run))
-        outcome: RunOutcome | None = None
-        try:
-            async with contextlib.aclosing(run.events()) as events:
-                async for event in events:
-                    if isinstance(event, RunOutcome):
-                        outcome = event
-                        break
-                    if isinstance(event, TextDelta):
-                        event = TextDelta(event.text, attempt=task.attempt)
-                    await batcher.add(event)
-        finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
-            await batcher.close()
-        assert outcome is not None
-        return outcome
-
-    async def _record(self, task: Task, outcome: RunOutcome) -> None:
-        """Write the outcome, unless the task moved on (cancelled, or re-queued by recovery)."""
-        store = self.pool.store
-        result = _result_of(outcome)
-        now = datetime.now(UTC)
-        while True:
-            current = await store.get_task(task.id)
-            if current is None or current.attempt != task.attempt:
-                return  # fenced: this attempt no longer owns the task
-            budget = BudgetChange(spend=result.cost_micros, release=current.reserved_micros)
-            if current.state is TaskState.RUNNING:
-                if result.success:
-                    state = (
-                        TaskState.PENDING_REVIEW
-                        if current.spec.review_required
-                        else TaskState.COMPLETED
-                    )
-                else:
-                    state = TaskState.FAILED
-                updated = dataclasses.replace(
-                    current, state=state, result=result, end_time=now, reserved_micros=0
-                )
-                stored = await store.update_task(updated, budget)
-                if stored is None:
-                    continue
-                await store.append_events(
-                    task.id, [StateChanged(state, slot_id=self.slot_id), Finished(stored)]
-                )
-                await self.pool.task_settled(stored)
-                return
-            if current.state is TaskState.CANCELLED and current.result is None:
-                # Cancelled while running: keep it cancelled, but account for what the run cost.
-                cancelled = dataclasses.replace(current, result=result, reserved_micros=0)
-                if await store.update_task(cancelled, budget) is None:
-                    continue
-            return
-
-    async def _update_slot(self, outcome: RunOutcome | None) -> None:
-        store = self.pool.store
-        slot = await store.get_slot(self.slot_id)
-        if slot is None:
-            return
+    def _slot_after(self, outcome: RunOutcome | None) -> Slot:
+        """The slot's record after a run: idle again, its counters, and with the `slot`
+        session policy the session its next task continues (none after a failure)."""
+        slot = self.slot
         state = SlotState.IDLE if slot.state is SlotState.BUSY else slot.state
-        changes: dict[str, object] = {"state": state, "current_task_id": ""}
+        changes: dict[str, object] = {
+            "state": state,
+            "current_task_id": "",
+            "current_namespace": "",
+        }
         if outcome is not None:
             changes["cost_micros"] = slot.cost_micros + outcome.cost_micros
-            failure = outcome.failure
             if outcome.success:
                 changes["tasks_completed"] = slot.tasks_completed + 1
-            if outcome.session_id:
-                changes["session_id"] = outcome.session_id
-            if failure is not None and any("No conversation found" in e for e in failure.errors):
-                changes["session_id"] = ""  # the session is gone: start a fresh one next time
-            if (
-                failure is not None
-                and failure.kind is FailureKind.PROCESS_ERROR
-                and not (outcome.cancelled)
-            ):
-                failures = slot.consecutive_failures + 1
-                changes["consecutive_failures"] = failures
-                if failures >= self.pool.settings.max_consecutive_start_failures:
-                    changes["state"] = SlotState.ERRORED
-                    log.error("slot %s errored after %d failed CLI starts", slot.id, failures)
+            if self.settings.session_policy is SessionPolicy.SLOT:
+                changes["session_id"] = outcome.session_id if outcome.success else ""
+            failure = outcome.failure
+            if failure is not None and failure.kind is FailureKind.PROCESS_ERROR:
+                if not outcome.cancelled:
+                    failures = slot.consecutive_failures + 1
+                    changes["consecutive_failures"] = failures
+                    if failures >= self.settings.max_consecutive_start_failures:
+                        changes["state"] = SlotState.ERRORED
+                        log.error("slot %s errored after %d failed CLI starts", slot.id, failures)
             else:
                 changes["consecutive_failures"] = 0
-        await store.put_slot(dataclasses.replace(slot, **changes))  # type: ignore[arg-type]
-
-
-def _result_of(outcome: RunOutcome) -> TaskResult:
-    return TaskResult(
-        output=outcome.output,
-        success=outcome.success,
-        cost_micros=outcome.cost_micros,
-        turns=outcome.turns,
-        session_id=outcome.session_id,
-        model=outcome.model,
-        elapsed_seconds=outcome.elapsed_seconds,
-        usage=outcome.usage,
-        failure=outcome.failure,
-        structured_output=outcome.structured_output,
-    )
+        self.slot = dataclasses.replace(slot, **changes)  # type: ignore[arg-type]
+        return self.slot

@@ -52,9 +52,18 @@ def validate_overrides(overrides: TaskOverrides, settings: PoolSettings, prefix:
     if overrides.permission_mode in settings.denied_permission_modes:
         assert overrides.permission_mode is not None
         raise PermissionModeDenied(overrides.permission_mode.value)
+    for index, name in enumerate(overrides.mcp_servers):
+        if name not in settings.mcp_servers:
+            known = ", ".join(sorted(settings.mcp_servers)) or "none"
+            raise InvalidArgument(
+                f"{prefix}.mcp_servers[{index}]",
+                f"{name!r} is not in the server's MCP catalogue (known: {known})",
+            )
 
 
-def resolve_working_dir(requested: str, settings: PoolSettings) -> str:
+def resolve_working_dir(
+    requested: str, settings: PoolSettings, field: str = "task.working_dir"
+) -> str:
     """Return the real directory a task runs in, confined to the work roots.
 
     The check runs on the fully resolved path (symlinks followed, `..` collapsed), so neither a
@@ -69,5 +78,5 @@ def resolve_working_dir(requested: str, settings: PoolSettings) -> str:
     if not any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
         raise WorkingDirOutsideRoots(requested or base, roots)
     if not os.path.isdir(real):
-        raise InvalidArgument("task.working_dir", f"{requested!r} is not an existing directory")
+        raise InvalidArgument(field, f"{requested!r} is not an existing directory")
     return real

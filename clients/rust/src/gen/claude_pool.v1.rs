@@ -2208,6 +2208,10 @@ pub struct ReadMessagesRequest {
     /// The recipient slot.
     #[prost(string, tag = "1")]
     pub slot_id: ::prost::alloc::string::String,
+    /// Idempotency key (a UUID): reading removes the messages, so a retry with the same key gets the
+    /// same messages back instead of an empty inbox.
+    #[prost(string, tag = "2")]
+    pub request_id: ::prost::alloc::string::String,
 }
 /// Response of ReadMessages.
 #[allow(clippy::all)]

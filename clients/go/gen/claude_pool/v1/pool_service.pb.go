@@ -3521,7 +3521,10 @@ func (x *BroadcastMessageResponse) GetMessages() []*SlotMessage {
 type ReadMessagesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The recipient slot.
-	SlotId        string `protobuf:"bytes,1,opt,name=slot_id,json=slotId,proto3" json:"slot_id,omitempty"`
+	SlotId string `protobuf:"bytes,1,opt,name=slot_id,json=slotId,proto3" json:"slot_id,omitempty"`
+	// Idempotency key (a UUID): reading removes the messages, so a retry with the same key gets the
+	// same messages back instead of an empty inbox.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3559,6 +3562,13 @@ func (*ReadMessagesRequest) Descriptor() ([]byte, []int) {
 func (x *ReadMessagesRequest) GetSlotId() string {
 	if x != nil {
 		return x.SlotId
+	}
+	return ""
+}
+
+func (x *ReadMessagesRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
 	}
 	return ""
 }
@@ -4795,9 +4805,11 @@ const file_claude_pool_v1_pool_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tR\trequestId\"S\n" +
 	"\x18BroadcastMessageResponse\x127\n" +
-	"\bmessages\x18\x01 \x03(\v2\x1b.claude_pool.v1.SlotMessageR\bmessages\".\n" +
+	"\bmessages\x18\x01 \x03(\v2\x1b.claude_pool.v1.SlotMessageR\bmessages\"M\n" +
 	"\x13ReadMessagesRequest\x12\x17\n" +
-	"\aslot_id\x18\x01 \x01(\tR\x06slotId\"O\n" +
+	"\aslot_id\x18\x01 \x01(\tR\x06slotId\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"O\n" +
 	"\x14ReadMessagesResponse\x127\n" +
 	"\bmessages\x18\x01 \x03(\v2\x1b.claude_pool.v1.SlotMessageR\bmessages\".\n" +
 	"\x13PeekMessagesRequest\x12\x17\n" +

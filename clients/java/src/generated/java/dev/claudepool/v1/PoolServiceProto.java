@@ -598,134 +598,135 @@ public final class PoolServiceProto extends com.google.protobuf.GeneratedFile {
       "\n\014from_slot_id\030\001 \001(\t\022\017\n\007content\030\002 \001(\t\022\022\n" +
       "\nrequest_id\030\003 \001(\t\"I\n\030BroadcastMessageRes" +
       "ponse\022-\n\010messages\030\001 \003(\0132\033.claude_pool.v1" +
-      ".SlotMessage\"&\n\023ReadMessagesRequest\022\017\n\007s" +
-      "lot_id\030\001 \001(\t\"E\n\024ReadMessagesResponse\022-\n\010" +
-      "messages\030\001 \003(\0132\033.claude_pool.v1.SlotMess" +
-      "age\"&\n\023PeekMessagesRequest\022\017\n\007slot_id\030\001 " +
-      "\001(\t\"E\n\024PeekMessagesResponse\022-\n\010messages\030" +
-      "\001 \003(\0132\033.claude_pool.v1.SlotMessage\"\'\n\024Co" +
-      "untMessagesRequest\022\017\n\007slot_id\030\001 \001(\t\"&\n\025C" +
-      "ountMessagesResponse\022\r\n\005count\030\001 \001(\003\"X\n\020F" +
-      "indSlotsRequest\022\014\n\004name\030\001 \001(\t\022\014\n\004role\030\002 " +
-      "\001(\t\022(\n\005state\030\003 \001(\0162\031.claude_pool.v1.Slot" +
-      "State\"8\n\021FindSlotsResponse\022#\n\005slots\030\001 \003(" +
-      "\0132\024.claude_pool.v1.Slot\"3\n\016ScaleUpReques" +
-      "t\022\r\n\005count\030\001 \001(\005\022\022\n\nrequest_id\030\002 \001(\t\"&\n\017" +
-      "ScaleUpResponse\022\023\n\013total_slots\030\001 \001(\005\"f\n\020" +
-      "ScaleDownRequest\022\r\n\005count\030\001 \001(\005\022/\n\014busy_" +
-      "timeout\030\002 \001(\0132\031.google.protobuf.Duration" +
-      "\022\022\n\nrequest_id\030\003 \001(\t\"(\n\021ScaleDownRespons" +
-      "e\022\023\n\013total_slots\030\001 \001(\005\";\n\025SetTargetSlots" +
-      "Request\022\016\n\006target\030\001 \001(\005\022\022\n\nrequest_id\030\002 " +
-      "\001(\t\"-\n\026SetTargetSlotsResponse\022\023\n\013total_s" +
-      "lots\030\001 \001(\005\"\022\n\020GetStatusRequest\"?\n\021GetSta" +
-      "tusResponse\022*\n\006status\030\001 \001(\0132\032.claude_poo" +
-      "l.v1.PoolStatus\"\022\n\020GetConfigRequest\"?\n\021G" +
-      "etConfigResponse\022*\n\006config\030\001 \001(\0132\032.claud" +
-      "e_pool.v1.PoolConfig\"N\n\014DrainRequest\022*\n\007" +
-      "timeout\030\001 \001(\0132\031.google.protobuf.Duration" +
-      "\022\022\n\nrequest_id\030\002 \001(\t\">\n\rDrainResponse\022-\n" +
-      "\007summary\030\001 \001(\0132\034.claude_pool.v1.DrainSum" +
-      "mary\"I\n\030GetSessionMetricsRequest\022-\n\006filt" +
-      "er\030\001 \001(\0132\035.claude_pool.v1.MetricsFilter\"" +
-      "L\n\031GetSessionMetricsResponse\022/\n\007metrics\030" +
-      "\001 \001(\0132\036.claude_pool.v1.SessionMetrics2\203\035" +
-      "\n\013PoolService\022>\n\003Run\022\032.claude_pool.v1.Ru" +
-      "nRequest\032\033.claude_pool.v1.RunResponse\022R\n" +
-      "\tRunStream\022 .claude_pool.v1.RunStreamReq" +
-      "uest\032!.claude_pool.v1.RunStreamResponse0" +
-      "\001\022S\n\nSubmitTask\022!.claude_pool.v1.SubmitT" +
-      "askRequest\032\".claude_pool.v1.SubmitTaskRe" +
-      "sponse\022J\n\007GetTask\022\036.claude_pool.v1.GetTa" +
-      "skRequest\032\037.claude_pool.v1.GetTaskRespon" +
-      "se\022P\n\tListTasks\022 .claude_pool.v1.ListTas" +
-      "ksRequest\032!.claude_pool.v1.ListTasksResp" +
-      "onse\022M\n\010WaitTask\022\037.claude_pool.v1.WaitTa" +
-      "skRequest\032 .claude_pool.v1.WaitTaskRespo" +
-      "nse\022R\n\tWatchTask\022 .claude_pool.v1.WatchT" +
-      "askRequest\032!.claude_pool.v1.WatchTaskRes" +
-      "ponse0\001\022S\n\nCancelTask\022!.claude_pool.v1.C" +
-      "ancelTaskRequest\032\".claude_pool.v1.Cancel" +
-      "TaskResponse\022S\n\nDeleteTask\022!.claude_pool" +
-      ".v1.DeleteTaskRequest\032\".claude_pool.v1.D" +
-      "eleteTaskResponse\022P\n\tClaimTask\022 .claude_" +
-      "pool.v1.ClaimTaskRequest\032!.claude_pool.v" +
-      "1.ClaimTaskResponse\022V\n\013ApproveTask\022\".cla" +
-      "ude_pool.v1.ApproveTaskRequest\032#.claude_" +
-      "pool.v1.ApproveTaskResponse\022S\n\nRejectTas" +
-      "k\022!.claude_pool.v1.RejectTaskRequest\032\".c" +
-      "laude_pool.v1.RejectTaskResponse\022S\n\nGetS" +
-      "ession\022!.claude_pool.v1.GetSessionReques" +
-      "t\032\".claude_pool.v1.GetSessionResponse\022Y\n" +
-      "\014ListSessions\022#.claude_pool.v1.ListSessi" +
-      "onsRequest\032$.claude_pool.v1.ListSessions" +
-      "Response\022\\\n\rDeleteSession\022$.claude_pool." +
-      "v1.DeleteSessionRequest\032%.claude_pool.v1" +
-      ".DeleteSessionResponse\022G\n\006FanOut\022\035.claud" +
-      "e_pool.v1.FanOutRequest\032\036.claude_pool.v1" +
-      ".FanOutResponse\022[\n\014FanOutStream\022#.claude" +
-      "_pool.v1.FanOutStreamRequest\032$.claude_po" +
-      "ol.v1.FanOutStreamResponse0\001\022V\n\013SubmitCh" +
-      "ain\022\".claude_pool.v1.SubmitChainRequest\032" +
-      "#.claude_pool.v1.SubmitChainResponse\022Y\n\014" +
-      "FanOutChains\022#.claude_pool.v1.FanOutChai" +
-      "nsRequest\032$.claude_pool.v1.FanOutChainsR" +
-      "esponse\022e\n\020GetChainProgress\022\'.claude_poo" +
-      "l.v1.GetChainProgressRequest\032(.claude_po" +
-      "ol.v1.GetChainProgressResponse\022h\n\021ListCh" +
-      "ainProgress\022(.claude_pool.v1.ListChainPr" +
-      "ogressRequest\032).claude_pool.v1.ListChain" +
-      "ProgressResponse\022U\n\nWatchChain\022!.claude_" +
-      "pool.v1.WatchChainRequest\032\".claude_pool." +
-      "v1.WatchChainResponse0\001\022V\n\013CancelChain\022\"" +
-      ".claude_pool.v1.CancelChainRequest\032#.cla" +
-      "ude_pool.v1.CancelChainResponse\022D\n\005Route" +
-      "\022\034.claude_pool.v1.RouteRequest\032\035.claude_" +
-      "pool.v1.RouteResponse\022A\n\004Auto\022\033.claude_p" +
-      "ool.v1.AutoRequest\032\034.claude_pool.v1.Auto" +
-      "Response\022Y\n\014ExecuteRoute\022#.claude_pool.v" +
-      "1.ExecuteRouteRequest\032$.claude_pool.v1.E" +
-      "xecuteRouteResponse\022S\n\nSetContext\022!.clau" +
-      "de_pool.v1.SetContextRequest\032\".claude_po" +
-      "ol.v1.SetContextResponse\022S\n\nGetContext\022!" +
-      ".claude_pool.v1.GetContextRequest\032\".clau" +
-      "de_pool.v1.GetContextResponse\022\\\n\rDeleteC" +
-      "ontext\022$.claude_pool.v1.DeleteContextReq" +
-      "uest\032%.claude_pool.v1.DeleteContextRespo" +
-      "nse\022V\n\013ListContext\022\".claude_pool.v1.List" +
-      "ContextRequest\032#.claude_pool.v1.ListCont" +
-      "extResponse\022V\n\013SendMessage\022\".claude_pool" +
-      ".v1.SendMessageRequest\032#.claude_pool.v1." +
-      "SendMessageResponse\022e\n\020BroadcastMessage\022" +
-      "\'.claude_pool.v1.BroadcastMessageRequest" +
-      "\032(.claude_pool.v1.BroadcastMessageRespon" +
-      "se\022Y\n\014ReadMessages\022#.claude_pool.v1.Read" +
-      "MessagesRequest\032$.claude_pool.v1.ReadMes" +
-      "sagesResponse\022Y\n\014PeekMessages\022#.claude_p" +
-      "ool.v1.PeekMessagesRequest\032$.claude_pool" +
-      ".v1.PeekMessagesResponse\022\\\n\rCountMessage" +
-      "s\022$.claude_pool.v1.CountMessagesRequest\032" +
-      "%.claude_pool.v1.CountMessagesResponse\022P" +
-      "\n\tFindSlots\022 .claude_pool.v1.FindSlotsRe" +
-      "quest\032!.claude_pool.v1.FindSlotsResponse" +
-      "\022J\n\007ScaleUp\022\036.claude_pool.v1.ScaleUpRequ" +
-      "est\032\037.claude_pool.v1.ScaleUpResponse\022P\n\t" +
-      "ScaleDown\022 .claude_pool.v1.ScaleDownRequ" +
-      "est\032!.claude_pool.v1.ScaleDownResponse\022_" +
-      "\n\016SetTargetSlots\022%.claude_pool.v1.SetTar" +
-      "getSlotsRequest\032&.claude_pool.v1.SetTarg" +
-      "etSlotsResponse\022P\n\tGetStatus\022 .claude_po" +
-      "ol.v1.GetStatusRequest\032!.claude_pool.v1." +
-      "GetStatusResponse\022P\n\tGetConfig\022 .claude_" +
-      "pool.v1.GetConfigRequest\032!.claude_pool.v" +
-      "1.GetConfigResponse\022D\n\005Drain\022\034.claude_po" +
-      "ol.v1.DrainRequest\032\035.claude_pool.v1.Drai" +
-      "nResponse\022h\n\021GetSessionMetrics\022(.claude_" +
-      "pool.v1.GetSessionMetricsRequest\032).claud" +
-      "e_pool.v1.GetSessionMetricsResponseBp\n\021d" +
-      "ev.claudepool.v1B\020PoolServiceProtoP\001ZGgi" +
-      "thub.com/claude-pool/claude-pool/clients" +
-      "/go/gen/claude_pool/v1;poolv1b\006proto3"
+      ".SlotMessage\":\n\023ReadMessagesRequest\022\017\n\007s" +
+      "lot_id\030\001 \001(\t\022\022\n\nrequest_id\030\002 \001(\t\"E\n\024Read" +
+      "MessagesResponse\022-\n\010messages\030\001 \003(\0132\033.cla" +
+      "ude_pool.v1.SlotMessage\"&\n\023PeekMessagesR" +
+      "equest\022\017\n\007slot_id\030\001 \001(\t\"E\n\024PeekMessagesR" +
+      "esponse\022-\n\010messages\030\001 \003(\0132\033.claude_pool." +
+      "v1.SlotMessage\"\'\n\024CountMessagesRequest\022\017" +
+      "\n\007slot_id\030\001 \001(\t\"&\n\025CountMessagesResponse" +
+      "\022\r\n\005count\030\001 \001(\003\"X\n\020FindSlotsRequest\022\014\n\004n" +
+      "ame\030\001 \001(\t\022\014\n\004role\030\002 \001(\t\022(\n\005state\030\003 \001(\0162\031" +
+      ".claude_pool.v1.SlotState\"8\n\021FindSlotsRe" +
+      "sponse\022#\n\005slots\030\001 \003(\0132\024.claude_pool.v1.S" +
+      "lot\"3\n\016ScaleUpRequest\022\r\n\005count\030\001 \001(\005\022\022\n\n" +
+      "request_id\030\002 \001(\t\"&\n\017ScaleUpResponse\022\023\n\013t" +
+      "otal_slots\030\001 \001(\005\"f\n\020ScaleDownRequest\022\r\n\005" +
+      "count\030\001 \001(\005\022/\n\014busy_timeout\030\002 \001(\0132\031.goog" +
+      "le.protobuf.Duration\022\022\n\nrequest_id\030\003 \001(\t" +
+      "\"(\n\021ScaleDownResponse\022\023\n\013total_slots\030\001 \001" +
+      "(\005\";\n\025SetTargetSlotsRequest\022\016\n\006target\030\001 " +
+      "\001(\005\022\022\n\nrequest_id\030\002 \001(\t\"-\n\026SetTargetSlot" +
+      "sResponse\022\023\n\013total_slots\030\001 \001(\005\"\022\n\020GetSta" +
+      "tusRequest\"?\n\021GetStatusResponse\022*\n\006statu" +
+      "s\030\001 \001(\0132\032.claude_pool.v1.PoolStatus\"\022\n\020G" +
+      "etConfigRequest\"?\n\021GetConfigResponse\022*\n\006" +
+      "config\030\001 \001(\0132\032.claude_pool.v1.PoolConfig" +
+      "\"N\n\014DrainRequest\022*\n\007timeout\030\001 \001(\0132\031.goog" +
+      "le.protobuf.Duration\022\022\n\nrequest_id\030\002 \001(\t" +
+      "\">\n\rDrainResponse\022-\n\007summary\030\001 \001(\0132\034.cla" +
+      "ude_pool.v1.DrainSummary\"I\n\030GetSessionMe" +
+      "tricsRequest\022-\n\006filter\030\001 \001(\0132\035.claude_po" +
+      "ol.v1.MetricsFilter\"L\n\031GetSessionMetrics" +
+      "Response\022/\n\007metrics\030\001 \001(\0132\036.claude_pool." +
+      "v1.SessionMetrics2\203\035\n\013PoolService\022>\n\003Run" +
+      "\022\032.claude_pool.v1.RunRequest\032\033.claude_po" +
+      "ol.v1.RunResponse\022R\n\tRunStream\022 .claude_" +
+      "pool.v1.RunStreamRequest\032!.claude_pool.v" +
+      "1.RunStreamResponse0\001\022S\n\nSubmitTask\022!.cl" +
+      "aude_pool.v1.SubmitTaskRequest\032\".claude_" +
+      "pool.v1.SubmitTaskResponse\022J\n\007GetTask\022\036." +
+      "claude_pool.v1.GetTaskRequest\032\037.claude_p" +
+      "ool.v1.GetTaskResponse\022P\n\tListTasks\022 .cl" +
+      "aude_pool.v1.ListTasksRequest\032!.claude_p" +
+      "ool.v1.ListTasksResponse\022M\n\010WaitTask\022\037.c" +
+      "laude_pool.v1.WaitTaskRequest\032 .claude_p" +
+      "ool.v1.WaitTaskResponse\022R\n\tWatchTask\022 .c" +
+      "laude_pool.v1.WatchTaskRequest\032!.claude_" +
+      "pool.v1.WatchTaskResponse0\001\022S\n\nCancelTas" +
+      "k\022!.claude_pool.v1.CancelTaskRequest\032\".c" +
+      "laude_pool.v1.CancelTaskResponse\022S\n\nDele" +
+      "teTask\022!.claude_pool.v1.DeleteTaskReques" +
+      "t\032\".claude_pool.v1.DeleteTaskResponse\022P\n" +
+      "\tClaimTask\022 .claude_pool.v1.ClaimTaskReq" +
+      "uest\032!.claude_pool.v1.ClaimTaskResponse\022" +
+      "V\n\013ApproveTask\022\".claude_pool.v1.ApproveT" +
+      "askRequest\032#.claude_pool.v1.ApproveTaskR" +
+      "esponse\022S\n\nRejectTask\022!.claude_pool.v1.R" +
+      "ejectTaskRequest\032\".claude_pool.v1.Reject" +
+      "TaskResponse\022S\n\nGetSession\022!.claude_pool" +
+      ".v1.GetSessionRequest\032\".claude_pool.v1.G" +
+      "etSessionResponse\022Y\n\014ListSessions\022#.clau" +
+      "de_pool.v1.ListSessionsRequest\032$.claude_" +
+      "pool.v1.ListSessionsResponse\022\\\n\rDeleteSe" +
+      "ssion\022$.claude_pool.v1.DeleteSessionRequ" +
+      "est\032%.claude_pool.v1.DeleteSessionRespon" +
+      "se\022G\n\006FanOut\022\035.claude_pool.v1.FanOutRequ" +
+      "est\032\036.claude_pool.v1.FanOutResponse\022[\n\014F" +
+      "anOutStream\022#.claude_pool.v1.FanOutStrea" +
+      "mRequest\032$.claude_pool.v1.FanOutStreamRe" +
+      "sponse0\001\022V\n\013SubmitChain\022\".claude_pool.v1" +
+      ".SubmitChainRequest\032#.claude_pool.v1.Sub" +
+      "mitChainResponse\022Y\n\014FanOutChains\022#.claud" +
+      "e_pool.v1.FanOutChainsRequest\032$.claude_p" +
+      "ool.v1.FanOutChainsResponse\022e\n\020GetChainP" +
+      "rogress\022\'.claude_pool.v1.GetChainProgres" +
+      "sRequest\032(.claude_pool.v1.GetChainProgre" +
+      "ssResponse\022h\n\021ListChainProgress\022(.claude" +
+      "_pool.v1.ListChainProgressRequest\032).clau" +
+      "de_pool.v1.ListChainProgressResponse\022U\n\n" +
+      "WatchChain\022!.claude_pool.v1.WatchChainRe" +
+      "quest\032\".claude_pool.v1.WatchChainRespons" +
+      "e0\001\022V\n\013CancelChain\022\".claude_pool.v1.Canc" +
+      "elChainRequest\032#.claude_pool.v1.CancelCh" +
+      "ainResponse\022D\n\005Route\022\034.claude_pool.v1.Ro" +
+      "uteRequest\032\035.claude_pool.v1.RouteRespons" +
+      "e\022A\n\004Auto\022\033.claude_pool.v1.AutoRequest\032\034" +
+      ".claude_pool.v1.AutoResponse\022Y\n\014ExecuteR" +
+      "oute\022#.claude_pool.v1.ExecuteRouteReques" +
+      "t\032$.claude_pool.v1.ExecuteRouteResponse\022" +
+      "S\n\nSetContext\022!.claude_pool.v1.SetContex" +
+      "tRequest\032\".claude_pool.v1.SetContextResp" +
+      "onse\022S\n\nGetContext\022!.claude_pool.v1.GetC" +
+      "ontextRequest\032\".claude_pool.v1.GetContex" +
+      "tResponse\022\\\n\rDeleteContext\022$.claude_pool" +
+      ".v1.DeleteContextRequest\032%.claude_pool.v" +
+      "1.DeleteContextResponse\022V\n\013ListContext\022\"" +
+      ".claude_pool.v1.ListContextRequest\032#.cla" +
+      "ude_pool.v1.ListContextResponse\022V\n\013SendM" +
+      "essage\022\".claude_pool.v1.SendMessageReque" +
+      "st\032#.claude_pool.v1.SendMessageResponse\022" +
+      "e\n\020BroadcastMessage\022\'.claude_pool.v1.Bro" +
+      "adcastMessageRequest\032(.claude_pool.v1.Br" +
+      "oadcastMessageResponse\022Y\n\014ReadMessages\022#" +
+      ".claude_pool.v1.ReadMessagesRequest\032$.cl" +
+      "aude_pool.v1.ReadMessagesResponse\022Y\n\014Pee" +
+      "kMessages\022#.claude_pool.v1.PeekMessagesR" +
+      "equest\032$.claude_pool.v1.PeekMessagesResp" +
+      "onse\022\\\n\rCountMessages\022$.claude_pool.v1.C" +
+      "ountMessagesRequest\032%.claude_pool.v1.Cou" +
+      "ntMessagesResponse\022P\n\tFindSlots\022 .claude" +
+      "_pool.v1.FindSlotsRequest\032!.claude_pool." +
+      "v1.FindSlotsResponse\022J\n\007ScaleUp\022\036.claude" +
+      "_pool.v1.ScaleUpRequest\032\037.claude_pool.v1" +
+      ".ScaleUpResponse\022P\n\tScaleDown\022 .claude_p" +
+      "ool.v1.ScaleDownRequest\032!.claude_pool.v1" +
+      ".ScaleDownResponse\022_\n\016SetTargetSlots\022%.c" +
+      "laude_pool.v1.SetTargetSlotsRequest\032&.cl" +
+      "aude_pool.v1.SetTargetSlotsResponse\022P\n\tG" +
+      "etStatus\022 .claude_pool.v1.GetStatusReque" +
+      "st\032!.claude_pool.v1.GetStatusResponse\022P\n" +
+      "\tGetConfig\022 .claude_pool.v1.GetConfigReq" +
+      "uest\032!.claude_pool.v1.GetConfigResponse\022" +
+      "D\n\005Drain\022\034.claude_pool.v1.DrainRequest\032\035" +
+      ".claude_pool.v1.DrainResponse\022h\n\021GetSess" +
+      "ionMetrics\022(.claude_pool.v1.GetSessionMe" +
+      "tricsRequest\032).claude_pool.v1.GetSession" +
+      "MetricsResponseBp\n\021dev.claudepool.v1B\020Po" +
+      "olServiceProtoP\001ZGgithub.com/claude-pool" +
+      "/claude-pool/clients/go/gen/claude_pool/" +
+      "v1;poolv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -1138,7 +1139,7 @@ public final class PoolServiceProto extends com.google.protobuf.GeneratedFile {
     internal_static_claude_pool_v1_ReadMessagesRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_claude_pool_v1_ReadMessagesRequest_descriptor,
-        new java.lang.String[] { "SlotId", });
+        new java.lang.String[] { "SlotId", "RequestId", });
     internal_static_claude_pool_v1_ReadMessagesResponse_descriptor =
       getDescriptor().getMessageType(67);
     internal_static_claude_pool_v1_ReadMessagesResponse_fieldAccessorTable = new

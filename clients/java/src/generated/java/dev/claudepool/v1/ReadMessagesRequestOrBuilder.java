@@ -29,4 +29,26 @@ public interface ReadMessagesRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getSlotIdBytes();
+
+  /**
+   * <pre>
+   * Idempotency key (a UUID): reading removes the messages, so a retry with the same key gets the
+   * same messages back instead of an empty inbox.
+   * </pre>
+   *
+   * <code>string request_id = 2;</code>
+   * @return The requestId.
+   */
+  java.lang.String getRequestId();
+  /**
+   * <pre>
+   * Idempotency key (a UUID): reading removes the messages, so a retry with the same key gets the
+   * same messages back instead of an empty inbox.
+   * </pre>
+   *
+   * <code>string request_id = 2;</code>
+   * @return The bytes for requestId.
+   */
+  com.google.protobuf.ByteString
+      getRequestIdBytes();
 }

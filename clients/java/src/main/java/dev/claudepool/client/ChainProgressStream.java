@@ -1,43 +1,65 @@
 package dev.claudepool.client;
 
 import dev.claudepool.v1.ChainProgress;
+import dev.claudepool.v1.GetChainProgressRequest;
+import dev.claudepool.v1.PoolServiceGrpc;
+import dev.claudepool.v1.WatchChainRequest;
+import dev.claudepool.v1.WatchChainResponse;
 import java.util.Iterator;
-import java.util.function.BiFunction;
-import java.util.function.Function;
 
 /**
- * A blocking, single-use stream of one chain's progress snapshots ({@code WatchChain}), ending
- * after the snapshot that shows the chain finished (terminal status: COMPLETED, FAILED or
- * CANCELLED, with its result). The server may coalesce fast changes, so not every intermediate
- * state is seen, but {@code seq} always increases.
+ * One chain's progress snapshots ({@code WatchChain}), in increasing {@code seq}, ending after the
+ * snapshot that shows the chain finished (COMPLETED, FAILED or CANCELLED, with its result). The
+ * server may coalesce fast changes, so not every intermediate state is seen.
  *
- * <p>When the underlying gRPC stream fails with {@code UNAVAILABLE} or ends early, it is reopened
- * with {@code WatchChain(chain_id, after_seq = last seen seq)}. Close it (try-with-resources) to
- * drop the stream early; that cancels the RPC but not the chain.
+ * <p>A stream that fails with {@code UNAVAILABLE} or ends early is reopened as {@code
+ * WatchChain(chain_id, after_seq = last delivered seq)}: nothing is repeated. Closing the stream
+ * does not cancel the chain.
  */
-public final class ChainProgressStream extends ResumableStream<ChainProgress> {
-  private final Function<String, ChainProgress> get;
+public final class ChainProgressStream extends ServerStream<ChainProgress> {
+  private final String chainId;
+  private long lastSeq;
 
-  ChainProgressStream(String chainId, long afterSeq,
-      BiFunction<String, Long, Iterator<ChainProgress>> watch,
-      Function<String, ChainProgress> get, int maxReconnects) {
-    super(chainId, afterSeq, () -> watch.apply(chainId, afterSeq), watch, maxReconnects);
-    this.get = get;
+  ChainProgressStream(Calls calls, String chainId, long afterSeq) {
+    super(calls);
+    this.chainId = chainId;
+    this.lastSeq = afterSeq;
+    start();
   }
 
-  /** The chain's id. */
+  /**
+   * The chain's id.
+   *
+   * @return the id
+   */
   public String chainId() {
-    return id();
+    return chainId;
+  }
+
+  /**
+   * The {@code seq} of the last snapshot delivered.
+   *
+   * @return the seq, or the {@code afterSeq} the stream started from
+   */
+  public long lastSeq() {
+    return lastSeq;
   }
 
   @Override
-  long seqOf(ChainProgress progress) {
-    return progress.getSeq();
+  Iterator<ChainProgress> openAttempt() {
+    WatchChainRequest watch =
+        WatchChainRequest.newBuilder().setChainId(chainId).setAfterSeq(lastSeq).build();
+    return map(calls().openStream(PoolServiceGrpc.getWatchChainMethod(), watch),
+        WatchChainResponse::getChain);
   }
 
   @Override
-  String idOf(ChainProgress progress) {
-    return progress.getChainId();
+  boolean deliver(ChainProgress progress) {
+    if (progress.getSeq() <= lastSeq) {
+      return false;
+    }
+    lastSeq = progress.getSeq();
+    return true;
   }
 
   @Override
@@ -46,18 +68,16 @@ public final class ChainProgressStream extends ResumableStream<ChainProgress> {
     return PoolClient.isTerminal(progress.getStatus()) && progress.hasEndTime();
   }
 
-  /**
-   * The server ended the stream without a final snapshot: over if the chain is terminal and has
-   * nothing newer than what was delivered (e.g. {@code afterSeq} was already the final seq).
-   */
+  /** Over when the chain is terminal and has nothing newer than the last seq delivered. */
   @Override
-  boolean overAfterCleanEnd(String chainId, long lastSeq) {
-    ChainProgress progress = get.apply(chainId);
+  boolean overAtCleanEnd() {
+    ChainProgress progress = calls().unary(PoolServiceGrpc.getGetChainProgressMethod(),
+        GetChainProgressRequest.newBuilder().setChainId(chainId).build()).getChain();
     return PoolClient.isTerminal(progress.getStatus()) && progress.getSeq() <= lastSeq;
   }
 
   @Override
   String endedEarlyMessage() {
-    return "chain progress stream ended before the chain finished";
+    return "the chain's progress stream ended before the chain finished";
   }
 }

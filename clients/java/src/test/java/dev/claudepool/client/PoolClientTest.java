@@ -1,181 +1,156 @@
 package dev.claudepool.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.Any;
-import com.google.rpc.BadRequest;
-import com.google.rpc.Code;
-import com.google.rpc.ErrorInfo;
-import dev.claudepool.v1.ChainProgress;
-import dev.claudepool.v1.ChainStatus;
-import dev.claudepool.v1.GetChainProgressRequest;
-import dev.claudepool.v1.GetChainProgressResponse;
+import dev.claudepool.v1.ClaimTaskRequest;
+import dev.claudepool.v1.ClaimTaskResponse;
+import dev.claudepool.v1.GetStatusRequest;
+import dev.claudepool.v1.GetStatusResponse;
 import dev.claudepool.v1.GetTaskRequest;
 import dev.claudepool.v1.GetTaskResponse;
 import dev.claudepool.v1.PoolServiceGrpc;
+import dev.claudepool.v1.PoolStatus;
 import dev.claudepool.v1.Task;
-import dev.claudepool.v1.TaskEvent;
-import dev.claudepool.v1.TaskFinished;
-import dev.claudepool.v1.TextDelta;
-import dev.claudepool.v1.WatchChainRequest;
-import dev.claudepool.v1.WatchChainResponse;
-import dev.claudepool.v1.WatchTaskRequest;
-import dev.claudepool.v1.WatchTaskResponse;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
 import io.grpc.Metadata;
-import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.protobuf.StatusProto;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.util.ArrayList;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Offline tests of the wrapper (auth header, resume, error details) against an in-process fake. */
+/** Connection options: token, interceptors, own channel, deadlines, response shapes. */
 @Timeout(30)
 class PoolClientTest {
-  private final List<String> authHeaders = new CopyOnWriteArrayList<>();
-  private final List<Long> watchAfterSeqs = new CopyOnWriteArrayList<>();
-  private final List<Long> watchChainAfterSeqs = new CopyOnWriteArrayList<>();
-  private Server server;
-  private PoolClient pool;
+  private static final Metadata.Key<String> TRACE =
+      Metadata.Key.of("x-trace", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> METHOD =
+      Metadata.Key.of("x-test-method", Metadata.ASCII_STRING_MARSHALLER);
+  private final List<Long> deadlinesMs = new CopyOnWriteArrayList<>();
+  private final HealthStatusManager health = new HealthStatusManager();
 
-  /** WatchTask: the first stream sends seq 1-2 then fails UNAVAILABLE; a resume sends the rest. */
-  private final class Fake extends PoolServiceGrpc.PoolServiceImplBase {
+  private final FakeServer server = new FakeServer(new PoolServiceGrpc.PoolServiceImplBase() {
     @Override
-    public void watchTask(WatchTaskRequest req, StreamObserver<WatchTaskResponse> out) {
-      watchAfterSeqs.add(req.getAfterSeq());
-      for (long seq = req.getAfterSeq() + 1; seq <= 4; seq++) {
-        if (watchAfterSeqs.size() == 1 && seq == 3) {
-          out.onError(Status.UNAVAILABLE.withDescription("connection recycled").asException());
-          return;
-        }
-        TaskEvent.Builder e = TaskEvent.newBuilder().setTaskId(req.getTaskId()).setSeq(seq);
-        if (seq == 4) {
-          e.setFinished(TaskFinished.newBuilder().setTask(Task.newBuilder().setId(req.getTaskId())));
-        } else {
-          e.setTextDelta(TextDelta.newBuilder().setText("d" + seq));
-        }
-        out.onNext(WatchTaskResponse.newBuilder().setEvent(e).build());
-      }
-      out.onCompleted();
-    }
-
-    /** WatchChain: seq 1 PENDING, 2 RUNNING, 3 COMPLETED; the first stream fails after seq 2. */
-    @Override
-    public void watchChain(WatchChainRequest req, StreamObserver<WatchChainResponse> out) {
-      watchChainAfterSeqs.add(req.getAfterSeq());
-      for (long seq = req.getAfterSeq() + 1; seq <= 3; seq++) {
-        if (watchChainAfterSeqs.size() == 1 && seq == 3) {
-          out.onError(Status.UNAVAILABLE.withDescription("connection recycled").asException());
-          return;
-        }
-        out.onNext(WatchChainResponse.newBuilder().setChain(chain(req.getChainId(), seq)).build());
-      }
-      out.onCompleted();
-    }
-
-    @Override
-    public void getChainProgress(GetChainProgressRequest req,
-        StreamObserver<GetChainProgressResponse> out) {
-      out.onNext(GetChainProgressResponse.newBuilder().setChain(chain(req.getChainId(), 3)).build());
+    public void getStatus(GetStatusRequest req, StreamObserver<GetStatusResponse> out) {
+      io.grpc.Deadline d = io.grpc.Context.current().getDeadline();
+      deadlinesMs.add(d == null ? -1 : d.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS));
+      out.onNext(GetStatusResponse.newBuilder()
+          .setStatus(PoolStatus.newBuilder().setTotalSlots(2)).build());
       out.onCompleted();
     }
 
     @Override
     public void getTask(GetTaskRequest req, StreamObserver<GetTaskResponse> out) {
-      com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
-          .setCode(Code.NOT_FOUND_VALUE).setMessage("no task " + req.getTaskId())
-          .addDetails(Any.pack(ErrorInfo.newBuilder().setReason("TASK_NOT_FOUND")
-              .setDomain("claude-pool.dev").putMetadata("task_id", req.getTaskId()).build()))
-          .addDetails(Any.pack(BadRequest.newBuilder().addFieldViolations(
-              BadRequest.FieldViolation.newBuilder().setField("task_id")).build()))
-          .build();
-      out.onError(StatusProto.toStatusRuntimeException(status));
+      out.onError(FakeServer.error(Status.Code.NOT_FOUND, "TASK_NOT_FOUND"));
     }
-  }
 
-  private static ChainProgress chain(String id, long seq) {
-    ChainProgress.Builder p = ChainProgress.newBuilder().setChainId(id).setSeq(seq).setStatus(
-        seq == 1 ? ChainStatus.CHAIN_STATUS_PENDING
-            : seq == 2 ? ChainStatus.CHAIN_STATUS_RUNNING : ChainStatus.CHAIN_STATUS_COMPLETED);
-    if (seq == 3) {
-      p.setEndTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(1));
+    @Override
+    public void claimTask(ClaimTaskRequest req, StreamObserver<ClaimTaskResponse> out) {
+      out.onNext(ClaimTaskResponse.getDefaultInstance());
+      out.onCompleted();
     }
-    return p.build();
-  }
-
-  @BeforeEach
-  void start() throws IOException {
-    ServerInterceptor recordAuth = new ServerInterceptor() {
-      @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-          ServerCallHandler<Q, R> next) {
-        authHeaders.add(String.valueOf(headers.get(PoolClient.AUTHORIZATION)));
-        return next.startCall(call, headers);
-      }
-    };
-    String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(ServerInterceptors.intercept(new Fake(), recordAuth)).build().start();
-    pool = PoolClient.builder(InProcessChannelBuilder.forName(name).directExecutor().build())
-        .token("secret").build();
-  }
+  }, health.getHealthService());
 
   @AfterEach
   void stop() {
-    pool.close();
-    server.shutdownNow();
+    server.close();
+  }
+
+  private static ClientInterceptor tracing(String value) {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
+          CallOptions options, Channel next) {
+        return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+          @Override
+          public void start(Listener<R> listener, Metadata headers) {
+            headers.put(TRACE, value);
+            super.start(listener, headers);
+          }
+        };
+      }
+    };
   }
 
   @Test
-  void watchResumesFromLastSeqAfterUnavailable() {
-    List<TaskEvent> events = new ArrayList<>();
-    try (TaskEventStream stream = pool.watch("task-1", 0)) {
-      stream.forEach(events::add);
+  void theTokenGoesOnPoolCallsButNotOnHealthChecks() {
+    try (PoolClient pool = server.client().token("secret").intercept(tracing("t-1")).build()) {
+      assertEquals(HealthCheckResponse.ServingStatus.SERVING, pool.health());
+      assertEquals(2, pool.getStatus().getTotalSlots());
     }
-    assertEquals(List.of(1L, 2L, 3L, 4L), events.stream().map(TaskEvent::getSeq).toList());
-    assertEquals(List.of(0L, 2L), watchAfterSeqs);
-    assertEquals(List.of("Bearer secret", "Bearer secret"), authHeaders);
+    Metadata healthCall = server.headers.get(0);
+    Metadata statusCall = server.headers.get(1);
+    assertEquals("grpc.health.v1.Health/Check", healthCall.get(METHOD));
+    assertNull(healthCall.get(PoolClientBuilder.AUTHORIZATION));
+    assertEquals("t-1", healthCall.get(TRACE), "interceptors see health checks too");
+    assertEquals("Bearer secret", statusCall.get(PoolClientBuilder.AUTHORIZATION));
+    assertEquals("t-1", statusCall.get(TRACE));
   }
 
   @Test
-  void watchChainResumesAndEndsAtTheTerminalSnapshot() {
-    List<ChainProgress> snapshots = new ArrayList<>();
-    try (ChainProgressStream stream = pool.watchChain("chain-1", 0)) {
-      stream.forEach(snapshots::add);
-      assertEquals(3L, stream.lastSeq());
+  void aChannelOfYourOwnStaysOpenAfterClose() {
+    new PoolClient(server.channel).close();
+    assertFalse(server.channel.isShutdown());
+    try (PoolClient pool = new PoolClient(server.channel)) {
+      assertEquals(2, pool.getStatus().getTotalSlots());
     }
-    assertEquals(List.of(1L, 2L, 3L), snapshots.stream().map(ChainProgress::getSeq).toList());
-    assertEquals(List.of(0L, 2L), watchChainAfterSeqs);
   }
 
   @Test
-  void watchChainFromTheFinalSeqEndsEmpty() {
-    try (ChainProgressStream stream = pool.watchChain("chain-1", 3)) {
-      assertEquals(false, stream.hasNext());
+  void transportOptionsBelongToYourOwnChannel() {
+    assertThrows(IllegalStateException.class, () -> server.client().plaintext().build());
+    assertThrows(IllegalStateException.class,
+        () -> server.client().keepAlive(Duration.ofSeconds(30), Duration.ofSeconds(5)).build());
+    assertThrows(IllegalStateException.class, () -> PoolClient.builder("127.0.0.1:1").plaintext()
+        .clientCertificate(Path.of("c.pem"), Path.of("k.pem")).build());
+  }
+
+  @Test
+  void theDefaultDeadlineAppliesToUnaryCallsAndAViewOverridesIt() {
+    try (PoolClient pool = server.client().defaultDeadline(Duration.ofSeconds(20)).build()) {
+      pool.getStatus();
+      pool.withDeadlineAfter(Duration.ofSeconds(5)).getStatus();
     }
-    assertEquals(List.of(3L), watchChainAfterSeqs);
+    try (PoolClient pool = server.client().build()) {
+      pool.getStatus();
+    }
+    assertTrue(deadlinesMs.get(0) > 15_000 && deadlinesMs.get(0) <= 20_000, deadlinesMs.toString());
+    assertTrue(deadlinesMs.get(1) > 1_000 && deadlinesMs.get(1) <= 5_000, deadlinesMs.toString());
+    assertEquals(-1L, deadlinesMs.get(2), "no deadline unless one is set");
   }
 
   @Test
-  void errorDetailsAreDecoded() {
-    PoolException e = assertThrows(PoolException.class, () -> pool.get("task-x"));
-    assertEquals(Status.Code.NOT_FOUND, e.code());
-    assertEquals("TASK_NOT_FOUND", e.reason());
-    assertEquals("claude-pool.dev", e.domain());
-    assertEquals("task-x", e.metadata().get("task_id"));
-    assertEquals("task_id", e.fieldViolations().get(0).getField());
+  void errorsAreTypedAndEmptyRepliesAreOptional() {
+    try (PoolClient pool = server.client().build()) {
+      PoolException e = assertThrows(PoolException.class, () -> pool.getTask("task-x"));
+      assertEquals(Status.Code.NOT_FOUND, e.code());
+      assertEquals(dev.claudepool.v1.ErrorReason.ERROR_REASON_TASK_NOT_FOUND, e.errorReason());
+      assertTrue(pool.claimTask("slot-1").isEmpty());
+    }
+  }
+
+  @Test
+  void specsSetWhatTheySay() {
+    assertEquals("task-a", Specs.continuing("task-a", "p").getContinueFrom());
+    assertEquals("task-b", Specs.forking("task-b", "p").getForkFrom());
+    assertTrue(Specs.task("p").setReviewRequired(true).build().getReviewRequired());
+    assertEquals("{previous_output}", Specs.step("s", "{previous_output}").getPrompt());
+    Task unused = Task.getDefaultInstance();
+    assertFalse(PoolClient.isDone(unused));
   }
 }

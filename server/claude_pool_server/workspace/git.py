@@ -1,9 +1,11 @@
-"""Git isolation (SEED-API.md §5.5): for a chain, a worktree or a local shared clone created for
-the chain and removed after it; for a slot (`--slot-worktrees`), a worktree of its own per
-repository, on branch `claude-pool/<slot>`, kept between the slot's tasks and across restarts.
+"""GitWorkspaces: the Workspaces port on git (SEED-API.md §5.5). For a chain, a worktree or a
+local shared clone created for the chain and removed after it; for a slot (`--slot-worktrees`), a
+worktree of its own per repository, on branch `claude-pool/<slot>`, kept between the slot's tasks
+and across restarts.
 
 Every directory lies under `<work root>/.claude-pool/`, so tasks run there pass the same
-working-directory confinement as any other task.
+working-directory confinement as any other task. This is I/O (git processes, the filesystem),
+so it lives outside the engine, behind the port.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 from claude_pool_server.domain.chains import ChainIsolation
 from claude_pool_server.domain.errors import InvalidArgument, PoolError
+from claude_pool_server.domain.workspaces import Isolated, work_root_of
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +51,6 @@ async def repo_top(directory: str) -> str:
         raise InvalidArgument(
             "options.isolation", f"{directory!r} is not inside a git repository ({exc})"
         ) from exc
-
-
-def work_root_of(work_roots: tuple[str, ...], directory: str) -> str:
-    """The configured work root holding `directory` (the first one when none does)."""
-    roots = [os.path.realpath(r) for r in work_roots] or [os.path.realpath(".")]
-    for root in roots:
-        if directory == root or directory.startswith(root.rstrip(os.sep) + os.sep):
-            return root
-    return roots[0]
-
-
-@dataclass(frozen=True)
-class Isolated:
-    """Where the steps run, and what to remove afterwards."""
-
-    working_dir: str
-    root: str
-    branch: str = ""
-    repo: str = ""
 
 
 def _layout(kind: ChainIsolation, base: str, top: str, work_root: str, chain_id: str) -> Isolated:
@@ -239,3 +223,36 @@ async def remove_slot_worktrees(work_roots: tuple[str, ...], slot_id: str) -> No
             except (GitError, OSError) as exc:
                 log.warning("removing worktree %s of %s: %s", root, slot_id, exc)
         await asyncio.to_thread(_remove_tree, folder)
+
+
+class GitWorkspaces:
+    """The Workspaces port (domain/ports.py) on git worktrees and clones."""
+
+    async def repo_top(self, directory: str) -> str:
+        return await repo_top(directory)
+
+    async def isolate_chain(
+        self, kind: ChainIsolation, base: str, work_root: str, chain_id: str, reuse: bool
+    ) -> Isolated:
+        try:
+            return await create(kind, base, work_root, chain_id, reuse)
+        except (GitError, OSError) as exc:
+            raise IsolationFailed(str(exc)) from exc
+
+    async def release_chain(self, isolated: Isolated) -> None:
+        await remove(isolated)
+
+    async def slot_working_dir(
+        self, directory: str, work_roots: tuple[str, ...], slot_id: str
+    ) -> str:
+        return await slot_working_dir(directory, work_roots, slot_id)
+
+    async def remove_slot_worktrees(self, work_roots: tuple[str, ...], slot_id: str) -> None:
+        await remove_slot_worktrees(work_roots, slot_id)
+
+
+class IsolationFailed(PoolError):
+    """A chain's worktree or clone could not be made; the chain fails with this message."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
