@@ -1,19 +1,31 @@
-"""One behaviour suite for every PoolStore: the in-memory store and PostgresStore must agree."""
+"""One behaviour suite for every PoolStore: the in-memory store and PostgresStore must agree.
+
+Every task change here goes through a lifecycle transition (domain/lifecycle.py), as in the
+engine: the suite checks each is applied whole (task, events, money, slot, session) or not at all.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from claude_pool_server.domain.budget import BudgetChange, BudgetState
+from claude_pool_server.domain import lifecycle
+from claude_pool_server.domain.budget import BudgetState, Limits
 from claude_pool_server.domain.chains import ChainProgress, ChainStatus, ChainStep
-from claude_pool_server.domain.errors import BudgetExhausted, InvalidArgument
+from claude_pool_server.domain.errors import (
+    BudgetExhausted,
+    IllegalState,
+    InvalidArgument,
+    QuotaExceeded,
+    TaskNotFound,
+)
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.ports import PoolStore
+from claude_pool_server.domain.ports import PoolStore, RunReport
 from claude_pool_server.domain.replies import StoredReply
+from claude_pool_server.domain.sessions import SessionTurn
 from claude_pool_server.domain.slots import Slot, SlotConfig, SlotState
 from claude_pool_server.domain.tasks import (
     FailureKind,
@@ -21,6 +33,7 @@ from claude_pool_server.domain.tasks import (
     PermissionMode,
     StateChanged,
     Task,
+    TaskFailure,
     TaskOverrides,
     TaskQuery,
     TaskResult,
@@ -35,6 +48,8 @@ from tests.conftest import eventually
 pytestmark = pytest.mark.asyncio
 
 _counter = iter(range(1_000_000))
+NS = "default"
+LEASE = 1.0  # the store fixture's lease
 
 
 def new_task(
@@ -45,13 +60,15 @@ def new_task(
     pinned: str = "",
     chain_id: str = "",
     reserved: int = 0,
+    namespace: str = NS,
+    continues: str = "",
 ) -> Task:
     number = next(_counter)
     spec = TaskSpec(
         prompt=prompt,
         overrides=TaskOverrides(
             model="m", permission_mode=PermissionMode.PLAN, allowed_tools=("Read",),
-            json_schema={"type": "object"}, timeout_seconds=12.5,
+            json_schema={"type": "object"}, timeout_seconds=12.5, mcp_servers=("github",),
         ),
         tags=tags,
         slot_id=pinned,
@@ -62,101 +79,351 @@ def new_task(
         prompt=prompt,
         spec=spec,
         create_time=datetime.now(UTC),
+        namespace=namespace,
+        owner="alice",
         request_id=request_id,
         chain_id=chain_id,
         reserved_micros=reserved,
+        continues=continues,
     )
 
 
-async def insert(store: PoolStore, *tasks: Task) -> list[Task]:
-    return [await store.insert_task(t, BudgetChange()) for t in tasks]
+async def submit(store: PoolStore, *tasks: Task, limits: Limits | None = None) -> list[Task]:
+    return [await store.submit_task(lifecycle.submitted(t, limits or Limits())) for t in tasks]
 
 
-# --- tasks ----------------------------------------------------------------------------------------
+async def claim(store: PoolStore, slot_id: str = "slot-0", replica: str = "r") -> Task | None:
+    return await store.claim_task(Slot(slot_id, replica_id=replica), replica, LEASE)
 
 
-async def test_a_stored_task_reads_back_equal(store: PoolStore) -> None:
-    task = new_task(tags=("a", "b"), chain_id="chain-1")
-    await insert(store, task)
-    assert await store.get_task(task.id) == task
-    assert await store.get_task("task-missing") is None
+def ok(output: str = "done", cost: int = 42, session_id: str = "") -> TaskResult:
+    return TaskResult(output=output, success=True, cost_micros=cost, session_id=session_id)
 
 
-async def test_the_same_request_id_stores_one_task_and_reserves_once(store: PoolStore) -> None:
-    first = new_task("one", request_id="req-1")
-    second = new_task("two", request_id="req-1")
-    stored_first = await store.insert_task(first, BudgetChange(reserve=5))
-    stored_second = await store.insert_task(second, BudgetChange(reserve=5))
-    assert stored_first.id == stored_second.id == first.id
-    assert await store.get_task(second.id) is None
-    assert (await store.get_budget()).reserved_micros == 5
+def failed(cost: int = 5) -> TaskResult:
+    failure = TaskFailure(FailureKind.API_ERROR, "overloaded", api_error_status=529)
+    return TaskResult(output="", success=False, cost_micros=cost, failure=failure)
 
 
-async def test_update_is_compare_and_set_on_version(store: PoolStore) -> None:
-    [task] = await insert(store, new_task())
-    running = dataclasses.replace(task, state=TaskState.RUNNING)
-    stored = await store.update_task(running)
-    assert stored is not None and stored.version == task.version + 1
-    assert stored.state is TaskState.RUNNING
-    assert await store.update_task(dataclasses.replace(task, state=TaskState.FAILED)) is None
-    current = await store.get_task(task.id)
-    assert current is not None and current.state is TaskState.RUNNING
-
-
-async def test_a_result_round_trips(store: PoolStore) -> None:
-    [task] = await insert(store, new_task())
-    result = TaskResult(
-        output="done", success=True, cost_micros=42, turns=2, session_id="s",
-        elapsed_seconds=1.5, usage=Usage(1, 2, 3, 4), structured_output={"k": [1, 2]},
-    )  # fmt: skip
-    done = dataclasses.replace(
-        task, state=TaskState.COMPLETED, result=result, end_time=datetime.now(UTC)
+async def finish(store: PoolStore, task: Task, result: TaskResult, **report: object) -> Task | None:
+    return await store.finish_run(
+        RunReport(task.id, task.attempt, result, task=task, **report)  # type: ignore[arg-type]
     )
-    stored = await store.update_task(done)
-    assert stored is not None
+
+
+# --- submitting -----------------------------------------------------------------------------------
+
+
+async def test_a_submitted_task_reads_back_equal_with_its_first_event(store: PoolStore) -> None:
+    task = new_task(tags=("a", "b"), chain_id="chain-1", continues="")
+    [stored] = await submit(store, task)
+    assert stored == dataclasses.replace(task, last_seq=1)
     assert await store.get_task(task.id) == stored
-    assert stored.result == result
+    assert await store.get_task("task-missing") is None
+    [event] = await store.read_events(task.id, 0, 10)
+    assert event.seq == 1 and event.payload == StateChanged(TaskState.PENDING)
 
 
-async def test_claim_takes_the_oldest_pending_task_and_bumps_attempt(store: PoolStore) -> None:
-    old, new = await insert(store, new_task("old"), new_task("new"))
-    claimed = await store.claim_task("slot-0", "replica-a")
+async def test_one_request_id_stores_one_task_per_namespace(store: PoolStore) -> None:
+    first = new_task("one", request_id="req-1", reserved=5)
+    second = new_task("two", request_id="req-1", reserved=5)
+    other_namespace = new_task("three", request_id="req-1", reserved=5, namespace="team-b")
+    [a, b, c] = await submit(store, first, second, other_namespace)
+    assert a.id == b.id == first.id and c.id == other_namespace.id
+    assert await store.get_task(second.id) is None
+    assert (await store.get_budget(None)).reserved_micros == 10
+    assert (await store.get_budget(NS)).reserved_micros == 5
+
+
+async def test_limits_refuse_a_submission_and_change_nothing(store: PoolStore) -> None:
+    caps = Limits(pool_cap=1000, namespace_cap=500)
+    await submit(store, new_task(reserved=400), limits=caps)
+    refused = new_task(reserved=200)
+    with pytest.raises(BudgetExhausted) as error:
+        await submit(store, refused, limits=caps)
+    assert error.value.cap == 500  # the namespace cap is the one that does not fit
+    assert await store.get_task(refused.id) is None
+    other = new_task(reserved=500, namespace="team-b")
+    await submit(store, other, limits=caps)
+    with pytest.raises(BudgetExhausted) as pool_error:
+        await submit(store, new_task(reserved=200, namespace="team-c"), limits=caps)
+    assert pool_error.value.cap == 1000
+    assert await store.get_budget(None) == BudgetState(0, 900, 2)
+    quota = Limits(max_unfinished=2)
+    await submit(store, new_task(namespace="team-q"), new_task(namespace="team-q"), limits=quota)
+    with pytest.raises(QuotaExceeded):
+        await submit(store, new_task(namespace="team-q"), limits=quota)
+    assert (await store.get_budget("team-q")).unfinished_tasks == 2
+
+
+async def test_concurrent_submitters_never_overspend_the_cap(store: PoolStore) -> None:
+    async def attempt(i: int) -> bool:
+        try:
+            await submit(store, new_task(f"t{i}", reserved=100), limits=Limits(pool_cap=1000))
+        except BudgetExhausted:
+            return False
+        return True
+
+    admitted = await asyncio.gather(*(attempt(i) for i in range(40)))
+    assert sum(admitted) == 10
+    assert (await store.get_budget(None)).reserved_micros == 1000
+
+
+# --- claiming -------------------------------------------------------------------------------------
+
+
+async def test_claim_takes_the_oldest_pending_task_and_marks_its_slot(store: PoolStore) -> None:
+    old, new = await submit(store, new_task("old"), new_task("new"))
+    claimed = await claim(store, "slot-0", "replica-a")
     assert claimed is not None and claimed.id == old.id
     assert claimed.state is TaskState.RUNNING
     assert (claimed.slot_id, claimed.replica_id, claimed.attempt) == ("slot-0", "replica-a", 1)
-    assert claimed.version == old.version + 1
+    assert claimed.version == old.version + 1 and claimed.last_seq == 2
     assert claimed.start_time is not None
-    again = await store.claim_task("slot-1", "replica-a")
+    slot = await store.get_slot("slot-0")
+    assert slot is not None and slot.state is SlotState.BUSY
+    assert (slot.current_task_id, slot.current_namespace) == (old.id, NS)
+    events = await store.read_events(old.id, 1, 10)
+    assert [e.payload for e in events] == [StateChanged(TaskState.RUNNING, slot_id="slot-0")]
+    again = await claim(store, "slot-1", "replica-a")
     assert again is not None and again.id == new.id
-    assert await store.claim_task("slot-2", "replica-a") is None
+    assert await claim(store, "slot-2", "replica-a") is None
+    assert await store.get_slot("slot-2") is None  # nothing claimed, nothing written
 
 
 async def test_a_pinned_task_is_claimed_only_by_its_slot(store: PoolStore) -> None:
-    [pinned] = await insert(store, new_task(pinned="slot-1"))
-    assert await store.claim_task("slot-0", "r") is None
-    claimed = await store.claim_task("slot-1", "r")
+    [pinned] = await submit(store, new_task(pinned="slot-1"))
+    assert await claim(store, "slot-0") is None
+    claimed = await claim(store, "slot-1")
     assert claimed is not None and claimed.id == pinned.id
 
 
 async def test_concurrent_claims_take_each_task_exactly_once(store: PoolStore) -> None:
-    tasks = await insert(store, *(new_task(f"t{i}") for i in range(12)))
-    claims = await asyncio.gather(*(store.claim_task(f"slot-{i}", "r") for i in range(20)))
+    tasks = await submit(store, *(new_task(f"t{i}") for i in range(12)))
+    claims = await asyncio.gather(*(claim(store, f"slot-{i}") for i in range(20)))
     claimed = [t.id for t in claims if t is not None]
     assert sorted(claimed) == sorted(t.id for t in tasks)
 
 
-async def test_task_counts_count_every_state(store: PoolStore) -> None:
-    await insert(store, new_task(), new_task(), new_task())
-    await store.claim_task("slot-0", "r")
-    counts = await store.task_counts()
-    assert counts[TaskState.PENDING] == 2
-    assert counts[TaskState.RUNNING] == 1
-    assert counts[TaskState.COMPLETED] == 0
+async def test_turns_of_one_session_are_claimed_one_at_a_time(store: PoolStore) -> None:
+    first, second, other = await submit(
+        store, new_task(continues="sess-1"), new_task(continues="sess-1"), new_task()
+    )
+    running = await claim(store, "slot-0")
+    assert running is not None and running.id == first.id and running.session_id == "sess-1"
+    # the second turn of sess-1 waits; the unrelated task behind it is claimed
+    next_up = await claim(store, "slot-1")
+    assert next_up is not None and next_up.id == other.id
+    assert await claim(store, "slot-2") is None
+    await finish(store, running, ok(session_id="sess-1"))
+    after = await claim(store, "slot-2")
+    assert after is not None and after.id == second.id
+
+
+async def test_concurrent_claims_never_run_one_session_twice(store: PoolStore) -> None:
+    await submit(store, *(new_task(f"turn {i}", continues="sess-x") for i in range(6)))
+    claims = await asyncio.gather(*(claim(store, f"slot-{i}") for i in range(6)))
+    assert len([t for t in claims if t is not None]) == 1
+
+
+async def test_task_counts_by_namespace(store: PoolStore) -> None:
+    await submit(store, new_task(), new_task(), new_task(namespace="team-b"))
+    await claim(store)
+    counts = await store.task_counts(NS)
+    assert (counts[TaskState.PENDING], counts[TaskState.RUNNING]) == (1, 1)
+    assert (await store.task_counts(None))[TaskState.PENDING] == 2
     assert set(counts) == set(TaskState)
 
 
-async def test_list_is_newest_first_with_opaque_page_tokens(store: PoolStore) -> None:
-    tasks = await insert(store, *(new_task(f"t{i}") for i in range(5)))
+# --- finishing a run ------------------------------------------------------------------------------
+
+
+async def test_a_run_end_settles_task_events_money_slot_and_session_at_once(
+    store: PoolStore,
+) -> None:
+    [task] = await submit(store, new_task(reserved=300), limits=Limits(pool_cap=10_000))
+    running = await claim(store, "slot-3")
+    assert running is not None
+    await store.append_events(task.id, [TextDelta("do", attempt=1), TextDelta("ne", attempt=1)])
+    idle = Slot("slot-3", replica_id="r", tasks_completed=1, cost_micros=42)
+    turn = SessionTurn("sess-42", b"\x00chunk-1", model="m", start_key="k")
+    done = await finish(store, running, ok(session_id="sess-42"), slot=idle, session=turn)
+    assert done is not None and done.state is TaskState.COMPLETED
+    assert (done.reserved_micros, done.session_id, done.last_seq) == (0, "sess-42", 6)
+    assert done.result is not None and done.result.cost_micros == 42
+    events = await store.read_events(task.id, 4, 10)
+    assert [type(e.payload) for e in events] == [StateChanged, Finished]
+    finished_event = events[1].payload
+    assert isinstance(finished_event, Finished) and finished_event.task == done
+    assert await store.get_task(task.id) == done
+    assert await store.get_budget(None) == BudgetState(42, 0, 0)
+    assert await store.get_slot("slot-3") == idle
+    session = await store.get_session("sess-42")
+    assert session is not None
+    assert (session.namespace, session.owner, session.turns, session.cost_micros) == (
+        NS, "alice", 1, 42
+    )  # fmt: skip
+    assert (session.first_task_id, session.last_task_id, session.transcript_bytes) == (
+        task.id, task.id, len(b"\x00chunk-1")
+    )  # fmt: skip
+    assert await store.load_transcript("sess-42") == [b"\x00chunk-1"]
+
+
+async def test_a_second_turn_appends_to_its_session(store: PoolStore) -> None:
+    await submit(store, new_task())
+    first = await claim(store)
+    assert first is not None
+    turn = SessionTurn("sess-2", b"one")
+    await finish(store, first, ok(session_id="sess-2", cost=10), session=turn)
+    [follow_up] = await submit(store, new_task(continues="sess-2"))
+    second = await claim(store)
+    assert second is not None and second.id == follow_up.id
+    await finish(store, second, ok(session_id="sess-2", cost=5), session=SessionTurn("sess-2", b"two"))
+    session = await store.get_session("sess-2")
+    assert session is not None and (session.turns, session.cost_micros) == (2, 15)
+    assert session.last_task_id == follow_up.id and session.first_task_id == first.id
+    assert await store.load_transcript("sess-2") == [b"one", b"two"]
+
+
+async def test_a_failed_run_keeps_no_session_turn(store: PoolStore) -> None:
+    await submit(store, new_task(continues="sess-f"))
+    running = await claim(store)
+    assert running is not None
+    done = await finish(store, running, failed(cost=7), session=SessionTurn("sess-f", b"x"))
+    assert done is not None and done.state is TaskState.FAILED
+    assert await store.get_session("sess-f") is None
+    assert (await store.get_budget(None)).spent_micros == 7
+
+
+async def test_a_review_run_ends_pending_review_and_stays_unfinished(store: PoolStore) -> None:
+    task = new_task()
+    task = dataclasses.replace(task, spec=dataclasses.replace(task.spec, review_required=True))
+    await submit(store, task)
+    running = await claim(store)
+    assert running is not None
+    done = await finish(store, running, ok())
+    assert done is not None and done.state is TaskState.PENDING_REVIEW
+    assert (await store.get_budget(NS)).unfinished_tasks == 1
+
+
+async def test_a_stale_run_report_changes_no_task_but_frees_its_slot(store: PoolStore) -> None:
+    await store.register_replica("dead")
+    await submit(store, new_task())
+    stale = await claim(store, "slot-0", "dead")
+    assert stale is not None
+    changed: list[Task] = []
+
+    async def recovered() -> bool:
+        changed.extend(await store.recover(max_attempts=3))
+        return bool(changed)
+
+    await eventually(recovered, 10)
+    current = await claim(store, "slot-1", "alive")
+    assert current is not None and current.attempt == 2
+    idle = Slot("slot-0", replica_id="dead")
+    assert await finish(store, stale, ok(), slot=idle) is None  # attempt 1 is fenced off
+    assert await store.get_task(current.id) == current
+    assert await store.get_slot("slot-0") == idle
+
+
+async def test_a_run_cancelled_meanwhile_records_its_cost_and_releases(store: PoolStore) -> None:
+    await submit(store, new_task(reserved=500), limits=Limits(pool_cap=10_000))
+    running = await claim(store)
+    assert running is not None
+    now = datetime.now(UTC)
+    cancelled = await store.transition(
+        running.id, lambda t: lifecycle.cancelled(t, "stop", now)
+    )
+    assert cancelled.state is TaskState.CANCELLED and cancelled.reserved_micros == 500
+    assert await store.get_budget(None) == BudgetState(0, 500, 0)
+    recorded = await finish(store, running, failed(cost=9), session=SessionTurn("s", b"x"))
+    assert recorded is not None and recorded.state is TaskState.CANCELLED
+    assert recorded.result is not None and recorded.reserved_micros == 0
+    assert await store.get_budget(None) == BudgetState(9, 0, 0)
+    assert await store.get_session("s") is None
+    events = await store.read_events(running.id, 0, 20)
+    assert sum(isinstance(e.payload, Finished) for e in events) == 1  # from the cancel only
+
+
+# --- other transitions ----------------------------------------------------------------------------
+
+
+async def test_cancel_releases_a_pending_tasks_reservation(store: PoolStore) -> None:
+    [task] = await submit(store, new_task(reserved=300), limits=Limits(pool_cap=1000))
+    now = datetime.now(UTC)
+    cancelled = await store.transition(task.id, lambda t: lifecycle.cancelled(t, "no", now))
+    assert cancelled.state is TaskState.CANCELLED and cancelled.version == task.version + 1
+    assert await store.get_budget(None) == BudgetState(0, 0, 0)
+    events = await store.read_events(task.id, 1, 10)
+    assert [type(e.payload) for e in events] == [StateChanged, Finished]
+    assert [e.seq for e in events] == [2, 3] and cancelled.last_seq == 3
+    with pytest.raises(IllegalState):
+        await store.transition(task.id, lambda t: lifecycle.cancelled(t, "again", now))
+    with pytest.raises(TaskNotFound):
+        await store.transition("task-missing", lambda t: lifecycle.cancelled(t, "x", now))
+
+
+async def test_a_refused_transition_changes_nothing(store: PoolStore) -> None:
+    [task] = await submit(store, new_task())
+
+    def refuse(current: Task) -> lifecycle.Change:
+        raise TaskNotFound(current.id)
+
+    with pytest.raises(TaskNotFound):
+        await store.transition(task.id, refuse)
+    assert await store.get_task(task.id) == task
+
+
+async def test_reject_queues_again_with_a_fresh_reservation_within_the_cap(
+    store: PoolStore,
+) -> None:
+    task = new_task(reserved=400)
+    task = dataclasses.replace(task, spec=dataclasses.replace(task.spec, review_required=True))
+    caps = Limits(pool_cap=1000)
+    await submit(store, task, limits=caps)
+    running = await claim(store)
+    assert running is not None
+    await finish(store, running, ok(cost=100, session_id="sess-r"), session=SessionTurn("sess-r", b"a"))
+    now = datetime.now(UTC)
+    requeued = await store.transition(
+        task.id, lambda t: lifecycle.rejected(t, "again", 400, caps, now)
+    )
+    assert requeued.state is TaskState.PENDING and requeued.continues == "sess-r"
+    assert await store.get_budget(None) == BudgetState(100, 400, 1)
+    rerun = await claim(store)
+    assert rerun is not None and rerun.id == task.id and rerun.attempt == 2
+    await finish(store, rerun, ok(cost=50, session_id="sess-r"))
+    with pytest.raises(BudgetExhausted):
+        await store.transition(task.id, lambda t: lifecycle.rejected(t, "more", 900, caps, now))
+    current = await store.get_task(task.id)
+    assert current is not None and current.state is TaskState.PENDING_REVIEW
+
+
+async def test_delete_and_purge_remove_settled_tasks_only(store: PoolStore) -> None:
+    pending, done = await submit(store, new_task(), new_task())
+    now = datetime.now(UTC)
+    await store.transition(done.id, lambda t: lifecycle.cancelled(t, "x", now))
+    assert await store.delete_task(pending.id) is False
+    assert await store.delete_task(done.id) is True
+    assert await store.get_task(done.id) is None
+    assert await store.read_events(done.id, 0, 10) == []
+    assert await store.delete_task(done.id) is False
+    [old] = await submit(store, new_task())
+    await store.transition(old.id, lambda t: lifecycle.cancelled(t, "x", now))
+    assert await store.purge_tasks(now - timedelta(minutes=1)) == 0
+    assert await store.purge_tasks(datetime.now(UTC) + timedelta(seconds=1)) == 1
+    assert await store.get_task(old.id) is None
+    assert await store.get_task(pending.id) is not None
+
+
+# --- listing --------------------------------------------------------------------------------------
+
+
+async def test_list_is_newest_first_per_namespace_with_opaque_page_tokens(
+    store: PoolStore,
+) -> None:
+    tasks = await submit(store, *(new_task(f"t{i}") for i in range(5)))
+    await submit(store, new_task(namespace="team-b"))
     seen: list[str] = []
     token = ""
     while True:
@@ -168,129 +435,113 @@ async def test_list_is_newest_first_with_opaque_page_tokens(store: PoolStore) ->
     assert seen == [t.id for t in reversed(tasks)]
 
 
-async def test_list_filters_by_state_tag_slot_and_chain(store: PoolStore) -> None:
-    a, b, c = await insert(
-        store, new_task(tags=("x",)), new_task(tags=("y", "z"), chain_id="ch"), new_task()
+async def test_list_filters_by_state_tag_slot_chain_and_session(store: PoolStore) -> None:
+    a, b, c = await submit(
+        store,
+        new_task(tags=("x",)),
+        new_task(tags=("y", "z"), chain_id="ch", continues="sess-9"),
+        new_task(),
     )
-    claimed = await store.claim_task("slot-5", "r")
+    claimed = await claim(store, "slot-5")
     assert claimed is not None and claimed.id == a.id
 
-    async def ids(query: TaskQuery) -> list[str]:
+    async def ids(**filters: object) -> list[str]:
+        query = TaskQuery(**filters)  # type: ignore[arg-type]
         return [t.id for t in (await store.list_tasks(query)).tasks]
 
-    assert await ids(TaskQuery(state=TaskState.PENDING)) == [c.id, b.id]
-    assert await ids(TaskQuery(tags=("z", "q"))) == [b.id]
-    assert await ids(TaskQuery(slot_id="slot-5")) == [a.id]
-    assert await ids(TaskQuery(chain_id="ch")) == [b.id]
+    assert await ids(state=TaskState.PENDING) == [c.id, b.id]
+    assert await ids(tags=("z", "q")) == [b.id]
+    assert await ids(slot_id="slot-5") == [a.id]
+    assert await ids(chain_id="ch") == [b.id]
+    assert await ids(namespace="team-b") == []
 
 
 async def test_a_page_token_the_store_did_not_issue_is_invalid(store: PoolStore) -> None:
     with pytest.raises(InvalidArgument):
         await store.list_tasks(TaskQuery(page_token="not-a-token"))
     with pytest.raises(InvalidArgument):
-        await store.list_context(10, "bm90LWEtdG9rZW4=")
-
-
-# --- budget ---------------------------------------------------------------------------------------
-
-
-async def test_budget_reserve_release_spend(store: PoolStore) -> None:
-    [task] = await insert(store, new_task())
-    assert await store.get_budget() == BudgetState()
-    await store.update_task(dataclasses.replace(task), BudgetChange(reserve=100, cap=1000))
-    assert await store.get_budget() == BudgetState(spent_micros=0, reserved_micros=100)
-    current = await store.get_task(task.id)
-    assert current is not None
-    await store.update_task(current, BudgetChange(release=100, spend=30))
-    assert await store.get_budget() == BudgetState(spent_micros=30, reserved_micros=0)
-
-
-async def test_a_reservation_over_the_cap_changes_nothing(store: PoolStore) -> None:
-    await store.insert_task(new_task(), BudgetChange(reserve=800, cap=1000))
-    refused = new_task()
-    with pytest.raises(BudgetExhausted):
-        await store.insert_task(refused, BudgetChange(reserve=300, cap=1000))
-    assert await store.get_task(refused.id) is None
-    assert await store.get_budget() == BudgetState(spent_micros=0, reserved_micros=800)
-    [task] = (await store.list_tasks(TaskQuery())).tasks
-    with pytest.raises(BudgetExhausted):
-        await store.update_task(
-            dataclasses.replace(task, state=TaskState.RUNNING), BudgetChange(reserve=300, cap=1000)
-        )
-    unchanged = await store.get_task(task.id)
-    assert unchanged is not None and unchanged.state is TaskState.PENDING
-
-
-async def test_concurrent_submitters_never_overspend_the_cap(store: PoolStore) -> None:
-    async def submit(i: int) -> bool:
-        try:
-            await store.insert_task(new_task(f"t{i}"), BudgetChange(reserve=100, cap=1000))
-        except BudgetExhausted:
-            return False
-        return True
-
-    admitted = await asyncio.gather(*(submit(i) for i in range(40)))
-    assert sum(admitted) == 10
-    assert (await store.get_budget()).reserved_micros == 1000
+        await store.list_context(NS, 10, "bm90LWEtdG9rZW4=")
 
 
 # --- events ---------------------------------------------------------------------------------------
 
 
 async def test_events_get_consecutive_seq_and_read_after_seq(store: PoolStore) -> None:
-    [task] = await insert(store, new_task())
-    first = await store.append_events(task.id, [StateChanged(TaskState.PENDING)])
-    second = await store.append_events(
-        task.id, [TextDelta("hel", attempt=1), TextDelta("lo", attempt=1), ToolUse("Bash", "{}")]
-    )
-    assert [e.seq for e in first + second] == [1, 2, 3, 4]
+    [task] = await submit(store, new_task())
+    first = await store.append_events(task.id, [TextDelta("hel", attempt=1)])
+    second = await store.append_events(task.id, [TextDelta("lo", attempt=1), ToolUse("Bash", "{}")])
+    assert [e.seq for e in first + second] == [2, 3, 4]
     read = await store.read_events(task.id, 1, 2)
     assert [e.payload for e in read] == [TextDelta("hel", attempt=1), TextDelta("lo", attempt=1)]
     stored = await store.get_task(task.id)
     assert stored is not None and stored.last_seq == 4
-    assert stored.version == task.version  # appending events is not a task change
-
-
-async def test_finished_events_carry_the_settled_task(store: PoolStore) -> None:
-    [task] = await insert(store, new_task())
-    done = await store.update_task(dataclasses.replace(task, state=TaskState.COMPLETED))
-    assert done is not None
-    await store.append_events(task.id, [Finished(done)])
-    [event] = await store.read_events(task.id, 0, 10)
-    assert isinstance(event.payload, Finished)
-    assert event.payload.task == done
+    assert stored.version == task.version  # appending output is not a task change
 
 
 async def test_concurrent_appends_keep_seq_gapless(store: PoolStore) -> None:
-    [task] = await insert(store, new_task())
+    [task] = await submit(store, new_task())
     await asyncio.gather(
         *(store.append_events(task.id, [TextDelta(f"{i}a"), TextDelta(f"{i}b")]) for i in range(10))
     )
     events = await store.read_events(task.id, 0, 100)
-    assert [e.seq for e in events] == list(range(1, 21))
+    assert [e.seq for e in events] == list(range(1, 22))
 
 
-async def test_append_wakes_waiters_on_the_task_topic(store: PoolStore) -> None:
-    [task] = await insert(store, new_task())
+async def test_a_result_round_trips(store: PoolStore) -> None:
+    await submit(store, new_task())
+    running = await claim(store)
+    assert running is not None
+    result = TaskResult(
+        output="done", success=True, cost_micros=42, turns=2, session_id="s",
+        elapsed_seconds=1.5, usage=Usage(1, 2, 3, 4), structured_output={"k": [1, 2]},
+    )  # fmt: skip
+    done = await finish(store, running, result)
+    assert done is not None and done.result == result
+    assert await store.get_task(running.id) == done
+
+
+async def test_changes_wake_waiters_on_their_topics(store: PoolStore) -> None:
+    [task] = await submit(store, new_task())
     topic = f"task:{task.id}"
     seen = store.notifier.version(topic)
     waiter = asyncio.create_task(store.notifier.wait(topic, seen, 10))
     await store.append_events(task.id, [TextDelta("x")])
     assert await asyncio.wait_for(waiter, 5) > seen
+    running = await claim(store)
+    assert running is not None
+    cancel_topic = f"cancel:{task.id}"
+    seen = store.notifier.version(cancel_topic)
+    now = datetime.now(UTC)
+    await store.transition(task.id, lambda t: lifecycle.cancelled(t, "stop", now))
+    assert store.notifier.version(cancel_topic) > seen
 
 
-async def test_update_keeps_last_seq_written_by_appends(store: PoolStore) -> None:
-    [task] = await insert(store, new_task())
-    await store.append_events(task.id, [TextDelta("x"), TextDelta("y")])
-    stale_copy = task  # last_seq 0 in memory
-    stored = await store.update_task(dataclasses.replace(stale_copy, state=TaskState.RUNNING))
-    assert stored is not None and stored.last_seq == 2
+# --- sessions -------------------------------------------------------------------------------------
 
 
-# --- slots ----------------------------------------------------------------------------------------
+async def test_sessions_list_per_owner_newest_first_and_delete_for_good(store: PoolStore) -> None:
+    for index in range(3):
+        await submit(store, new_task(f"s{index}"))
+        running = await claim(store)
+        assert running is not None
+        sid = f"sess-l{index}"
+        await finish(store, running, ok(session_id=sid), session=SessionTurn(sid, b"t"))
+        await asyncio.sleep(0.01)
+    page = await store.list_sessions(NS, "alice", 2, "")
+    assert [s.id for s in page.sessions] == ["sess-l2", "sess-l1"] and page.next_page_token
+    rest = await store.list_sessions(NS, "alice", 2, page.next_page_token)
+    assert [s.id for s in rest.sessions] == ["sess-l0"] and not rest.next_page_token
+    assert (await store.list_sessions(NS, "bob", 10, "")).sessions == []
+    assert await store.delete_session("sess-l1") is True
+    assert await store.get_session("sess-l1") is None
+    assert await store.load_transcript("sess-l1") == []
+    assert await store.delete_session("sess-l1") is False
 
 
-async def test_slots_put_get_list_delete(store: PoolStore) -> None:
+# --- slots, context, messages ---------------------------------------------------------------------
+
+
+async def test_slots_put_get_list(store: PoolStore) -> None:
     config = SlotConfig(name="reviewer", role="review", permission_mode=PermissionMode.PLAN)
     for index in (10, 2, 1):
         await store.put_slot(Slot(f"slot-{index}", config=config, replica_id="r"))
@@ -298,58 +549,59 @@ async def test_slots_put_get_list_delete(store: PoolStore) -> None:
     await store.put_slot(busy)
     assert await store.get_slot("slot-2") == busy
     assert [s.id for s in await store.list_slots()] == ["slot-1", "slot-2", "slot-10"]
-    assert await store.delete_slot("slot-10") is True
-    assert await store.delete_slot("slot-10") is False
-    assert await store.get_slot("slot-10") is None
 
 
-# --- context --------------------------------------------------------------------------------------
-
-
-async def test_context_set_get_delete_and_page(store: PoolStore) -> None:
+async def test_context_is_per_namespace_with_pages(store: PoolStore) -> None:
     for key in ("c", "a", "b"):
-        await store.set_context(key, f"value-{key}")
-    updated = await store.set_context("a", "new")
-    entry = await store.get_context("a")
+        await store.set_context(NS, key, f"value-{key}")
+    await store.set_context("team-b", "a", "b's value")
+    updated = await store.set_context(NS, "a", "new")
+    entry = await store.get_context(NS, "a")
     assert entry is not None and entry.value == "new" and entry.key == "a"
     assert entry.update_time >= updated.update_time.replace(microsecond=0)
-    first = await store.list_context(2, "")
+    first = await store.list_context(NS, 2, "")
     assert [e.key for e in first.entries] == ["a", "b"] and first.next_page_token
-    second = await store.list_context(2, first.next_page_token)
+    second = await store.list_context(NS, 2, first.next_page_token)
     assert [e.key for e in second.entries] == ["c"] and second.next_page_token == ""
-    deleted = await store.delete_context("b")
+    other = await store.get_context("team-b", "a")
+    assert other is not None and other.value == "b's value"
+    deleted = await store.delete_context(NS, "b")
     assert deleted is not None and deleted.value == "value-b"
-    assert await store.delete_context("b") is None
-    assert await store.get_context("b") is None
-
-
-# --- messages -------------------------------------------------------------------------------------
+    assert await store.delete_context(NS, "b") is None
 
 
 def message(number: int, to: str = "slot-1") -> SlotMessage:
     return SlotMessage(f"msg-{number}", "slot-0", to, f"hello {number}", datetime.now(UTC))
 
 
-async def test_messages_are_taken_oldest_first_exactly_once(store: PoolStore) -> None:
-    await store.add_messages([message(1), message(2)])
-    await store.add_messages([message(3), message(4, to="slot-2")])
-    assert await store.count_messages("slot-1") == 3
-    assert [m.id for m in await store.peek_messages("slot-1")] == ["msg-1", "msg-2", "msg-3"]
-    takes = await asyncio.gather(*(store.take_messages("slot-1") for _ in range(5)))
+async def test_messages_are_per_namespace_and_taken_exactly_once(store: PoolStore) -> None:
+    await store.add_messages(NS, [message(1), message(2)])
+    await store.add_messages(NS, [message(3), message(4, to="slot-2")])
+    await store.add_messages("team-b", [message(5)])
+    assert await store.count_messages(NS, "slot-1") == 3
+    assert [m.id for m in await store.peek_messages(NS, "slot-1")] == ["msg-1", "msg-2", "msg-3"]
+    takes = await asyncio.gather(*(store.take_messages(NS, "slot-1") for _ in range(5)))
     taken = [m.id for batch in takes for m in batch]
     assert sorted(taken) == ["msg-1", "msg-2", "msg-3"]
     assert next(b for b in takes if b)[0].content == "hello 1"
-    assert await store.count_messages("slot-1") == 0
-    assert [m.id for m in await store.take_messages("slot-2")] == ["msg-4"]
+    assert await store.count_messages(NS, "slot-1") == 0
+    assert [m.id for m in await store.take_messages("team-b", "slot-1")] == ["msg-5"]
 
 
 # --- chains ---------------------------------------------------------------------------------------
 
 
-def new_chain(chain_id: str, request_id: str = "") -> ChainProgress:
+def new_chain(chain_id: str, request_id: str = "", namespace: str = NS) -> ChainProgress:
     steps = (ChainStep("plan", "make a plan"), ChainStep("do", "do {{plan}}"))
     return ChainProgress(
-        chain_id, ChainStatus.PENDING, 2, datetime.now(UTC), steps=steps, request_id=request_id
+        chain_id,
+        ChainStatus.PENDING,
+        2,
+        datetime.now(UTC),
+        steps=steps,
+        request_id=request_id,
+        namespace=namespace,
+        owner="alice",
     )
 
 
@@ -365,25 +617,32 @@ async def test_chains_are_compare_and_set_on_seq(store: PoolStore) -> None:
     assert await store.get_chain("chain-missing") is None
 
 
-async def test_a_chain_request_id_returns_the_earlier_chain(store: PoolStore) -> None:
+async def test_a_chain_request_id_returns_the_earlier_chain_in_its_namespace(
+    store: PoolStore,
+) -> None:
     first = await store.put_chain(new_chain("chain-a", request_id="req"))
     second = await store.put_chain(new_chain("chain-b", request_id="req"))
+    other = await store.put_chain(new_chain("chain-c", request_id="req", namespace="team-b"))
     assert first is not None and second is not None and second.chain_id == "chain-a"
+    assert other is not None and other.chain_id == "chain-c"
     assert await store.get_chain("chain-b") is None
 
 
-async def test_chains_list_newest_first_by_status_with_pages(store: PoolStore) -> None:
+async def test_chains_list_newest_first_by_namespace_and_status(store: PoolStore) -> None:
     for index in range(3):
         await store.put_chain(new_chain(f"chain-{index}"))
+    await store.put_chain(new_chain("chain-other", namespace="team-b"))
     first = await store.get_chain("chain-1")
     assert first is not None
     await store.put_chain(dataclasses.replace(first, status=ChainStatus.RUNNING))
-    page = await store.list_chains(None, 2, "")
+    page = await store.list_chains(NS, None, 2, "")
     assert [c.chain_id for c in page.chains] == ["chain-2", "chain-1"] and page.next_page_token
-    rest = await store.list_chains(None, 2, page.next_page_token)
+    rest = await store.list_chains(NS, None, 2, page.next_page_token)
     assert [c.chain_id for c in rest.chains] == ["chain-0"] and not rest.next_page_token
-    running = await store.list_chains(ChainStatus.RUNNING, 10, "")
+    running = await store.list_chains(NS, ChainStatus.RUNNING, 10, "")
     assert [c.chain_id for c in running.chains] == ["chain-1"]
+    everywhere = await store.list_chains(None, None, 10, "")
+    assert len(everywhere.chains) == 4
 
 
 # --- replicas and recovery (the store fixture uses a 1 s lease) -----------------------------------
@@ -395,9 +654,9 @@ async def test_slot_ids_do_not_collide_between_live_replicas(store: PoolStore) -
     a = await store.allocate_slot_ids("replica-a", 2)
     b = await store.allocate_slot_ids("replica-b", 2)
     assert a == ["slot-0", "slot-1"] and b == ["slot-2", "slot-3"]
-    assert await store.live_replicas() == 2
+    assert len(await store.live_replica_ids()) == 2
     await store.deregister_replica("replica-a")
-    assert await store.live_replicas() == 1
+    assert await store.live_replica_ids() == {"replica-b"}
     await store.register_replica("replica-c")
     assert await store.allocate_slot_ids("replica-c", 3) == ["slot-0", "slot-1", "slot-4"]
 
@@ -406,13 +665,13 @@ async def test_a_dead_replicas_task_is_requeued_and_its_slots_stopped(store: Poo
     await store.register_replica("dead")
     await store.register_replica("alive")
     [slot_id] = await store.allocate_slot_ids("dead", 1)
-    [task] = await insert(store, new_task())
-    claimed = await store.claim_task(slot_id, "dead")
+    [task] = await submit(store, new_task())
+    claimed = await claim(store, slot_id, "dead")
     assert claimed is not None and claimed.attempt == 1
     changed: list[Task] = []
 
     async def recovered() -> bool:
-        await store.heartbeat("alive")
+        await store.heartbeat("alive", LEASE)
         changed.extend(await store.recover(max_attempts=3))
         return bool(changed)
 
@@ -420,20 +679,25 @@ async def test_a_dead_replicas_task_is_requeued_and_its_slots_stopped(store: Poo
     [requeued] = changed
     assert requeued.id == task.id and requeued.state is TaskState.PENDING
     assert requeued.attempt == 1 and requeued.version == claimed.version + 1
+    events = await store.read_events(task.id, claimed.last_seq, 10)
+    assert [e.payload.state for e in events if isinstance(e.payload, StateChanged)] == [
+        TaskState.PENDING
+    ]
     slot = await store.get_slot(slot_id)
     assert slot is not None and slot.state is SlotState.STOPPED
-    assert await store.live_replicas() == 1
-    again = await store.claim_task("slot-9", "alive")
+    assert await store.live_replica_ids() == {"alive"}
+    assert await store.heartbeat("dead", LEASE) is False  # declared dead: it must register again
+    again = await claim(store, "slot-9", "alive")
     assert again is not None and again.attempt == 2  # the dead run's attempt is fenced off
 
 
 async def test_heartbeats_keep_a_running_task_leased(store: PoolStore) -> None:
     await store.register_replica("alive")
-    await insert(store, new_task())
-    claimed = await store.claim_task("slot-0", "alive")
+    await submit(store, new_task())
+    claimed = await claim(store, "slot-0", "alive")
     assert claimed is not None
     for _ in range(4):  # 2 s, twice the lease
-        await store.heartbeat("alive")
+        assert await store.heartbeat("alive", LEASE) is True
         assert await store.recover(max_attempts=3) == []
         await asyncio.sleep(0.5)  # time passing is the behaviour under test
     current = await store.get_task(claimed.id)
@@ -442,9 +706,8 @@ async def test_heartbeats_keep_a_running_task_leased(store: PoolStore) -> None:
 
 async def test_out_of_attempts_fails_interrupted_and_releases_budget(store: PoolStore) -> None:
     await store.register_replica("dead")
-    task = new_task(reserved=300)
-    await store.insert_task(task, BudgetChange(reserve=300))
-    assert await store.claim_task("slot-0", "dead") is not None
+    await submit(store, new_task(reserved=300), limits=Limits(pool_cap=1000))
+    assert await claim(store, "slot-0", "dead") is not None
     changed: list[Task] = []
 
     async def recovered() -> bool:
@@ -452,33 +715,26 @@ async def test_out_of_attempts_fails_interrupted_and_releases_budget(store: Pool
         return bool(changed)
 
     await eventually(recovered, 10)
-    [failed] = changed
-    assert failed.state is TaskState.FAILED
-    assert failed.result is not None and failed.result.failure is not None
-    assert failed.result.failure.kind is FailureKind.INTERRUPTED
-    assert await store.get_budget() == BudgetState(spent_micros=0, reserved_micros=0)
-    assert await store.get_task(task.id) == failed
-
-
-async def test_allocation_skips_own_active_slots_and_reuses_stopped_ones(store: PoolStore) -> None:
-    await store.register_replica("replica-a")
-    assert await store.allocate_slot_ids("replica-a", 2) == ["slot-0", "slot-1"]
-    assert await store.allocate_slot_ids("replica-a", 1) == ["slot-2"]
-    slot = await store.get_slot("slot-0")
-    assert slot is not None
-    await store.put_slot(dataclasses.replace(slot, state=SlotState.STOPPED))
-    assert await store.allocate_slot_ids("replica-a", 2) == ["slot-0", "slot-3"]
+    [failed_task] = changed
+    assert failed_task.state is TaskState.FAILED
+    assert failed_task.result is not None and failed_task.result.failure is not None
+    assert failed_task.result.failure.kind is FailureKind.INTERRUPTED
+    assert await store.get_budget(None) == BudgetState(0, 0, 0)
+    assert await store.get_task(failed_task.id) == failed_task
+    events = await store.read_events(failed_task.id, 0, 20)
+    assert isinstance(events[-1].payload, Finished)  # watchers learn it ended
 
 
 async def test_a_task_cancelled_on_a_dead_replica_gets_its_reservation_back(
     store: PoolStore,
 ) -> None:
     await store.register_replica("dead")
-    await store.insert_task(new_task(reserved=500), BudgetChange(reserve=500))
-    claimed = await store.claim_task("slot-0", "dead")
+    await submit(store, new_task(reserved=500), limits=Limits(pool_cap=1000))
+    claimed = await claim(store, "slot-0", "dead")
     assert claimed is not None
-    cancelled = await store.update_task(dataclasses.replace(claimed, state=TaskState.CANCELLED))
-    assert cancelled is not None and cancelled.reserved_micros == 500  # the run reports its cost
+    now = datetime.now(UTC)
+    cancelled = await store.transition(claimed.id, lambda t: lifecycle.cancelled(t, "x", now))
+    assert cancelled.reserved_micros == 500  # the run reports its cost
     changed: list[Task] = []
 
     async def recovered() -> bool:
@@ -488,11 +744,32 @@ async def test_a_task_cancelled_on_a_dead_replica_gets_its_reservation_back(
     await eventually(recovered, 10)
     [released] = changed
     assert released.state is TaskState.CANCELLED and released.reserved_micros == 0
-    assert await store.get_budget() == BudgetState(spent_micros=0, reserved_micros=0)
+    assert await store.get_budget(None) == BudgetState(0, 0, 0)
     assert await store.recover(max_attempts=3) == []
 
 
-# remembered replies ----------------------------------------------------------------------------
+async def test_a_running_call_no_slot_ran_fails_when_its_replica_dies(store: PoolStore) -> None:
+    """A routing call is claimed by id, by no slot; it must never go back to PENDING, where a
+    slot would run the routing prompt as ordinary work."""
+    await store.register_replica("dead")
+    [routing] = await submit(store, new_task(reserved=200, pinned="(routing)"))
+    running = await store.claim_task_by_id(routing.id, "dead", LEASE)
+    assert running.state is TaskState.RUNNING and running.slot_id == ""
+    changed: list[Task] = []
+
+    async def recovered() -> bool:
+        changed.extend(await store.recover(max_attempts=3))
+        return bool(changed)
+
+    await eventually(recovered, 10)
+    [failed_task] = changed
+    assert failed_task.state is TaskState.FAILED
+    assert failed_task.result is not None and failed_task.result.failure is not None
+    assert failed_task.result.failure.kind is FailureKind.INTERRUPTED
+    assert await claim(store, "slot-0", "alive") is None
+
+
+# --- remembered replies ---------------------------------------------------------------------------
 
 
 async def test_the_first_claim_owns_a_reply_and_later_ones_see_it(store: PoolStore) -> None:
@@ -531,26 +808,3 @@ async def test_replies_older_than_the_retention_are_forgotten(store: PoolStore) 
     assert await store.claim_reply("ScaleUp:old", "fp", "r", live) is None  # forgotten: acts again
     kept = await store.claim_reply("ScaleUp:new", "fp", "r", live)
     assert kept is not None and kept.reply == b"new"
-
-
-async def test_a_running_call_no_slot_ran_fails_when_its_replica_dies(store: PoolStore) -> None:
-    """A routing call is inserted RUNNING by its replica; it must never go back to PENDING,
-    where a slot would run the routing prompt as ordinary work."""
-    await store.register_replica("dead")
-    routing = dataclasses.replace(
-        new_task(reserved=200), state=TaskState.RUNNING, replica_id="dead", attempt=1
-    )
-    await store.insert_task(routing, BudgetChange(reserve=200))
-    changed: list[Task] = []
-
-    async def recovered() -> bool:
-        changed.extend(await store.recover(max_attempts=3))
-        return bool(changed)
-
-    await eventually(recovered, 10)
-    [failed] = changed
-    assert failed.state is TaskState.FAILED
-    assert failed.result is not None and failed.result.failure is not None
-    assert failed.result.failure.kind is FailureKind.INTERRUPTED
-    assert await store.get_budget() == BudgetState(spent_micros=0, reserved_micros=0)
-    assert await store.claim_task("slot-0", "alive") is None

@@ -65,6 +65,7 @@ class RunReport:
     result: TaskResult
     slot: Slot | None = None  # None for a run no slot made (a routing call)
     session: SessionTurn | None = None
+    task: Task | None = None  # the task as its claim returned it (the store may start from it)
 
 
 class PoolStore(Protocol):

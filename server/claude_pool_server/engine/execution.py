@@ -225,7 +225,9 @@ class Executor:
                 start_key=key,
                 slot_id=slot.id if slot is not None else "",
             )
-        report = RunReport(task.id, task.attempt, result_of(outcome), slot_after(outcome), turn)
+        report = RunReport(
+            task.id, task.attempt, result_of(outcome), slot_after(outcome), turn, task
+        )
         stored = await self.store.finish_run(report)
         return Execution(stored, outcome, turn.session_id if turn else "")
 

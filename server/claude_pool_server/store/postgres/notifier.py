@@ -12,14 +12,13 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from claude_pool_server.store.local_notifier import LocalNotifier
 from claude_pool_server.store.postgres import queries as q
-from claude_pool_server.store.postgres.connection import asyncpg_dsn
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +29,9 @@ LISTENING_POLL_SECONDS = 5.0
 
 
 class PostgresNotifier:
-    def __init__(self, engine: AsyncEngine, database_url: str) -> None:
-        self._engine = engine
-        self._dsn = asyncpg_dsn(database_url)
+    def __init__(self, dsn: str, send: Callable[[str], Awaitable[None]]) -> None:
+        self._send = send  # runs pg_notify with a payload on the store's pool
+        self._dsn = dsn
         self._local = LocalNotifier()
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
@@ -53,18 +52,26 @@ class PostgresNotifier:
     def version(self, topic: str) -> int:
         return self._local.version(topic)
 
-    async def wake_local(self, topic: str) -> None:
+    def wake_local(self, topic: str) -> None:
         """Wake this replica's waiters now; the NOTIFY already sent reaches the others."""
-        await self._local.publish(topic)
+        self._local.bump(topic)
+
+    @property
+    def prefix(self) -> str:
+        """What NOTIFY payloads start with: `<sender> `, then the topic."""
+        return f"{self._sender} "
 
     def payload(self, topic: str) -> str:
-        """The NOTIFY payload for `topic` (the store sends it inside its own transactions)."""
+        """The NOTIFY payload for `topic` (the store sends it inside its own statements)."""
         return f"{self._sender} {topic}"
 
+    @property
+    def listening(self) -> bool:
+        return self._connected
+
     async def publish(self, topic: str) -> None:
-        await self._local.publish(topic)
-        async with self._engine.begin() as conn:
-            await conn.execute(q.notify(self.payload(topic)))
+        self._local.bump(topic)
+        await self._send(self.payload(topic))
 
     async def wait(self, topic: str, seen_version: int, timeout: float) -> int:
         if self._connected:

@@ -1,429 +1,422 @@
-"""Every statement PostgresStore runs, as SQLAlchemy Core expressions (no SQL text elsewhere).
+"""Every statement PostgresStore runs, as named SQL (no SQL text anywhere else).
 
-The budget statements are single UPDATEs whose WHERE clause re-checks the cap against the row
-as it is when the row lock is granted, so two replicas can never both spend the last dollar.
+The hot path is written to cost one statement, one round trip each, with no transaction around
+it: submitting a task (without limits), claiming one, appending a batch of output, finishing a
+run. Each is a single statement whose data-modifying CTEs change the task, its events, the money,
+the slot and the session together, and notify the replicas: Postgres runs a single statement
+atomically. Transitions off the hot path (cancel, review, recovery) and submissions under a cap
+or quota run in a short explicit transaction. Claims use FOR UPDATE SKIP LOCKED (checked with
+EXPLAIN: an index scan on `ix_tasks_pending_seq_no`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import (
-    Insert,
-    Select,
-    Update,
-    and_,
-    delete,
-    func,
-    or_,
-    select,
-    text,
-    true,
-    update,
-)
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.sql.expression import ColumnElement, Executable
-
-from claude_pool_server.domain.tasks import TaskState
-from claude_pool_server.store.postgres.tables import (
-    budget,
-    chains,
-    context_entries,
-    replicas,
-    request_replies,
-    slot_messages,
-    slots,
-    task_events,
-    tasks,
-)
-
 NOTIFY_CHANNEL = "claude_pool"
 SLOT_ALLOCATION_LOCK = 0x636C706F  # "clpo"
-BUDGET_ROW = 1
-
-# --- budget -------------------------------------------------------------------------------------
-
-
-def ensure_budget_row() -> Insert:
-    return pg_insert(budget).values(id=BUDGET_ROW).on_conflict_do_nothing()
-
-
-def read_budget() -> Select[Any]:
-    return select(budget.c.spent_micros, budget.c.reserved_micros).where(budget.c.id == BUDGET_ROW)
-
-
-def apply_budget(reserve: int, release: int, spend: int, cap: int | None) -> Update:
-    """Release, spend and reserve in one statement; no row returned means the cap refused it."""
-    reserved_after_release = func.greatest(0, budget.c.reserved_micros - release)
-    fits: ColumnElement[bool] = true()
-    if reserve and cap is not None:
-        fits = budget.c.spent_micros + spend + reserved_after_release + reserve <= cap
-    return (
-        update(budget)
-        .where(budget.c.id == BUDGET_ROW, fits)
-        .values(
-            spent_micros=budget.c.spent_micros + spend,
-            reserved_micros=reserved_after_release + reserve,
-        )
-        .returning(budget.c.spent_micros)
-    )
-
-
-# --- tasks --------------------------------------------------------------------------------------
-
-TASK_COLUMNS = (tasks.c.data, tasks.c.version, tasks.c.last_seq, tasks.c.attempt, tasks.c.seq_no)
-
-
-def insert_task(row: dict[str, Any]) -> Insert:
-    """Insert unless the request id was seen; RETURNING is empty for a duplicate."""
-    return (
-        pg_insert(tasks)
-        .values(**row)
-        .on_conflict_do_nothing(
-            index_elements=[tasks.c.request_id], index_where=text("request_id <> ''")
-        )
-        .returning(tasks.c.id)
-    )
-
-
-def task_by_id(task_id: str) -> Select[Any]:
-    return select(*TASK_COLUMNS).where(tasks.c.id == task_id)
-
-
-def task_by_request_id(request_id: str) -> Select[Any]:
-    return select(*TASK_COLUMNS).where(tasks.c.request_id == request_id)
-
-
-def list_tasks(
-    state: TaskState | None,
-    slot_id: str,
-    chain_id: str,
-    tags: tuple[str, ...],
-    before_seq_no: int | None,
-    limit: int,
-) -> Select[Any]:
-    """Newest first, keyset-paginated on the submission order."""
-    query = select(*TASK_COLUMNS).order_by(tasks.c.seq_no.desc()).limit(limit)
-    if state is not None:
-        query = query.where(tasks.c.state == state.value)
-    if slot_id:
-        query = query.where(tasks.c.slot_id == slot_id)
-    if chain_id:
-        query = query.where(tasks.c.chain_id == chain_id)
-    if tags:
-        query = query.where(tasks.c.tags.overlap(list(tags)))
-    if before_seq_no is not None:
-        query = query.where(tasks.c.seq_no < before_seq_no)
-    return query
-
-
-def cas_update_task(task_id: str, expected_version: int, row: dict[str, Any]) -> Update:
-    return (
-        update(tasks)
-        .where(tasks.c.id == task_id, tasks.c.version == expected_version)
-        .values(**row, version=tasks.c.version + 1)
-        .returning(*TASK_COLUMNS)
-    )
-
-
-def lock_oldest_claimable(slot_id: str) -> Select[Any]:
-    """The oldest PENDING task this slot may run, locked; rows other claimers hold are skipped."""
-    return (
-        select(*TASK_COLUMNS)
-        .where(
-            tasks.c.state == TaskState.PENDING.value,
-            or_(tasks.c.pinned_slot_id == "", tasks.c.pinned_slot_id == slot_id),
-        )
-        .order_by(tasks.c.seq_no)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-
-
-def task_counts() -> Select[Any]:
-    return select(tasks.c.state, func.count()).group_by(tasks.c.state)
-
-
-def lock_expired_leases(now: datetime) -> Select[Any]:
-    return (
-        select(*TASK_COLUMNS)
-        .where(tasks.c.lease_expires_at < now)
-        .order_by(tasks.c.seq_no)
-        .with_for_update(skip_locked=True)
-    )
-
-
-def renew_leases(replica_id: str, expires_at: datetime) -> Update:
-    return (
-        update(tasks)
-        .where(tasks.c.replica_id == replica_id, tasks.c.lease_expires_at.is_not(None))
-        .values(lease_expires_at=expires_at)
-    )
-
-
-# --- events -------------------------------------------------------------------------------------
-
-
-def reserve_seqs(task_id: str, count: int) -> Update:
-    """Advance the task's last_seq by `count` (locking the row) and return the new value."""
-    return (
-        update(tasks)
-        .where(tasks.c.id == task_id)
-        .values(last_seq=tasks.c.last_seq + count)
-        .returning(tasks.c.last_seq)
-    )
-
-
-def max_event_seq(task_id: str) -> Select[Any]:
-    return select(func.coalesce(func.max(task_events.c.seq), 0)).where(
-        task_events.c.task_id == task_id
-    )
-
-
-def insert_events() -> Insert:
-    """One INSERT for a whole batch (executemany of the rows)."""
-    return task_events.insert()
-
-
-def read_events(task_id: str, after_seq: int, limit: int) -> Select[Any]:
-    return (
-        select(task_events.c.seq, task_events.c.time, task_events.c.payload)
-        .where(task_events.c.task_id == task_id, task_events.c.seq > after_seq)
-        .order_by(task_events.c.seq)
-        .limit(limit)
-    )
-
-
-def notify(topic: str) -> Select[Any]:
-    return select(func.pg_notify(NOTIFY_CHANNEL, topic))
-
-
-# --- slots --------------------------------------------------------------------------------------
-
-
-def upsert_slot(row: dict[str, Any]) -> Insert:
-    statement = pg_insert(slots).values(**row)
-    return statement.on_conflict_do_update(
-        index_elements=[slots.c.id],
-        set_={
-            "replica_id": statement.excluded.replica_id,
-            "state": statement.excluded.state,
-            "data": statement.excluded.data,
-        },
-    )
-
-
-def slot_by_id(slot_id: str) -> Select[Any]:
-    return select(slots.c.data).where(slots.c.id == slot_id)
-
-
-def all_slots() -> Select[Any]:
-    return select(slots.c.data)
-
-
-def delete_slot(slot_id: str) -> Executable:
-    return delete(slots).where(slots.c.id == slot_id).returning(slots.c.id)
-
-
-def lock_slot_allocation() -> Select[Any]:
-    """A transaction-scoped advisory lock: replicas allocate slot ids one at a time."""
-    return select(func.pg_advisory_xact_lock(SLOT_ALLOCATION_LOCK))
-
-
-def slot_owners() -> Select[Any]:
-    return select(slots.c.id, slots.c.replica_id, slots.c.state)
-
-
-def live_replica_ids(stale_before: datetime) -> Select[Any]:
-    return select(replicas.c.id).where(
-        replicas.c.stopped == 0, replicas.c.heartbeat_at >= stale_before
-    )
-
-
-def slots_of_replicas(replica_ids: list[str]) -> Select[Any]:
-    return select(slots.c.data).where(slots.c.replica_id.in_(replica_ids)).with_for_update()
-
-
-# --- context ------------------------------------------------------------------------------------
-
-
-def upsert_context(key: str, value: str, now: datetime) -> Insert:
-    statement = pg_insert(context_entries).values(key=key, value=value, update_time=now)
-    return statement.on_conflict_do_update(
-        index_elements=[context_entries.c.key],
-        set_={"value": statement.excluded.value, "update_time": statement.excluded.update_time},
-    )
-
-
-def context_by_key(key: str) -> Select[Any]:
-    return select(*context_entries.c).where(context_entries.c.key == key)
-
-
-def delete_context(key: str) -> Executable:
-    return delete(context_entries).where(context_entries.c.key == key).returning(*context_entries.c)
-
-
-def list_context(after_key: str | None, limit: int) -> Select[Any]:
-    query = select(*context_entries.c).order_by(context_entries.c.key).limit(limit)
-    if after_key is not None:
-        query = query.where(context_entries.c.key > after_key)
-    return query
-
-
-# --- chains -------------------------------------------------------------------------------------
-
-CHAIN_COLUMNS = (chains.c.data, chains.c.seq, chains.c.seq_no)
-
-
-def insert_chain(row: dict[str, Any]) -> Insert:
-    """Insert a new chain; RETURNING is empty when the id or the request id is taken."""
-    return pg_insert(chains).values(**row).on_conflict_do_nothing().returning(*CHAIN_COLUMNS)
-
-
-def chain_by_id(chain_id: str) -> Select[Any]:
-    return select(*CHAIN_COLUMNS).where(chains.c.id == chain_id)
-
-
-def chain_by_request_id(request_id: str) -> Select[Any]:
-    return select(*CHAIN_COLUMNS).where(chains.c.request_id == request_id)
-
-
-def cas_update_chain(chain_id: str, expected_seq: int, row: dict[str, Any]) -> Update:
-    return (
-        update(chains)
-        .where(chains.c.id == chain_id, chains.c.seq == expected_seq)
-        .values(**row)
-        .returning(*CHAIN_COLUMNS)
-    )
-
-
-def list_chains(status: str | None, before_seq_no: int | None, limit: int) -> Select[Any]:
-    query = select(*CHAIN_COLUMNS).order_by(chains.c.seq_no.desc()).limit(limit)
-    if status is not None:
-        query = query.where(chains.c.status == status)
-    if before_seq_no is not None:
-        query = query.where(chains.c.seq_no < before_seq_no)
-    return query
-
-
-# --- messages -----------------------------------------------------------------------------------
-
-MESSAGE_COLUMNS = (
-    slot_messages.c.id,
-    slot_messages.c.from_slot_id,
-    slot_messages.c.to_slot_id,
-    slot_messages.c.content,
-    slot_messages.c.create_time,
-    slot_messages.c.seq_no,
+POOL = ""  # the budget row of the whole pool
+
+TASK_COLUMNS = """
+    id, namespace, owner, state, prompt, spec, slot_id, chain_id, replica_id, request_id,
+    created_at, start_time, end_time, version, attempt, last_seq, rejection_count,
+    reserved_micros, continues, forks, session_id, result
+"""
+
+TASK_COLUMNS_OF_TASKS = """
+    tasks.id, tasks.namespace, tasks.owner, tasks.state, tasks.prompt, tasks.spec,
+    tasks.slot_id, tasks.chain_id, tasks.replica_id, tasks.request_id, tasks.created_at,
+    tasks.start_time, tasks.end_time, tasks.version, tasks.attempt, tasks.last_seq,
+    tasks.rejection_count, tasks.reserved_micros, tasks.continues, tasks.forks,
+    tasks.session_id, tasks.result
+"""
+
+# --- tasks: the hot path --------------------------------------------------------------------------
+
+# $1 id, $2 namespace, $3 owner, $4 prompt, $5 spec, $6 pinned_slot_id, $7 chain_id,
+# $8 request_id, $9 tags, $10 created_at, $11 reserved_micros, $12 continues, $13 forks,
+# $14 first event payload, $15 notify payload (task topic), $16 notify payload ("tasks")
+SUBMIT_TASK = f"""
+WITH ins AS (
+    INSERT INTO tasks (id, namespace, owner, state, prompt, spec, pinned_slot_id, chain_id,
+                       request_id, tags, created_at, version, attempt, last_seq,
+                       reserved_micros, continues, forks)
+    VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, 0, 0, 1, $11, $12, $13)
+    ON CONFLICT (namespace, request_id) WHERE request_id <> '' DO NOTHING
+    RETURNING {TASK_COLUMNS}
+), event AS (
+    INSERT INTO task_events (task_id, seq, time, payload) SELECT id, 1, $10, $14 FROM ins
+), money AS (
+    INSERT INTO budget (namespace, reserved_micros, unfinished)
+    SELECT ns, $11, 1 FROM ins, (VALUES ($2), ('')) AS v(ns)
+    ON CONFLICT (namespace) DO UPDATE
+    SET reserved_micros = budget.reserved_micros + EXCLUDED.reserved_micros,
+        unfinished = budget.unfinished + 1
 )
+SELECT ins.*, pg_notify('{NOTIFY_CHANNEL}', $15), pg_notify('{NOTIFY_CHANNEL}', $16) FROM ins
+"""
 
+# $1 namespace, $2 request_id
+TASK_BY_REQUEST_ID = f"""
+SELECT {TASK_COLUMNS} FROM tasks WHERE namespace = $1 AND request_id = $2
+"""
 
-def insert_messages() -> Insert:
-    return slot_messages.insert()
+# Under a cap or quota: lock the pool's and the namespace's budget rows first (in this order,
+# always), check the limits in Python, then SUBMIT_TASK in the same transaction.
+# $1 namespace
+LOCK_BUDGET = """
+SELECT namespace, spent_micros, reserved_micros, unfinished FROM budget
+WHERE namespace IN ('', $1) ORDER BY namespace FOR UPDATE
+"""
 
+# $1 namespace
+ENSURE_BUDGET_ROWS = """
+INSERT INTO budget (namespace) VALUES (''), ($1) ON CONFLICT DO NOTHING
+"""
 
-def take_messages(slot_id: str) -> Executable:
-    """Delete-returning: concurrent takers each get a message at most once."""
-    return (
-        delete(slot_messages)
-        .where(slot_messages.c.to_slot_id == slot_id)
-        .returning(*MESSAGE_COLUMNS)
-    )
+# $1 slot id, $2 replica id, $3 now, $4 lease expiry, $5 running event payload,
+# $6 slot record (jsonb, current task filled in here), $7 notify payload prefix ("<sender> ")
+CLAIM_TASK = f"""
+WITH candidate AS (
+    SELECT id FROM tasks
+    WHERE state = 'pending'
+      AND (pinned_slot_id = '' OR pinned_slot_id = $1)
+      AND (continues = '' OR NOT EXISTS (
+            SELECT 1 FROM tasks running
+            WHERE running.state = 'running' AND running.session_id = tasks.continues))
+    ORDER BY seq_no
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE tasks SET state = 'running', slot_id = $1, replica_id = $2, attempt = attempt + 1,
+        start_time = $3, lease_expires_at = $4, version = version + 1, last_seq = last_seq + 1,
+        session_id = CASE WHEN continues <> '' THEN continues ELSE session_id END
+    FROM candidate WHERE tasks.id = candidate.id
+    RETURNING {TASK_COLUMNS_OF_TASKS}
+), event AS (
+    INSERT INTO task_events (task_id, seq, time, payload) SELECT id, last_seq, $3, $5 FROM claimed
+), slot AS (
+    INSERT INTO slots (id, replica_id, state, data)
+    SELECT $1, $2, 'busy', $6::jsonb || jsonb_build_object(
+            'state', 'busy', 'current_task_id', claimed.id, 'current_namespace', claimed.namespace)
+    FROM claimed
+    ON CONFLICT (id) DO UPDATE SET state = 'busy', replica_id = $2, data = EXCLUDED.data
+)
+SELECT claimed.*, pg_notify('{NOTIFY_CHANNEL}', $7 || 'task:' || claimed.id) FROM claimed
+"""
 
+# $1 task id, $2 replica id, $3 now, $4 lease expiry, $5 running event payload,
+# $6 notify payload prefix
+CLAIM_TASK_BY_ID = f"""
+WITH claimed AS (
+    UPDATE tasks SET state = 'running', replica_id = $2, attempt = attempt + 1,
+        start_time = $3, lease_expires_at = $4, version = version + 1, last_seq = last_seq + 1,
+        session_id = CASE WHEN continues <> '' THEN continues ELSE session_id END
+    WHERE id = $1 AND state = 'pending'
+    RETURNING {TASK_COLUMNS}
+), event AS (
+    INSERT INTO task_events (task_id, seq, time, payload) SELECT id, last_seq, $3, $5 FROM claimed
+)
+SELECT claimed.*, pg_notify('{NOTIFY_CHANNEL}', $6 || 'task:' || claimed.id) FROM claimed
+"""
 
-def peek_messages(slot_id: str) -> Select[Any]:
-    return (
-        select(*MESSAGE_COLUMNS)
-        .where(slot_messages.c.to_slot_id == slot_id)
-        .order_by(slot_messages.c.seq_no)
-    )
+# A run's end while its attempt still owns the running task: state, result, two events (the
+# state change, and `finished` holding the task as stored), money settled for the pool and the
+# namespace, the slot, and the session turn — one statement.
+# $1 id, $2 attempt, $3 new state, $4 result, $5 now, $6 session id, $7 state event payload,
+# $8 finished payload (task document; version and last_seq are filled in here), $9 spend,
+# $10 unfinished change, $11 slot id ("" for none), $12 slot record, $13 slot state,
+# $14 session turn? (bool), $15 transcript chunk, $16 model, $17 forked_from, $18 start_key,
+# $19 session slot id, $20 notify payload prefix
+FINISH_RUN = f"""
+WITH settling AS (
+    SELECT id, reserved_micros FROM tasks
+    WHERE id = $1 AND attempt = $2 AND state = 'running'
+    FOR UPDATE
+), done AS (
+    UPDATE tasks SET state = $3, result = $4, end_time = $5, reserved_micros = 0,
+        session_id = $6, lease_expires_at = NULL, version = version + 1, last_seq = last_seq + 2
+    FROM settling WHERE tasks.id = settling.id
+    RETURNING {TASK_COLUMNS_OF_TASKS}, settling.reserved_micros AS released
+), events AS (
+    INSERT INTO task_events (task_id, seq, time, payload)
+    SELECT id, last_seq - 1, $5, $7 FROM done
+    UNION ALL
+    SELECT id, last_seq, $5,
+           jsonb_set(jsonb_set($8::jsonb, '{{data,task,version}}', to_jsonb(version)),
+                     '{{data,task,last_seq}}', to_jsonb(last_seq))
+    FROM done
+), money AS (
+    UPDATE budget SET spent_micros = budget.spent_micros + $9,
+        reserved_micros = greatest(0, budget.reserved_micros - done.released),
+        unfinished = greatest(0, budget.unfinished + $10)
+    FROM done WHERE budget.namespace IN (done.namespace, '')
+), slot AS (
+    INSERT INTO slots (id, replica_id, state, data)
+    SELECT $11, $12::jsonb ->> 'replica_id', $13, $12::jsonb FROM done WHERE $11 <> ''
+    ON CONFLICT (id) DO UPDATE SET state = $13, data = $12::jsonb
+), session AS (
+    INSERT INTO sessions (id, namespace, owner, create_time, update_time, forked_from,
+                          first_task_id, last_task_id, turns, cost_micros, model,
+                          transcript_bytes, slot_id, start_key)
+    SELECT $6, namespace, owner, $5, $5, $17, id, id, 1, $9, $16, octet_length($15::bytea), $19,
+           $18
+    FROM done WHERE $14::boolean
+    ON CONFLICT (id) DO UPDATE SET update_time = $5, last_task_id = EXCLUDED.last_task_id,
+        turns = sessions.turns + 1, cost_micros = sessions.cost_micros + $9,
+        model = CASE WHEN $16 <> '' THEN $16 ELSE sessions.model END,
+        transcript_bytes = sessions.transcript_bytes + octet_length($15::bytea), slot_id = $19
+), chunk AS (
+    INSERT INTO session_chunks (session_id, chunk) SELECT $6, $15::bytea FROM done WHERE $14::boolean
+)
+SELECT done.*, pg_notify('{NOTIFY_CHANNEL}', $20 || 'task:' || done.id),
+       pg_notify('{NOTIFY_CHANNEL}', $20 || 'tasks')
+FROM done
+"""
 
+# $1 task id, $2 count, $3 time, $4 payloads (jsonb[]), $5 notify payload
+APPEND_EVENTS = f"""
+WITH task AS (
+    UPDATE tasks SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq
+), events AS (
+    INSERT INTO task_events (task_id, seq, time, payload)
+    SELECT $1, task.last_seq - $2 + item.position, $3, item.payload
+    FROM task, unnest($4::jsonb[]) WITH ORDINALITY AS item(payload, position)
+)
+SELECT last_seq, pg_notify('{NOTIFY_CHANNEL}', $5) FROM task
+"""
 
-def count_messages(slot_id: str) -> Select[Any]:
-    return select(func.count()).where(slot_messages.c.to_slot_id == slot_id)
+# --- tasks: reads and the general transition ----------------------------------------------------
 
+TASK_BY_ID = f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1"
+LOCK_TASK = f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1 FOR UPDATE"
 
-# --- remembered replies -------------------------------------------------------------------------
+# $1 id, then the mutable columns; $15: whether the task keeps its lease (a running task, or one
+# cancelled mid-run whose run has not reported yet), $16 the events appended with the change
+WRITE_TASK = """
+UPDATE tasks SET state = $2, prompt = $3, slot_id = $4, replica_id = $5, start_time = $6,
+    end_time = $7, attempt = $8, rejection_count = $9, reserved_micros = $10, continues = $11,
+    forks = $12, session_id = $13, result = $14,
+    lease_expires_at = CASE WHEN $15::boolean THEN lease_expires_at END,
+    version = version + 1, last_seq = last_seq + $16
+WHERE id = $1
+RETURNING version, last_seq
+"""
 
+# $1 task id, $2 first seq, $3 time, $4 payloads (jsonb[])
+INSERT_EVENTS = """
+INSERT INTO task_events (task_id, seq, time, payload)
+SELECT $1, $2 + item.position - 1, $3, item.payload
+FROM unnest($4::jsonb[]) WITH ORDINALITY AS item(payload, position)
+"""
 
-def lock_reply(key: str) -> Select[Any]:
-    return (
-        select(request_replies.c.fingerprint, request_replies.c.reply, request_replies.c.replica_id)
-        .where(request_replies.c.key == key)
-        .with_for_update()
-    )
+# $1 namespace, $2 reserve, $3 release, $4 spend, $5 unfinished change
+APPLY_BUDGET = """
+UPDATE budget SET spent_micros = spent_micros + $4,
+    reserved_micros = greatest(0, reserved_micros - $3) + $2,
+    unfinished = greatest(0, unfinished + $5)
+WHERE namespace IN ('', $1)
+"""
 
+READ_BUDGET = "SELECT spent_micros, reserved_micros, unfinished FROM budget WHERE namespace = $1"
 
-def insert_pending_reply(key: str, fingerprint: str, replica_id: str, now: datetime) -> Insert:
-    statement = pg_insert(request_replies).values(
-        key=key, fingerprint=fingerprint, reply=None, replica_id=replica_id, create_time=now
-    )
-    return statement.on_conflict_do_nothing(index_elements=[request_replies.c.key])
+# $1 namespace, $2 state or NULL, $3 slot, $4 chain, $5 session, $6 tags or NULL,
+# $7 before seq_no or NULL, $8 limit
+LIST_TASKS = f"""
+SELECT {TASK_COLUMNS}, seq_no FROM tasks
+WHERE namespace = $1
+  AND ($2::text IS NULL OR state = $2)
+  AND ($3 = '' OR slot_id = $3)
+  AND ($4 = '' OR chain_id = $4)
+  AND ($5 = '' OR session_id = $5)
+  AND ($6::text[] IS NULL OR tags && $6)
+  AND ($7::bigint IS NULL OR seq_no < $7)
+ORDER BY seq_no DESC
+LIMIT $8
+"""
 
+# $1 namespace or NULL
+TASK_COUNTS = """
+SELECT state, count(*) FROM tasks WHERE $1::text IS NULL OR namespace = $1 GROUP BY state
+"""
 
-def take_over_reply(key: str, fingerprint: str, replica_id: str, now: datetime) -> Update:
-    return (
-        update(request_replies)
-        .where(request_replies.c.key == key)
-        .values(fingerprint=fingerprint, replica_id=replica_id, create_time=now)
-    )
+# $1 id
+DELETE_TASK = """
+WITH gone AS (
+    DELETE FROM tasks
+    WHERE id = $1 AND state IN ('completed', 'failed', 'cancelled') AND lease_expires_at IS NULL
+    RETURNING id
+), events AS (DELETE FROM task_events WHERE task_id IN (SELECT id FROM gone))
+SELECT count(*) FROM gone
+"""
 
+# $1 ended before
+PURGE_TASKS = """
+WITH gone AS (
+    DELETE FROM tasks
+    WHERE state IN ('completed', 'failed', 'cancelled') AND end_time < $1
+      AND lease_expires_at IS NULL
+    RETURNING id
+), events AS (DELETE FROM task_events WHERE task_id IN (SELECT id FROM gone))
+SELECT count(*) FROM gone
+"""
 
-def finish_reply(key: str, reply: bytes, now: datetime) -> Update:
-    return (
-        update(request_replies)
-        .where(request_replies.c.key == key)
-        .values(reply=reply, create_time=now)
-    )
+# $1 after seq, $2 limit, $3 task id
+READ_EVENTS = """
+SELECT seq, time, payload FROM task_events WHERE task_id = $3 AND seq > $1 ORDER BY seq LIMIT $2
+"""
 
+LOCK_EXPIRED_LEASES = f"""
+SELECT {TASK_COLUMNS} FROM tasks WHERE lease_expires_at < $1 ORDER BY seq_no
+FOR UPDATE SKIP LOCKED
+"""
 
-def abandon_reply(key: str, replica_id: str) -> Executable:
-    return delete(request_replies).where(
-        request_replies.c.key == key,
-        request_replies.c.replica_id == replica_id,
-        request_replies.c.reply.is_(None),
-    )
+# $1 replica, $2 expiry
+RENEW_LEASES = """
+UPDATE tasks SET lease_expires_at = $2 WHERE replica_id = $1 AND lease_expires_at IS NOT NULL
+"""
 
+# --- sessions ---------------------------------------------------------------------------------
 
-def forget_replies(before: datetime) -> Executable:
-    return delete(request_replies).where(
-        request_replies.c.create_time < before, request_replies.c.reply.is_not(None)
-    )
+SESSION_COLUMNS = """
+    id, namespace, owner, create_time, update_time, forked_from, first_task_id, last_task_id,
+    turns, cost_micros, model, transcript_bytes, slot_id, start_key
+"""
+SESSION_BY_ID = f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"
+# $1 namespace, $2 owner, $3 limit, $4 offset
+LIST_SESSIONS = f"""
+SELECT {SESSION_COLUMNS} FROM sessions WHERE namespace = $1 AND owner = $2
+ORDER BY update_time DESC, id LIMIT $3 OFFSET $4
+"""
+LOAD_TRANSCRIPT = "SELECT chunk FROM session_chunks WHERE session_id = $1 ORDER BY seq_no"
+DELETE_SESSION = """
+WITH gone AS (DELETE FROM sessions WHERE id = $1 RETURNING id),
+     chunks AS (DELETE FROM session_chunks WHERE session_id = $1)
+SELECT count(*) FROM gone
+"""
 
+# --- slots ------------------------------------------------------------------------------------
 
-# --- replicas -----------------------------------------------------------------------------------
+UPSERT_SLOT = """
+INSERT INTO slots (id, replica_id, state, data) VALUES ($1, $2, $3, $4)
+ON CONFLICT (id) DO UPDATE SET replica_id = EXCLUDED.replica_id, state = EXCLUDED.state,
+    data = EXCLUDED.data
+"""
+SLOT_BY_ID = "SELECT data FROM slots WHERE id = $1"
+ALL_SLOTS = "SELECT data FROM slots"
+LOCK_SLOT_ALLOCATION = f"SELECT pg_advisory_xact_lock({SLOT_ALLOCATION_LOCK})"
+SLOT_OWNERS = "SELECT id, replica_id, state FROM slots"
+# $1 replica ids
+STOP_SLOTS_OF_REPLICAS = """
+UPDATE slots SET state = 'stopped',
+    data = data || '{"state": "stopped", "current_task_id": "", "current_namespace": ""}'::jsonb
+WHERE replica_id = ANY($1) AND state <> 'stopped'
+"""
 
+# --- context ----------------------------------------------------------------------------------
 
-def upsert_replica(replica_id: str, now: datetime) -> Insert:
-    statement = pg_insert(replicas).values(
-        id=replica_id, started_at=now, heartbeat_at=now, stopped=0
-    )
-    return statement.on_conflict_do_update(
-        index_elements=[replicas.c.id], set_={"heartbeat_at": now, "stopped": 0}
-    )
+UPSERT_CONTEXT = """
+INSERT INTO context_entries (namespace, key, value, update_time) VALUES ($1, $2, $3, $4)
+ON CONFLICT (namespace, key) DO UPDATE SET value = EXCLUDED.value,
+    update_time = EXCLUDED.update_time
+"""
+CONTEXT_BY_KEY = (
+    "SELECT key, value, update_time FROM context_entries WHERE namespace = $1 AND key = $2"
+)
+DELETE_CONTEXT = """
+DELETE FROM context_entries WHERE namespace = $1 AND key = $2 RETURNING key, value, update_time
+"""
+# $1 namespace, $2 after key or NULL, $3 limit
+LIST_CONTEXT = """
+SELECT key, value, update_time FROM context_entries
+WHERE namespace = $1 AND ($2::text IS NULL OR key > $2) ORDER BY key LIMIT $3
+"""
 
+# --- chains -----------------------------------------------------------------------------------
 
-def heartbeat_replica(replica_id: str, now: datetime) -> Update:
-    return (
-        update(replicas)
-        .where(replicas.c.id == replica_id, replicas.c.stopped == 0)
-        .values(heartbeat_at=now)
-        .returning(replicas.c.id)
-    )
+CHAIN_COLUMNS = "data, seq, seq_no"
+# $1 id, $2 namespace, $3 status, $4 seq, $5 request id, $6 create time, $7 data
+INSERT_CHAIN = f"""
+INSERT INTO chains (id, namespace, status, seq, request_id, create_time, data)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT DO NOTHING
+RETURNING {CHAIN_COLUMNS}
+"""
+CHAIN_BY_ID = f"SELECT {CHAIN_COLUMNS} FROM chains WHERE id = $1"
+CHAIN_BY_REQUEST_ID = f"SELECT {CHAIN_COLUMNS} FROM chains WHERE namespace = $1 AND request_id = $2"
+# $1 id, $2 expected seq, $3 status, $4 new seq, $5 data
+CAS_UPDATE_CHAIN = f"""
+UPDATE chains SET status = $3, seq = $4, data = $5 WHERE id = $1 AND seq = $2
+RETURNING {CHAIN_COLUMNS}
+"""
+# $1 namespace or NULL, $2 status or NULL, $3 before seq_no or NULL, $4 limit
+LIST_CHAINS = f"""
+SELECT {CHAIN_COLUMNS} FROM chains
+WHERE ($1::text IS NULL OR namespace = $1) AND ($2::text IS NULL OR status = $2)
+  AND ($3::bigint IS NULL OR seq_no < $3)
+ORDER BY seq_no DESC LIMIT $4
+"""
 
+# --- messages ---------------------------------------------------------------------------------
 
-def stop_replica(replica_id: str) -> Update:
-    return update(replicas).where(replicas.c.id == replica_id).values(stopped=1)
+MESSAGE_COLUMNS = "id, from_slot_id, to_slot_id, content, create_time, seq_no"
+# $1 ids, $2 namespace, $3 from, $4 to, $5 contents, $6 times (arrays, one entry per message)
+INSERT_MESSAGES = """
+INSERT INTO slot_messages (id, namespace, from_slot_id, to_slot_id, content, create_time)
+SELECT item.id, $2, item.from_slot, item.to_slot, item.content, item.time
+FROM unnest($1::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+     AS item(id, from_slot, to_slot, content, time)
+"""
+TAKE_MESSAGES = f"""
+DELETE FROM slot_messages WHERE namespace = $1 AND to_slot_id = $2 RETURNING {MESSAGE_COLUMNS}
+"""
+PEEK_MESSAGES = f"""
+SELECT {MESSAGE_COLUMNS} FROM slot_messages WHERE namespace = $1 AND to_slot_id = $2
+ORDER BY seq_no
+"""
+COUNT_MESSAGES = "SELECT count(*) FROM slot_messages WHERE namespace = $1 AND to_slot_id = $2"
 
+# --- remembered replies -----------------------------------------------------------------------
 
-def dead_replicas(stale_before: datetime) -> Select[Any]:
-    return select(replicas.c.id).where(
-        or_(replicas.c.stopped == 1, replicas.c.heartbeat_at < stale_before)
-    )
+INSERT_PENDING_REPLY = """
+INSERT INTO request_replies (key, fingerprint, reply, replica_id, create_time)
+VALUES ($1, $2, NULL, $3, $4) ON CONFLICT (key) DO NOTHING
+"""
+LOCK_REPLY = "SELECT fingerprint, reply, replica_id FROM request_replies WHERE key = $1 FOR UPDATE"
+TAKE_OVER_REPLY = """
+UPDATE request_replies SET fingerprint = $2, replica_id = $3, create_time = $4 WHERE key = $1
+"""
+FINISH_REPLY = """
+WITH done AS (UPDATE request_replies SET reply = $2, create_time = $3 WHERE key = $1)
+DELETE FROM request_replies WHERE create_time < $4 AND reply IS NOT NULL
+"""
+ABANDON_REPLY = """
+DELETE FROM request_replies WHERE key = $1 AND replica_id = $2 AND reply IS NULL
+"""
 
+# --- replicas ---------------------------------------------------------------------------------
 
-def live_replica_count(stale_before: datetime) -> Select[Any]:
-    return select(func.count()).where(
-        and_(replicas.c.stopped == 0, replicas.c.heartbeat_at >= stale_before)
-    )
+UPSERT_REPLICA = """
+INSERT INTO replicas (id, started_at, heartbeat_at, stopped) VALUES ($1, $2, $2, 0)
+ON CONFLICT (id) DO UPDATE SET heartbeat_at = $2, stopped = 0
+"""
+# $1 replica, $2 now, $3 lease expiry: the heartbeat and the lease renewal in one statement
+HEARTBEAT = """
+WITH beat AS (
+    UPDATE replicas SET heartbeat_at = $2 WHERE id = $1 AND stopped = 0 RETURNING id
+), leases AS (
+    UPDATE tasks SET lease_expires_at = $3
+    WHERE replica_id = $1 AND lease_expires_at IS NOT NULL AND EXISTS (SELECT 1 FROM beat)
+)
+SELECT count(*) FROM beat
+"""
+STOP_REPLICA = "UPDATE replicas SET stopped = 1 WHERE id = $1"
+LIVE_REPLICA_IDS = "SELECT id FROM replicas WHERE stopped = 0 AND heartbeat_at >= $1"
+# $1 stale before: replicas that stopped heartbeating are marked stopped (they must register
+# again), and their ids returned with the ones already stopped
+MARK_DEAD_REPLICAS = """
+WITH marked AS (
+    UPDATE replicas SET stopped = 1 WHERE stopped = 0 AND heartbeat_at < $1 RETURNING id
+)
+SELECT id FROM marked UNION SELECT id FROM replicas WHERE stopped = 1
+"""
+
+NOTIFY = f"SELECT pg_notify('{NOTIFY_CHANNEL}', $1)"

@@ -1,38 +1,67 @@
 """PostgresStore: the durable PoolStore, shared by every replica pointed at one database.
 
-Each port method is one short transaction. Claims use FOR UPDATE SKIP LOCKED, task updates
-compare-and-set on `version`, budget changes are single conditional UPDATEs in the same
-transaction as the task change, and notifications travel with pg_notify so they reach every
-replica (see notifier.py).
+Hand-written SQL (queries.py) over an asyncpg pool: no ORM on the hot path and no transaction
+where one statement does. Submitting, claiming, appending output and finishing a run are one
+statement each (see queries.py); the other lifecycle transitions run in a short transaction that
+locks the task row, applies the domain's Change (domain/lifecycle.py) and notifies. Claims use
+FOR UPDATE SKIP LOCKED; a unique index keeps one running task per session.
+
+When the database cannot be reached (down, restarting, paused, a network cut) every method
+raises StoreUnavailable, which callers see as UNAVAILABLE (safe to retry with the same
+request_id) and the replica's health reports as NOT_SERVING; statements time out instead of
+hanging, and the pool's connections are replaced once the database is back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
+import functools
+import json
+import logging
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+import asyncpg
 
-from claude_pool_server.domain.budget import BudgetChange, BudgetState
+from claude_pool_server.domain.budget import BudgetState
 from claude_pool_server.domain.chains import ChainPage, ChainProgress, ChainStatus
 from claude_pool_server.domain.context import ContextEntry, ContextPage
-from claude_pool_server.domain.errors import BudgetExhausted, InvalidArgument
+from claude_pool_server.domain.errors import (
+    BudgetExhausted,
+    InvalidArgument,
+    QuotaExceeded,
+    StoreUnavailable,
+    TaskNotFound,
+)
+from claude_pool_server.domain.lifecycle import (
+    Change,
+    finished,
+    holds_cancelled_run,
+    holds_lease,
+    lease_expired,
+    record_cancelled_run,
+)
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.recovery import expired_lease_outcome, free_slot_ids, holds_lease
+from claude_pool_server.domain.ports import RunReport
 from claude_pool_server.domain.replies import StoredReply
+from claude_pool_server.domain.sessions import Session, SessionPage
+from claude_pool_server.domain.slot_ids import free_slot_ids
 from claude_pool_server.domain.slots import Slot, SlotState
 from claude_pool_server.domain.tasks import (
     EventPayload,
+    StateChanged,
     Task,
     TaskEvent,
     TaskPage,
     TaskQuery,
+    TaskResult,
+    TaskSpec,
     TaskState,
 )
-from claude_pool_server.store.memory import slot_sort_key
+from claude_pool_server.store.memory import finished_with, slot_sort_key
 from claude_pool_server.store.postgres import queries as q
 from claude_pool_server.store.postgres.codec import (
     from_json,
@@ -40,10 +69,41 @@ from claude_pool_server.store.postgres.codec import (
     payload_to_json,
     to_json,
 )
-from claude_pool_server.store.postgres.connection import async_url
+from claude_pool_server.store.postgres.connection import asyncpg_dsn
 from claude_pool_server.store.postgres.notifier import PostgresNotifier
 
+log = logging.getLogger(__name__)
+
 DEFAULT_LEASE_SECONDS = 20.0
+COMMAND_TIMEOUT_SECONDS = 15.0
+UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+)
+
+Connection: TypeAlias = "asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"  # generic in stubs
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reachable(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Turn "the database cannot be reached" into StoreUnavailable (UNAVAILABLE to clients)."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except UNREACHABLE as exc:
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise StoreUnavailable(detail) from exc
+
+    return wrapper
 
 
 def encode_key(kind: str, value: str) -> str:
@@ -64,34 +124,71 @@ def decode_key(token: str, kind: str) -> str | None:
     return value
 
 
-def task_row(task: Task) -> dict[str, Any]:
-    """The columns written for a task; `version` and `last_seq` are managed by the store."""
-    return {
-        "state": task.state.value,
-        "slot_id": task.slot_id,
-        "pinned_slot_id": task.spec.slot_id,
-        "chain_id": task.chain_id,
-        "replica_id": task.replica_id,
-        "request_id": task.request_id,
-        "tags": list(task.spec.tags),
-        "created_at": task.create_time,
-        "attempt": task.attempt,
-        "data": to_json(task),
-    }
+def decode_number(token: str, kind: str) -> int | None:
+    value = decode_key(token, kind)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise InvalidArgument("page_token", "not a page token this server issued") from exc
 
 
-def slot_row(slot: Slot) -> dict[str, Any]:
-    return {
-        "id": slot.id,
-        "replica_id": slot.replica_id,
-        "state": slot.state.value,
-        "data": to_json(slot),
-    }
+def task_from(row: asyncpg.Record) -> Task:
+    result = row["result"]
+    return Task(
+        id=row["id"],
+        state=TaskState(row["state"]),
+        prompt=row["prompt"],
+        spec=from_json(TaskSpec, row["spec"]),
+        create_time=row["created_at"],
+        namespace=row["namespace"],
+        owner=row["owner"],
+        continues=row["continues"],
+        forks=row["forks"],
+        session_id=row["session_id"],
+        slot_id=row["slot_id"],
+        result=from_json(TaskResult, result) if result is not None else None,
+        rejection_count=row["rejection_count"],
+        reserved_micros=row["reserved_micros"],
+        attempt=row["attempt"],
+        chain_id=row["chain_id"],
+        start_time=row["start_time"],
+        end_time=row["end_time"],
+        last_seq=row["last_seq"],
+        request_id=row["request_id"],
+        replica_id=row["replica_id"],
+        version=row["version"],
+    )
 
 
-def task_from_row(row: Row[Any]) -> Task:
-    task: Task = from_json(Task, row.data)
-    return dataclasses.replace(task, version=row.version, last_seq=row.last_seq)
+def session_from(row: asyncpg.Record) -> Session:
+    return Session(**{field.name: row[field.name] for field in dataclasses.fields(Session)})
+
+
+def _chain(row: asyncpg.Record) -> ChainProgress:
+    progress: ChainProgress = from_json(ChainProgress, row["data"])
+    return dataclasses.replace(progress, seq=row["seq"])
+
+
+def _message(row: asyncpg.Record) -> SlotMessage:
+    return SlotMessage(
+        row["id"], row["from_slot_id"], row["to_slot_id"], row["content"], row["create_time"]
+    )
+
+
+def _payload(payload: EventPayload) -> dict[str, Any]:
+    return payload_to_json(payload)
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    await connection.set_type_codec(
+        "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+    )
+
+
+class _Duplicate(Exception):
+    """A task's request_id was seen before: roll back and return the earlier task."""
 
 
 class PostgresStore:
@@ -101,403 +198,634 @@ class PostgresStore:
         *,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         pool_size: int = 10,
+        command_timeout: float = COMMAND_TIMEOUT_SECONDS,
     ) -> None:
-        self.database_url = async_url(database_url)
+        self.database_url = database_url
+        self.dsn = asyncpg_dsn(database_url)
         self.lease_seconds = lease_seconds
-        self.engine: AsyncEngine = create_async_engine(
-            self.database_url,
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            pool_timeout=10,
-            pool_pre_ping=True,
-        )
-        self.notifier = PostgresNotifier(self.engine, self.database_url)
+        self.pool_size = pool_size
+        self.command_timeout = command_timeout
+        self._pool: asyncpg.Pool | None = None
+        self.notifier = PostgresNotifier(self.dsn, self._send_notify)
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise StoreUnavailable("the store is not started")
+        return self._pool
 
     async def start(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(q.ensure_budget_row())
+        self._pool = await asyncpg.create_pool(
+            self.dsn,
+            min_size=1,
+            max_size=self.pool_size,
+            command_timeout=self.command_timeout,
+            timeout=self.command_timeout,
+            init=_init_connection,
+        )
+        await self.pool.execute(q.ENSURE_BUDGET_ROWS, "default")
         await self.notifier.start()
 
     async def close(self) -> None:
         await self.notifier.close()
-        await self.engine.dispose()
+        if self._pool is not None:
+            try:
+                await asyncio.wait_for(self._pool.close(), 5.0)
+            except TimeoutError:
+                self._pool.terminate()
+
+    @reachable
+    async def _send_notify(self, payload: str) -> None:
+        await self.pool.execute(q.NOTIFY, payload)
+
+    def _wake(self, *topics: str) -> None:
+        for topic in topics:
+            self.notifier.wake_local(topic)
 
     # budget ------------------------------------------------------------------------------------
 
-    async def _apply_budget(self, conn: AsyncConnection, change: BudgetChange | None) -> None:
-        if change is None or not (change.reserve or change.release or change.spend):
-            return
-        result = await conn.execute(
-            q.apply_budget(change.reserve, change.release, change.spend, change.cap)
-        )
-        if result.first() is None:
-            state = (await conn.execute(q.read_budget())).one()
-            reserved_after = max(0, state.reserved_micros - change.release)
-            assert change.cap is not None
-            raise BudgetExhausted(
-                state.spent_micros + change.spend, reserved_after, change.cap, change.reserve
-            )
-
-    async def get_budget(self) -> BudgetState:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(q.read_budget())).first()
+    @reachable
+    async def get_budget(self, namespace: str | None) -> BudgetState:
+        row = await self.pool.fetchrow(q.READ_BUDGET, q.POOL if namespace is None else namespace)
         if row is None:
             return BudgetState()
-        return BudgetState(spent_micros=row.spent_micros, reserved_micros=row.reserved_micros)
+        return BudgetState(row["spent_micros"], row["reserved_micros"], row["unfinished"])
+
+    async def _check_limits(self, conn: Connection, change: Change) -> None:
+        """Lock the pool's and the namespace's budget rows and check the change fits."""
+        budget = change.budget
+        assert budget is not None
+        rows = await conn.fetch(q.LOCK_BUDGET, budget.namespace)
+        if len(rows) < 2:
+            await conn.execute(q.ENSURE_BUDGET_ROWS, budget.namespace)
+            rows = await conn.fetch(q.LOCK_BUDGET, budget.namespace)
+        by_namespace = {row["namespace"]: row for row in rows}
+        limits = budget.limits
+        if budget.reserve:
+            for key, cap in ((q.POOL, limits.pool_cap), (budget.namespace, limits.namespace_cap)):
+                row = by_namespace[key]
+                spent = row["spent_micros"] + budget.spend
+                reserved = max(0, row["reserved_micros"] - budget.release)
+                if cap is not None and spent + reserved + budget.reserve > cap:
+                    raise BudgetExhausted(spent, reserved, cap, budget.reserve)
+        quota = limits.max_unfinished
+        unfinished = by_namespace[budget.namespace]["unfinished"] + budget.unfinished
+        if budget.unfinished > 0 and quota is not None and unfinished > quota:
+            raise QuotaExceeded(budget.namespace, quota)
+
+    @staticmethod
+    def _limited(change: Change) -> bool:
+        budget = change.budget
+        if budget is None:
+            return False
+        limits = budget.limits
+        capped = limits.pool_cap is not None or limits.namespace_cap is not None
+        return (budget.reserve > 0 and capped) or (
+            budget.unfinished > 0 and limits.max_unfinished is not None
+        )
 
     # tasks -------------------------------------------------------------------------------------
 
-    async def insert_task(self, task: Task, budget: BudgetChange) -> Task:
-        async with self.engine.begin() as conn:
-            row = {"id": task.id, **task_row(task), "version": task.version, "last_seq": 0}
-            if holds_lease(task):  # inserted running (a routing call): leased like a claim
-                row["lease_expires_at"] = datetime.now(UTC) + timedelta(seconds=self.lease_seconds)
-            inserted = (await conn.execute(q.insert_task(row))).first()
-            if inserted is None:
-                existing = (await conn.execute(q.task_by_request_id(task.request_id))).one()
-                return task_from_row(existing)
-            await self._apply_budget(conn, budget)
-        return dataclasses.replace(task, last_seq=0)
-
-    async def get_task(self, task_id: str) -> Task | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(q.task_by_id(task_id))).first()
-        return task_from_row(row) if row is not None else None
-
-    async def list_tasks(self, query: TaskQuery) -> TaskPage:
-        token = decode_key(query.page_token, "t")
-        try:
-            before = int(token) if token is not None else None
-        except ValueError as exc:
-            raise InvalidArgument("page_token", "not a page token this server issued") from exc
-        statement = q.list_tasks(
-            query.state, query.slot_id, query.chain_id, query.tags, before, query.page_size + 1
+    @reachable
+    async def submit_task(self, change: Change) -> Task:
+        task = change.task
+        args = (
+            task.id,
+            task.namespace,
+            task.owner,
+            task.prompt,
+            to_json(task.spec),
+            task.spec.slot_id,
+            task.chain_id,
+            task.request_id,
+            list(task.spec.tags),
+            task.create_time,
+            task.reserved_micros,
+            task.continues,
+            task.forks,
+            payload_to_json(change.events[0]),
+            self.notifier.payload(f"task:{task.id}"),
+            self.notifier.payload("tasks"),
         )
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(statement)).all()
+        row: asyncpg.Record | None
+        if not self._limited(change):
+            row = await self.pool.fetchrow(q.SUBMIT_TASK, *args)
+        else:
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    await self._check_limits(conn, change)
+                    row = await conn.fetchrow(q.SUBMIT_TASK, *args)
+                    if row is None:
+                        raise _Duplicate
+            except _Duplicate:
+                row = None
+        if row is None:
+            earlier = await self.pool.fetchrow(
+                q.TASK_BY_REQUEST_ID, task.namespace, task.request_id
+            )
+            if earlier is None:
+                raise StoreUnavailable("a task with this request_id vanished while submitting")
+            return task_from(earlier)
+        self._wake(f"task:{task.id}", "tasks")
+        return task_from(row)
+
+    @reachable
+    async def get_task(self, task_id: str) -> Task | None:
+        row = await self.pool.fetchrow(q.TASK_BY_ID, task_id)
+        return task_from(row) if row is not None else None
+
+    @reachable
+    async def list_tasks(self, query: TaskQuery) -> TaskPage:
+        before = decode_number(query.page_token, "t")
+        rows = await self.pool.fetch(
+            q.LIST_TASKS,
+            query.namespace,
+            query.state.value if query.state else None,
+            query.slot_id,
+            query.chain_id,
+            query.session_id,
+            list(query.tags) or None,
+            before,
+            query.page_size + 1,
+        )
         page = rows[: query.page_size]
         more = len(rows) > query.page_size
-        next_token = encode_key("t", str(page[-1].seq_no)) if more and page else ""
-        return TaskPage([task_from_row(r) for r in page], next_token)
+        token = encode_key("t", str(page[-1]["seq_no"])) if more and page else ""
+        return TaskPage([task_from(r) for r in page], token)
 
-    async def update_task(self, task: Task, budget: BudgetChange | None = None) -> Task | None:
-        row = task_row(task)
-        if not holds_lease(task):
-            row["lease_expires_at"] = None
-        async with self.engine.begin() as conn:
-            stored = (await conn.execute(q.cas_update_task(task.id, task.version, row))).first()
-            if stored is None:
-                return None
-            await self._apply_budget(conn, budget)
-        return task_from_row(stored)
+    @reachable
+    async def task_counts(self, namespace: str | None) -> dict[TaskState, int]:
+        counts = dict.fromkeys(TaskState, 0)
+        for row in await self.pool.fetch(q.TASK_COUNTS, namespace):
+            counts[TaskState(row["state"])] = row["count"]
+        return counts
 
-    async def claim_task(self, slot_id: str, replica_id: str) -> Task | None:
-        async with self.engine.begin() as conn:
-            row = (await conn.execute(q.lock_oldest_claimable(slot_id))).first()
+    @reachable
+    async def claim_task(self, slot: Slot, replica_id: str, lease_seconds: float) -> Task | None:
+        now = datetime.now(UTC)
+        args = (
+            slot.id,
+            replica_id,
+            now,
+            now + timedelta(seconds=lease_seconds),
+            payload_to_json(StateChanged(TaskState.RUNNING, slot_id=slot.id)),
+            to_json(slot),
+            self.notifier.prefix,
+        )
+        for _ in range(3):
+            try:
+                row = await self.pool.fetchrow(q.CLAIM_TASK, *args)
+                break
+            except asyncpg.UniqueViolationError:
+                continue  # two claims of one session met: the other won; claim again
+        else:
+            return None
+        if row is None:
+            return None
+        task = task_from(row)
+        self._wake(f"task:{task.id}")
+        return task
+
+    @reachable
+    async def claim_task_by_id(self, task_id: str, replica_id: str, lease_seconds: float) -> Task:
+        now = datetime.now(UTC)
+        row = await self.pool.fetchrow(
+            q.CLAIM_TASK_BY_ID,
+            task_id,
+            replica_id,
+            now,
+            now + timedelta(seconds=lease_seconds),
+            payload_to_json(StateChanged(TaskState.RUNNING)),
+            self.notifier.prefix,
+        )
+        if row is None:
+            raise TaskNotFound(task_id)
+        self._wake(f"task:{task_id}")
+        return task_from(row)
+
+    async def _write_change(self, conn: Connection, before: Task, change: Change) -> Task:
+        """Apply a Change to a task whose row this transaction holds locked."""
+        if change.budget is not None and change.budget.reserve:
+            await self._check_limits(conn, change)
+        stored = dataclasses.replace(
+            change.task,
+            version=before.version + 1,
+            last_seq=before.last_seq + len(change.events),
+        )
+        new = change.task
+        await conn.execute(
+            q.WRITE_TASK,
+            new.id,
+            new.state.value,
+            new.prompt,
+            new.slot_id,
+            new.replica_id,
+            new.start_time,
+            new.end_time,
+            new.attempt,
+            new.rejection_count,
+            new.reserved_micros,
+            new.continues,
+            new.forks,
+            new.session_id,
+            to_json(new.result) if new.result is not None else None,
+            holds_lease(new),
+            len(change.events),
+        )
+        if change.events:
+            payloads = [_payload(p) for p in finished_with(change.events, stored)]
+            await conn.execute(
+                q.INSERT_EVENTS, new.id, before.last_seq + 1, datetime.now(UTC), payloads
+            )
+        budget = change.budget
+        if budget is not None:
+            await conn.execute(
+                q.APPLY_BUDGET,
+                budget.namespace,
+                budget.reserve,
+                budget.release,
+                budget.spend,
+                budget.unfinished,
+            )
+        topics = [f"task:{new.id}"]
+        if new.state is TaskState.PENDING and before.state is not TaskState.PENDING:
+            topics.append("tasks")
+        if before.state is TaskState.RUNNING and new.state is TaskState.CANCELLED:
+            topics.append(f"cancel:{new.id}")
+        for topic in topics:
+            await conn.execute(q.NOTIFY, self.notifier.payload(topic))
+        return stored
+
+    def _topics_after(self, before: Task, stored: Task) -> list[str]:
+        topics = [f"task:{stored.id}"]
+        if stored.state is TaskState.PENDING and before.state is not TaskState.PENDING:
+            topics.append("tasks")
+        if before.state is TaskState.RUNNING and stored.state is TaskState.CANCELLED:
+            topics.append(f"cancel:{stored.id}")
+        return topics
+
+    @reachable
+    async def transition(self, task_id: str, compute: Callable[[Task], Change]) -> Task:
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(q.LOCK_TASK, task_id)
+            if row is None:
+                raise TaskNotFound(task_id)
+            before = task_from(row)
+            stored = await self._write_change(conn, before, compute(before))
+        self._wake(*self._topics_after(before, stored))
+        return stored
+
+    @reachable
+    async def finish_run(self, report: RunReport) -> Task | None:
+        now = datetime.now(UTC)
+        if report.task is not None and report.task.state is TaskState.RUNNING:
+            stored = await self._finish_running(report, report.task, now)
+            if stored is not None:
+                return stored
+        # Cancelled meanwhile, fenced, or no claimed task given: decide under the row lock.
+        async with self.pool.acquire() as conn, conn.transaction():
+            if report.slot is not None:
+                await self._put_slot(conn, report.slot)
+            row = await conn.fetchrow(q.LOCK_TASK, report.task_id)
             if row is None:
                 return None
-            task = task_from_row(row)
-            now = datetime.now(UTC)
-            claimed = dataclasses.replace(
-                task,
-                state=TaskState.RUNNING,
-                slot_id=slot_id,
-                replica_id=replica_id,
-                attempt=task.attempt + 1,
-                start_time=now,
-            )
-            values = task_row(claimed)
-            values["lease_expires_at"] = now + timedelta(seconds=self.lease_seconds)
-            stored = (await conn.execute(q.cas_update_task(task.id, task.version, values))).one()
-        return task_from_row(stored)
+            current = task_from(row)
+            if current.attempt != report.attempt:
+                return None
+            if holds_cancelled_run(current):
+                change = record_cancelled_run(current, report.result)
+            elif current.state is TaskState.RUNNING:
+                change = finished(current, report.result, now)
+            else:
+                return None
+            stored = await self._write_change(conn, current, change)
+        self._wake(*self._topics_after(current, stored), "tasks")
+        return stored
 
-    async def task_counts(self) -> dict[TaskState, int]:
-        counts = dict.fromkeys(TaskState, 0)
-        async with self.engine.connect() as conn:
-            for state, count in (await conn.execute(q.task_counts())).all():
-                counts[TaskState(state)] = count
-        return counts
+    async def _finish_running(self, report: RunReport, task: Task, now: datetime) -> Task | None:
+        """The one-statement finish (queries.FINISH_RUN); None when the task moved on."""
+        change = finished(task, report.result, now)
+        done = change.task
+        budget = change.budget
+        turn = report.session if report.result.success else None
+        slot = report.slot
+        state_event, finish_event = change.events
+        row = await self.pool.fetchrow(
+            q.FINISH_RUN,
+            task.id,
+            report.attempt,
+            done.state.value,
+            to_json(done.result),
+            now,
+            done.session_id,
+            payload_to_json(state_event),
+            payload_to_json(finish_event),
+            budget.spend if budget else 0,
+            budget.unfinished if budget else 0,
+            slot.id if slot else "",
+            to_json(slot) if slot else {},
+            slot.state.value if slot else "",
+            turn is not None,
+            turn.transcript if turn else b"",
+            turn.model if turn else "",
+            turn.forked_from if turn else "",
+            turn.start_key if turn else "",
+            turn.slot_id if turn else "",
+            self.notifier.prefix,
+        )
+        if row is None:
+            return None
+        self._wake(f"task:{task.id}", "tasks")
+        return task_from(row)
+
+    @reachable
+    async def delete_task(self, task_id: str) -> bool:
+        return bool(await self.pool.fetchval(q.DELETE_TASK, task_id))
+
+    @reachable
+    async def purge_tasks(self, settled_before: datetime) -> int:
+        count: int = await self.pool.fetchval(q.PURGE_TASKS, settled_before)
+        return count
 
     # events ------------------------------------------------------------------------------------
 
+    @reachable
     async def append_events(self, task_id: str, payloads: list[EventPayload]) -> list[TaskEvent]:
         if not payloads:
             return []
         now = datetime.now(UTC)
         topic = f"task:{task_id}"
-        async with self.engine.begin() as conn:
-            last = (await conn.execute(q.reserve_seqs(task_id, len(payloads)))).scalar()
-            if last is None:  # no task row: number after what the log already holds
-                last = (await conn.execute(q.max_event_seq(task_id))).scalar_one() + len(payloads)
-            first = last - len(payloads) + 1
-            events = [TaskEvent(task_id, first + i, now, p) for i, p in enumerate(payloads)]
-            await conn.execute(
-                q.insert_events(),
-                [
-                    {
-                        "task_id": task_id,
-                        "seq": e.seq,
-                        "time": now,
-                        "payload": payload_to_json(e.payload),
-                    }
-                    for e in events
-                ],
-            )
-            await conn.execute(q.notify(self.notifier.payload(topic)))
-        await self.notifier.wake_local(topic)
-        return events
+        last = await self.pool.fetchval(
+            q.APPEND_EVENTS,
+            task_id,
+            len(payloads),
+            now,
+            [_payload(p) for p in payloads],
+            self.notifier.payload(topic),
+        )
+        self._wake(topic)
+        if last is None:
+            return []  # the task is gone (deleted)
+        first = last - len(payloads) + 1
+        return [TaskEvent(task_id, first + i, now, p) for i, p in enumerate(payloads)]
 
+    @reachable
     async def read_events(self, task_id: str, after_seq: int, limit: int) -> list[TaskEvent]:
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(q.read_events(task_id, after_seq, limit))).all()
-        return [TaskEvent(task_id, r.seq, r.time, payload_from_json(r.payload)) for r in rows]
+        rows = await self.pool.fetch(q.READ_EVENTS, after_seq, limit, task_id)
+        return [
+            TaskEvent(task_id, r["seq"], r["time"], payload_from_json(r["payload"])) for r in rows
+        ]
+
+    # sessions ----------------------------------------------------------------------------------
+
+    @reachable
+    async def get_session(self, session_id: str) -> Session | None:
+        row = await self.pool.fetchrow(q.SESSION_BY_ID, session_id)
+        return session_from(row) if row is not None else None
+
+    @reachable
+    async def list_sessions(
+        self, namespace: str, owner: str, page_size: int, page_token: str
+    ) -> SessionPage:
+        offset = decode_number(page_token, "s") or 0
+        rows = await self.pool.fetch(q.LIST_SESSIONS, namespace, owner, page_size + 1, offset)
+        more = len(rows) > page_size
+        page = [session_from(r) for r in rows[:page_size]]
+        return SessionPage(page, encode_key("s", str(offset + page_size)) if more else "")
+
+    @reachable
+    async def load_transcript(self, session_id: str) -> list[bytes]:
+        return [bytes(r["chunk"]) for r in await self.pool.fetch(q.LOAD_TRANSCRIPT, session_id)]
+
+    @reachable
+    async def delete_session(self, session_id: str) -> bool:
+        return bool(await self.pool.fetchval(q.DELETE_SESSION, session_id))
 
     # slots -------------------------------------------------------------------------------------
 
-    async def put_slot(self, slot: Slot) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(q.upsert_slot(slot_row(slot)))
+    @staticmethod
+    async def _put_slot(conn: Connection | asyncpg.Pool, slot: Slot) -> None:
+        await conn.execute(q.UPSERT_SLOT, slot.id, slot.replica_id, slot.state.value, to_json(slot))
 
+    @reachable
+    async def put_slot(self, slot: Slot) -> None:
+        await self._put_slot(self.pool, slot)
+
+    @reachable
     async def get_slot(self, slot_id: str) -> Slot | None:
-        async with self.engine.connect() as conn:
-            data = (await conn.execute(q.slot_by_id(slot_id))).scalar()
+        data = await self.pool.fetchval(q.SLOT_BY_ID, slot_id)
         return from_json(Slot, data) if data is not None else None
 
+    @reachable
     async def list_slots(self) -> list[Slot]:
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(q.all_slots())).scalars().all()
-        return sorted((from_json(Slot, d) for d in rows), key=lambda s: slot_sort_key(s.id))
-
-    async def delete_slot(self, slot_id: str) -> bool:
-        async with self.engine.begin() as conn:
-            return (await conn.execute(q.delete_slot(slot_id))).first() is not None
+        rows = await self.pool.fetch(q.ALL_SLOTS)
+        return sorted((from_json(Slot, r["data"]) for r in rows), key=lambda s: slot_sort_key(s.id))
 
     # context -----------------------------------------------------------------------------------
 
-    async def set_context(self, key: str, value: str) -> ContextEntry:
+    @reachable
+    async def set_context(self, namespace: str, key: str, value: str) -> ContextEntry:
         now = datetime.now(UTC)
-        async with self.engine.begin() as conn:
-            await conn.execute(q.upsert_context(key, value, now))
+        await self.pool.execute(q.UPSERT_CONTEXT, namespace, key, value, now)
         return ContextEntry(key, value, now)
 
-    async def get_context(self, key: str) -> ContextEntry | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(q.context_by_key(key))).first()
-        return ContextEntry(row.key, row.value, row.update_time) if row is not None else None
+    @reachable
+    async def get_context(self, namespace: str, key: str) -> ContextEntry | None:
+        row = await self.pool.fetchrow(q.CONTEXT_BY_KEY, namespace, key)
+        return ContextEntry(row["key"], row["value"], row["update_time"]) if row else None
 
-    async def delete_context(self, key: str) -> ContextEntry | None:
-        async with self.engine.begin() as conn:
-            row = (await conn.execute(q.delete_context(key))).first()
-        return ContextEntry(row.key, row.value, row.update_time) if row is not None else None
+    @reachable
+    async def delete_context(self, namespace: str, key: str) -> ContextEntry | None:
+        row = await self.pool.fetchrow(q.DELETE_CONTEXT, namespace, key)
+        return ContextEntry(row["key"], row["value"], row["update_time"]) if row else None
 
-    async def list_context(self, page_size: int, page_token: str) -> ContextPage:
+    @reachable
+    async def list_context(self, namespace: str, page_size: int, page_token: str) -> ContextPage:
         after = decode_key(page_token, "c")
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(q.list_context(after, page_size + 1))).all()
-        page = [ContextEntry(r.key, r.value, r.update_time) for r in rows[:page_size]]
+        rows = await self.pool.fetch(q.LIST_CONTEXT, namespace, after, page_size + 1)
+        page = [ContextEntry(r["key"], r["value"], r["update_time"]) for r in rows[:page_size]]
         more = len(rows) > page_size
         return ContextPage(page, encode_key("c", page[-1].key) if more and page else "")
 
     # chains ------------------------------------------------------------------------------------
 
+    @reachable
     async def put_chain(self, progress: ChainProgress) -> ChainProgress | None:
         stored = dataclasses.replace(progress, seq=progress.seq + 1)
-        row = {"status": stored.status.value, "seq": stored.seq, "data": to_json(stored)}
-        async with self.engine.begin() as conn:
-            if progress.seq == 0:
-                new_row = {
-                    **row,
-                    "id": progress.chain_id,
-                    "request_id": progress.request_id,
-                    "create_time": progress.create_time,
-                }
-                inserted = (await conn.execute(q.insert_chain(new_row))).first()
-                if inserted is None:
-                    if not progress.request_id:
-                        return None
-                    earlier = (
-                        await conn.execute(q.chain_by_request_id(progress.request_id))
-                    ).first()
-                    return _chain(earlier) if earlier is not None else None
-            else:
-                updated = (
-                    await conn.execute(q.cas_update_chain(progress.chain_id, progress.seq, row))
-                ).first()
-                if updated is None:
+        data = to_json(stored)
+        if progress.seq == 0:
+            row = await self.pool.fetchrow(
+                q.INSERT_CHAIN,
+                progress.chain_id,
+                progress.namespace,
+                stored.status.value,
+                stored.seq,
+                progress.request_id,
+                progress.create_time,
+                data,
+            )
+            if row is None:
+                if not progress.request_id:
                     return None
-            await conn.execute(q.notify(self.notifier.payload(f"chain:{progress.chain_id}")))
-        await self.notifier.wake_local(f"chain:{progress.chain_id}")
+                earlier = await self.pool.fetchrow(
+                    q.CHAIN_BY_REQUEST_ID, progress.namespace, progress.request_id
+                )
+                return _chain(earlier) if earlier is not None else None
+        else:
+            row = await self.pool.fetchrow(
+                q.CAS_UPDATE_CHAIN,
+                progress.chain_id,
+                progress.seq,
+                stored.status.value,
+                stored.seq,
+                data,
+            )
+            if row is None:
+                return None
+        topic = f"chain:{progress.chain_id}"
+        await self._send_notify(self.notifier.payload(topic))
+        self._wake(topic)
         return stored
 
+    @reachable
     async def get_chain(self, chain_id: str) -> ChainProgress | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(q.chain_by_id(chain_id))).first()
+        row = await self.pool.fetchrow(q.CHAIN_BY_ID, chain_id)
         return _chain(row) if row is not None else None
 
+    @reachable
     async def list_chains(
-        self, status: ChainStatus | None, page_size: int, page_token: str
+        self, namespace: str | None, status: ChainStatus | None, page_size: int, page_token: str
     ) -> ChainPage:
-        token = decode_key(page_token, "h")
-        try:
-            before = int(token) if token is not None else None
-        except ValueError as exc:
-            raise InvalidArgument("page_token", "not a page token this server issued") from exc
-        statement = q.list_chains(status.value if status else None, before, page_size + 1)
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(statement)).all()
+        before = decode_number(page_token, "h")
+        rows = await self.pool.fetch(
+            q.LIST_CHAINS, namespace, status.value if status else None, before, page_size + 1
+        )
         page = rows[:page_size]
         more = len(rows) > page_size
-        next_token = encode_key("h", str(page[-1].seq_no)) if more and page else ""
-        return ChainPage([_chain(r) for r in page], next_token)
+        token = encode_key("h", str(page[-1]["seq_no"])) if more and page else ""
+        return ChainPage([_chain(r) for r in page], token)
 
     # messages ----------------------------------------------------------------------------------
 
-    async def add_messages(self, messages: list[SlotMessage]) -> None:
+    @reachable
+    async def add_messages(self, namespace: str, messages: list[SlotMessage]) -> None:
         if not messages:
             return
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                q.insert_messages(),
-                [
-                    {
-                        "id": m.id,
-                        "from_slot_id": m.from_slot_id,
-                        "to_slot_id": m.to_slot_id,
-                        "content": m.content,
-                        "create_time": m.create_time,
-                    }
-                    for m in messages
-                ],
-            )
+        await self.pool.execute(
+            q.INSERT_MESSAGES,
+            [m.id for m in messages],
+            namespace,
+            [m.from_slot_id for m in messages],
+            [m.to_slot_id for m in messages],
+            [m.content for m in messages],
+            [m.create_time for m in messages],
+        )
 
-    async def take_messages(self, slot_id: str) -> list[SlotMessage]:
-        async with self.engine.begin() as conn:
-            rows = (await conn.execute(q.take_messages(slot_id))).all()
-        return [_message(r) for r in sorted(rows, key=lambda r: r.seq_no)]
+    @reachable
+    async def take_messages(self, namespace: str, slot_id: str) -> list[SlotMessage]:
+        rows = await self.pool.fetch(q.TAKE_MESSAGES, namespace, slot_id)
+        return [_message(r) for r in sorted(rows, key=lambda r: r["seq_no"])]
 
-    async def peek_messages(self, slot_id: str) -> list[SlotMessage]:
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(q.peek_messages(slot_id))).all()
-        return [_message(r) for r in rows]
+    @reachable
+    async def peek_messages(self, namespace: str, slot_id: str) -> list[SlotMessage]:
+        return [_message(r) for r in await self.pool.fetch(q.PEEK_MESSAGES, namespace, slot_id)]
 
-    async def count_messages(self, slot_id: str) -> int:
-        async with self.engine.connect() as conn:
-            count: int = (await conn.execute(q.count_messages(slot_id))).scalar_one()
+    @reachable
+    async def count_messages(self, namespace: str, slot_id: str) -> int:
+        count: int = await self.pool.fetchval(q.COUNT_MESSAGES, namespace, slot_id)
         return count
 
     # remembered replies ------------------------------------------------------------------------
 
+    @reachable
     async def claim_reply(
         self, key: str, fingerprint: str, replica_id: str, live_replicas: set[str]
     ) -> StoredReply | None:
         while True:
             now = datetime.now(UTC)
-            async with self.engine.begin() as conn:
+            async with self.pool.acquire() as conn, conn.transaction():
                 inserted = await conn.execute(
-                    q.insert_pending_reply(key, fingerprint, replica_id, now)
+                    q.INSERT_PENDING_REPLY, key, fingerprint, replica_id, now
                 )
-                if inserted.rowcount == 1:
+                if inserted.endswith(" 1"):
                     return None
-                row = (await conn.execute(q.lock_reply(key))).one_or_none()
+                row = await conn.fetchrow(q.LOCK_REPLY, key)
                 if row is None:
                     continue  # abandoned between our insert and our read: claim it again
-                if row.reply is None and row.replica_id not in live_replicas:
-                    await conn.execute(q.take_over_reply(key, fingerprint, replica_id, now))
+                if row["reply"] is None and row["replica_id"] not in live_replicas:
+                    await conn.execute(q.TAKE_OVER_REPLY, key, fingerprint, replica_id, now)
                     return None
-            reply = bytes(row.reply) if row.reply is not None else None
-            return StoredReply(row.fingerprint, reply, row.replica_id)
+            reply = bytes(row["reply"]) if row["reply"] is not None else None
+            return StoredReply(row["fingerprint"], reply, row["replica_id"])
 
+    @reachable
     async def finish_reply(self, key: str, reply: bytes, retention_seconds: float) -> None:
         now = datetime.now(UTC)
-        async with self.engine.begin() as conn:
-            await conn.execute(q.finish_reply(key, reply, now))
-            await conn.execute(q.forget_replies(now - timedelta(seconds=retention_seconds)))
+        await self.pool.execute(
+            q.FINISH_REPLY, key, reply, now, now - timedelta(seconds=retention_seconds)
+        )
 
+    @reachable
     async def abandon_reply(self, key: str, replica_id: str) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(q.abandon_reply(key, replica_id))
+        await self.pool.execute(q.ABANDON_REPLY, key, replica_id)
 
     # replicas ----------------------------------------------------------------------------------
 
+    @reachable
     async def register_replica(self, replica_id: str) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(q.upsert_replica(replica_id, datetime.now(UTC)))
+        await self.pool.execute(q.UPSERT_REPLICA, replica_id, datetime.now(UTC))
 
+    @reachable
     async def allocate_slot_ids(self, replica_id: str, count: int) -> list[str]:
-        now = datetime.now(UTC)
-        stale_before = now - timedelta(seconds=self.lease_seconds)
-        async with self.engine.begin() as conn:
-            await conn.execute(q.lock_slot_allocation())
-            live = set((await conn.execute(q.live_replica_ids(stale_before))).scalars().all())
+        stale_before = datetime.now(UTC) - timedelta(seconds=self.lease_seconds)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(q.LOCK_SLOT_ALLOCATION)
+            live = {r["id"] for r in await conn.fetch(q.LIVE_REPLICA_IDS, stale_before)}
             live.add(replica_id)
             taken = {
-                r.id
-                for r in (await conn.execute(q.slot_owners())).all()
-                if r.replica_id in live and r.state != SlotState.STOPPED.value
+                r["id"]
+                for r in await conn.fetch(q.SLOT_OWNERS)
+                if r["replica_id"] in live and r["state"] != SlotState.STOPPED.value
             }
             ids = free_slot_ids(taken, count)
             for slot_id in ids:
-                slot = Slot(slot_id, replica_id=replica_id)
-                await conn.execute(q.upsert_slot(slot_row(slot)))
+                await self._put_slot(conn, Slot(slot_id, replica_id=replica_id))
         return ids
 
-    async def heartbeat(self, replica_id: str) -> None:
-        """Prove this replica is alive and extend the leases of the tasks it runs."""
+    @reachable
+    async def heartbeat(self, replica_id: str, lease_seconds: float) -> bool:
         now = datetime.now(UTC)
-        async with self.engine.begin() as conn:
-            await conn.execute(q.heartbeat_replica(replica_id, now))
-            await conn.execute(
-                q.renew_leases(replica_id, now + timedelta(seconds=self.lease_seconds))
-            )
+        beats = await self.pool.fetchval(
+            q.HEARTBEAT, replica_id, now, now + timedelta(seconds=lease_seconds)
+        )
+        return bool(beats)
 
+    @reachable
     async def deregister_replica(self, replica_id: str) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(q.stop_replica(replica_id))
+        await self.pool.execute(q.STOP_REPLICA, replica_id)
 
+    @reachable
     async def live_replica_ids(self) -> set[str]:
         stale_before = datetime.now(UTC) - timedelta(seconds=self.lease_seconds)
-        async with self.engine.connect() as conn:
-            return set((await conn.execute(q.live_replica_ids(stale_before))).scalars().all())
+        return {r["id"] for r in await self.pool.fetch(q.LIVE_REPLICA_IDS, stale_before)}
 
-    async def live_replicas(self) -> int:
-        stale_before = datetime.now(UTC) - timedelta(seconds=self.lease_seconds)
-        async with self.engine.connect() as conn:
-            count: int = (await conn.execute(q.live_replica_count(stale_before))).scalar_one()
-        return count
-
+    @reachable
     async def recover(self, max_attempts: int) -> list[Task]:
-        """Re-queue (or fail, past `max_attempts`) running tasks whose lease expired, and stop
-        the slots of replicas that stopped heartbeating. Returns the tasks it changed."""
+        """Re-queue (or fail, past `max_attempts`) running tasks whose lease expired, mark
+        replicas that stopped heartbeating dead, and stop their slots."""
         now = datetime.now(UTC)
-        changed: list[Task] = []
-        async with self.engine.begin() as conn:
-            for row in (await conn.execute(q.lock_expired_leases(now))).all():
-                task = task_from_row(row)
-                updated, budget = expired_lease_outcome(task, max_attempts, now)
-                values = task_row(updated)
-                values["lease_expires_at"] = None
-                stored = (
-                    await conn.execute(q.cas_update_task(task.id, task.version, values))
-                ).one()
-                await self._apply_budget(conn, budget)
-                changed.append(task_from_row(stored))
+        changed: list[tuple[Task, Task]] = []
+        async with self.pool.acquire() as conn, conn.transaction():
+            for row in await conn.fetch(q.LOCK_EXPIRED_LEASES, now):
+                before = task_from(row)
+                stored = await self._write_change(
+                    conn, before, lease_expired(before, max_attempts, now)
+                )
+                changed.append((before, stored))
             stale_before = now - timedelta(seconds=self.lease_seconds)
-            dead = list((await conn.execute(q.dead_replicas(stale_before))).scalars().all())
+            dead = [r["id"] for r in await conn.fetch(q.MARK_DEAD_REPLICAS, stale_before)]
             if dead:
-                for data in (await conn.execute(q.slots_of_replicas(dead))).scalars().all():
-                    slot: Slot = from_json(Slot, data)
-                    if slot.state is not SlotState.STOPPED:
-                        stopped = dataclasses.replace(
-                            slot, state=SlotState.STOPPED, current_task_id=""
-                        )
-                        await conn.execute(q.upsert_slot(slot_row(stopped)))
-        return changed
-
-
-def _chain(row: Row[Any]) -> ChainProgress:
-    progress: ChainProgress = from_json(ChainProgress, row.data)
-    return dataclasses.replace(progress, seq=row.seq)
-
-
-def _message(row: Row[Any]) -> SlotMessage:
-    return SlotMessage(row.id, row.from_slot_id, row.to_slot_id, row.content, row.create_time)
+                await conn.execute(q.STOP_SLOTS_OF_REPLICAS, dead)
+        for before, stored in changed:
+            self._wake(*self._topics_after(before, stored))
+        return [stored for _, stored in changed]
