@@ -23,15 +23,15 @@ type options struct {
 	defaultDeadline time.Duration
 
 	// Everything below shapes the connection Connect makes.
-	plaintext    bool
-	tlsConfig    *tls.Config
-	roots        *x509.CertPool
-	certificate  *tls.Certificate
-	keepalive    *keepalive.ClientParameters
-	unary        []grpc.UnaryClientInterceptor
-	stream       []grpc.StreamClientInterceptor
-	extraDial    []grpc.DialOption
-	shapesDialer []string // names of the options given that shape the connection, for FromConn's error
+	plaintext      bool
+	tlsConfig      *tls.Config
+	roots          *x509.CertPool
+	certificate    *tls.Certificate
+	keepalive      *keepalive.ClientParameters
+	unary          []grpc.UnaryClientInterceptor
+	stream         []grpc.StreamClientInterceptor
+	extraDial      []grpc.DialOption
+	connectionOpts []string // names of the options given that shape the connection, for FromConn's error
 }
 
 func collect(opts []Option) (*options, error) {
@@ -48,11 +48,11 @@ func collect(opts []Option) (*options, error) {
 }
 
 // connection marks an option as one that shapes the connection Connect makes.
-func (o *options) connection(name string) { o.shapesDialer = append(o.shapesDialer, name) }
+func (o *options) connection(name string) { o.connectionOpts = append(o.connectionOpts, name) }
 
 func (o *options) onlyCallOptions() error {
-	if len(o.shapesDialer) > 0 {
-		return fmt.Errorf("claude-pool: FromConn takes a ready connection; configure %v on it instead", o.shapesDialer)
+	if len(o.connectionOpts) > 0 {
+		return fmt.Errorf("claude-pool: FromConn takes a ready connection; configure %v on it instead", o.connectionOpts)
 	}
 	return nil
 }

@@ -36,6 +36,6 @@ func (c *PoolClient) AllSessions(ctx context.Context, pageSize int32) iter.Seq2[
 // NOT_FOUND. The tasks that ran in it stay.
 func (c *PoolClient) DeleteSession(ctx context.Context, sessionID string, opts ...CallOption) error {
 	o := mutation(opts)
-	_, err := unary(ctx, c, c.rpc.DeleteSession, &poolv1.DeleteSessionRequest{SessionId: sessionID, })
+	_, err := unary(ctx, c, c.rpc.DeleteSession, &poolv1.DeleteSessionRequest{SessionId: sessionID, RequestId: o.requestID})
 	return err
 }

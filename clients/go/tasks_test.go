@@ -46,7 +46,9 @@ func TestWaitTaskAsksAgainUntilDone(t *testing.T) {
 }
 
 // waitForever never finishes the task: WaitTask ends with the context's deadline.
-type waitForever struct{ poolv1.UnimplementedPoolServiceServer }
+type waitForever struct {
+	poolv1.UnimplementedPoolServiceServer
+}
 
 func (waitForever) WaitTask(ctx context.Context, req *poolv1.WaitTaskRequest) (*poolv1.WaitTaskResponse, error) {
 	select {

@@ -26,7 +26,7 @@ rm -rf dist
 npx --no-install tsc -p tsconfig.json
 
 echo "== tests"
-node --test dist/test/
+node --test dist/test/*.test.js
 
 echo "== package (npm pack --dry-run)"
 work="$(mktemp -d)"

@@ -6,11 +6,7 @@ import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { type Client, type CallOptions as ConnectCallOptions, ConnectError, createClient } from "@connectrpc/connect";
 import { type CallOptions, Caller, type MutateOptions, newRequestId } from "./calls.js";
 import { Code, PoolError } from "./errors.js";
-import {
-  type ChainProgress,
-  ChainStatus,
-  type ChainStepSchema,
-} from "./gen/claude_pool/v1/chain_pb.js";
+import { type ChainProgress, ChainStatus, type ChainStepSchema } from "./gen/claude_pool/v1/chain_pb.js";
 import type {
   ContextEntry,
   DrainSummary,
