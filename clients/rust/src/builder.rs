@@ -117,6 +117,7 @@ impl ClientBuilder {
     }
 
     /// Plaintext: drops any TLS option set so far.
+    #[cfg_attr(not(feature = "tls"), allow(unused_mut))]
     pub fn plaintext(mut self) -> Self {
         #[cfg(feature = "tls")]
         {

@@ -50,8 +50,9 @@ impl<Req: PoolRequest, Out: Send + 'static> Call<Req, Out> {
         Call { client: client.clone(), request, deadline: None, opens_stream: false, invoke }
     }
 
-    /// A call that opens a server stream: no deadline unless the call sets one (it then bounds
-    /// the whole stream).
+    /// A call that opens a server stream: no deadline unless the call sets one. That deadline
+    /// bounds opening the stream, and the server ends the stream it opened at the deadline; a
+    /// stream reopened after a break has none.
     pub(crate) fn stream(client: &Client, request: Req, invoke: Invoke<Req, Out>) -> Self {
         Call { opens_stream: true, ..Call::unary(client, request, invoke) }
     }

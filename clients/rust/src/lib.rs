@@ -47,10 +47,11 @@ mod client;
 mod errors;
 mod idempotency;
 mod interceptor;
-mod messages;
+mod outcomes;
 mod paging;
 mod retry;
 mod rpc;
+mod spec;
 mod streams;
 
 pub use builder::ClientBuilder;

@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use crate::call::{Call, unary};
 use crate::client::Client;
-use crate::messages::proto_duration;
 use crate::pb::{self, DrainSummary, MetricsFilter, PoolConfig, PoolStatus, SessionMetrics, Slot};
-use crate::rpc::deadline_covering;
+use crate::rpc::{deadline_covering, proto_duration};
 
 impl Client {
     /// FindSlots: slots matching every filter set in `request` (`FindSlotsRequest::default()`

@@ -5,10 +5,9 @@ use std::time::Duration;
 
 use crate::call::{Call, unary};
 use crate::client::Client;
-use crate::messages::proto_duration;
 use crate::paging::pages;
 use crate::pb::{self, Task, TaskSpec};
-use crate::rpc::deadline_covering;
+use crate::rpc::{deadline_covering, proto_duration};
 use crate::streams::{PoolStream, TaskEventStream, TaskEvents};
 
 impl Client {
