@@ -11,8 +11,11 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.MetadataUtils;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -113,7 +116,8 @@ public final class PoolClientBuilder {
    * Presents a client certificate, for servers that require mutual TLS. Implies TLS.
    *
    * @param certChainPem the PEM certificate chain, the client's own certificate first
-   * @param privateKeyPem its private key, PEM (PKCS#8)
+   * @param privateKeyPem its private key, PEM: PKCS#8, or SEC1 (EC) / PKCS#1 (RSA), which are
+   *     converted to PKCS#8 on the fly
    * @return this builder
    */
   public PoolClientBuilder clientCertificate(Path certChainPem, Path privateKeyPem) {
@@ -162,7 +166,7 @@ public final class PoolClientBuilder {
 
   /**
    * Adds interceptors (metadata, logging, tracing) to every call, health checks included. They
-   * run in the order given, before the token is attached.
+   * run in the order given and see the headers the client sets, the token included.
    *
    * @param interceptors the interceptors
    * @return this builder
@@ -239,7 +243,9 @@ public final class PoolClientBuilder {
         tls.trustManager(caPem.toFile());
       }
       if (certChainPem != null) {
-        tls.keyManager(certChainPem.toFile(), privateKeyPem.toFile());
+        String key = PemKeys.toPkcs8(Files.readString(privateKeyPem, StandardCharsets.US_ASCII));
+        tls.keyManager(new ByteArrayInputStream(Files.readAllBytes(certChainPem)),
+            new ByteArrayInputStream(key.getBytes(StandardCharsets.US_ASCII)));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read a TLS PEM file", e);

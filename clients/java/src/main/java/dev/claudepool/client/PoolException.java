@@ -26,7 +26,9 @@ import java.util.Optional;
 public final class PoolException extends RuntimeException {
   private static final long serialVersionUID = 2L;
 
+  /** The gRPC status code. */
   private final Status.Code code;
+  /** The status message without the code prefix. */
   private final String statusMessage;
   private final transient ErrorInfo errorInfo;
   private final transient List<BadRequest.FieldViolation> fieldViolations;

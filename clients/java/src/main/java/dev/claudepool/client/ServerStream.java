@@ -145,10 +145,16 @@ public abstract class ServerStream<T> implements Iterator<T>, Iterable<T>, AutoC
   }
 
   private void reopenAfter(PoolException error) {
-    if (!canReopen()) {
-      throw error;
+    try {
+      if (!canReopen()) {
+        throw error;
+      }
+      calls.pauseBeforeResend(attempt, error, calls.streamDeadline());
+    } catch (PoolException e) {
+      finished = true; // failed for good: later hasNext() calls answer false
+      context.cancel(null);
+      throw e;
     }
-    calls.pauseBeforeResend(attempt, error, calls.streamDeadline());
     attempt++;
     open();
   }

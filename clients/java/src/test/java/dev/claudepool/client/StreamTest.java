@@ -172,6 +172,7 @@ class StreamTest {
     try (FanOutItemStream stream = pool.fanOutStream("a", "b")) {
       PoolException e = assertThrows(PoolException.class, () -> stream.forEach(items::add));
       assertEquals(Status.Code.UNAVAILABLE, e.code());
+      assertFalse(stream.hasNext(), "a stream that failed for good stays ended");
     }
     assertEquals(1, items.size());
     assertEquals(2, fanOutIds.size());
