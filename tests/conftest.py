@@ -85,17 +85,18 @@ async def make_server(stub: StubAnthropic, tmp_path: Path) -> AsyncIterator[Serv
                 **settings,
             }
         )
-        config = ServerConfig(
-            host="127.0.0.1",
-            port=0,
-            credentials=load_tokens(None, tokens),
-            cli_env={**stub.env(), "HOME": str(home), **(cli_env or {})},
-            grace_seconds=5,
-            warm_slots=warm_slots,
-            state_dir=str(tmp_path / "state"),
-            pool=pool,
+        options: dict[str, Any] = {
+            "host": "127.0.0.1",
+            "port": 0,
+            "credentials": load_tokens(None, tokens),
+            "cli_env": {**stub.env(), "HOME": str(home), **(cli_env or {})},
+            "grace_seconds": 5,
+            "warm_slots": warm_slots,
+            "state_dir": str(tmp_path / "state"),
+            "pool": pool,
             **(server or {}),
-        )
+        }
+        config = ServerConfig(**options)
         server = await start_server(config, driver=driver, store=store)
         token = tokens.split(",")[0] if tokens else None
         harness = PoolHarness(server, PoolClient(server.address, token=token), stub, work_root)

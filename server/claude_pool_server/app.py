@@ -11,7 +11,8 @@ from claude_pool.v1 import pool_pb2
 from claude_pool_server import __version__
 from claude_pool_server.api import mappers
 from claude_pool_server.api.servicer import PoolServicer
-from claude_pool_server.config import ConfigError, ServerConfig, default_state_dir
+from claude_pool_server.config import ServerConfig, default_state_dir
+from claude_pool_server.config_error import ConfigError
 from claude_pool_server.domain.ports import ClaudeDriver, PoolStore
 from claude_pool_server.driver import process_tree
 from claude_pool_server.driver.claude_cli import OWNER_ENV, ClaudeCliDriver, bundled_cli_path

@@ -18,7 +18,6 @@ from claude_pool.v1 import chain_pb2, routing_pb2, task_pb2
 from claude_pool_server import __version__, log_setup
 from claude_pool_server.api import mappers
 from claude_pool_server.config import (
-    ConfigError,
     ServerConfig,
     default_state_dir,
     env_default,
@@ -26,6 +25,7 @@ from claude_pool_server.config import (
     permission_mode,
     slot_configs_from_file,
 )
+from claude_pool_server.config_error import ConfigError
 from claude_pool_server.domain.budget import usd_to_micros
 from claude_pool_server.domain.sessions import SessionPolicy
 from claude_pool_server.domain.tasks import Effort, PermissionMode

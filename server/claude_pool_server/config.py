@@ -11,6 +11,7 @@ from typing import Any
 import platformdirs
 import yaml
 
+from claude_pool_server.config_error import ConfigError
 from claude_pool_server.domain.callers import (
     DEFAULT_NAMESPACE,
     SCOPES,
@@ -21,10 +22,6 @@ from claude_pool_server.domain.slots import SlotConfig
 from claude_pool_server.domain.tasks import Effort, PermissionMode
 from claude_pool_server.engine.settings import PoolSettings
 from claude_pool_server.tokens import CERT_PREFIX, Credentials, default_name, hash_token
-
-
-class ConfigError(Exception):
-    """A configuration problem, reported as one line before the server starts."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from claude_pool_server.api.edge import Authenticator, EdgeInterceptor
 from claude_pool_server.api.faults import FaultInjector
 from claude_pool_server.api.tls import ReloadingCertificates
 from claude_pool_server.app import App, build_app
-from claude_pool_server.config import ConfigError, ServerConfig
+from claude_pool_server.config import ServerConfig
+from claude_pool_server.config_error import ConfigError
 from claude_pool_server.domain.ports import ClaudeDriver, PoolStore
 
 log = logging.getLogger(__name__)

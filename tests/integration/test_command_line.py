@@ -19,7 +19,7 @@ pytestmark = pytest.mark.cli
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
-    with live_server(slots=2) as running:
+    with live_server(slots=2, tls=False, faults=False) as running:
         yield running
 
 
@@ -118,11 +118,19 @@ def test_serve_refuses_a_public_address_without_auth() -> None:
         capture_output=True, text=True, timeout=60, env={**os.environ, "CLAUDE_POOL_TOKENS": ""},
     )  # fmt: skip
     assert done.returncode == 2
-    assert "--insecure-no-auth" in done.stderr and "Traceback" not in done.stderr
+    assert "without TLS" in done.stderr and "--tls-cert" in done.stderr
+    assert "Traceback" not in done.stderr
+    insecure = subprocess.run(
+        [sys.executable, "-m", "claude_pool_server.cli", "serve", "--host", "0.0.0.0", "--port",
+         "0", "--insecure"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "CLAUDE_POOL_TOKENS": ""},
+    )  # fmt: skip
+    assert insecure.returncode == 2
+    assert "--insecure-no-auth" in insecure.stderr and "Traceback" not in insecure.stderr
 
 
 def test_sigterm_stops_the_server_cleanly() -> None:
-    with live_server(slots=1) as running:
+    with live_server(slots=1, tls=False, faults=False) as running:
         env = {**os.environ, "CLAUDE_POOL_TOKEN": running.token}
         task = subprocess.run(
             [sys.executable, "-m", "claude_pool_server.cli", "submit", "--server", running.address,

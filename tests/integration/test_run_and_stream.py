@@ -1,4 +1,4 @@
-"""Run, RunStream, sessions, cost and context through the real CLI against the stub API."""
+"""Run, RunStream, cost and context through the real CLI against the stub API."""
 
 from __future__ import annotations
 
@@ -43,20 +43,12 @@ async def test_run_stream_sends_deltas_in_order_before_the_result(
     assert states[:2] == [task_pb2.TASK_STATE_PENDING, task_pb2.TASK_STATE_RUNNING]
 
 
-async def test_second_task_on_a_slot_resumes_its_session(make_server: ServerFactory) -> None:
-    pool = await make_server(slots=1)
-    first = await pool.client.run("first message ALPHA [[reply:reply one BRAVO]]")
-    second = await pool.client.run("second message CHARLIE")
-    assert second.result.session_id == first.result.session_id
-    request = pool.stub.messages_requests(session_id=first.result.session_id)[-1]
-    conversation = str(request.body["messages"] if request.body else "")
-    assert "ALPHA" in conversation and "BRAVO" in conversation and "CHARLIE" in conversation
-
-
 async def test_cost_is_this_runs_share_not_the_session_total(make_server: ServerFactory) -> None:
     pool = await make_server(slots=1, model="claude-sonnet-4-5")
     first = await pool.client.run("[[usage:1000000:0]]")  # $3.00 at sonnet-4-5 list price
-    second = await pool.client.run("[[usage:0:100000]]")  # $1.50, on the resumed session
+    second = await pool.client.run(
+        task_spec("[[usage:0:100000]]", continue_from=first.id)
+    )  # $1.50 on the continued session, whose running total is $4.50
     assert first.result.cost_micros == 3_000_000
     assert second.result.cost_micros == 1_500_000
     assert first.result.model == "claude-sonnet-4-5"

@@ -278,7 +278,9 @@ async def test_a_second_turn_appends_to_its_session(store: PoolStore) -> None:
     [follow_up] = await submit(store, new_task(continues="sess-2"))
     second = await claim(store)
     assert second is not None and second.id == follow_up.id
-    await finish(store, second, ok(session_id="sess-2", cost=5), session=SessionTurn("sess-2", b"two"))
+    await finish(
+        store, second, ok(session_id="sess-2", cost=5), session=SessionTurn("sess-2", b"two")
+    )
     session = await store.get_session("sess-2")
     assert session is not None and (session.turns, session.cost_micros) == (2, 15)
     assert session.last_task_id == follow_up.id and session.first_task_id == first.id
@@ -331,9 +333,7 @@ async def test_a_run_cancelled_meanwhile_records_its_cost_and_releases(store: Po
     running = await claim(store)
     assert running is not None
     now = datetime.now(UTC)
-    cancelled = await store.transition(
-        running.id, lambda t: lifecycle.cancelled(t, "stop", now)
-    )
+    cancelled = await store.transition(running.id, lambda t: lifecycle.cancelled(t, "stop", now))
     assert cancelled.state is TaskState.CANCELLED and cancelled.reserved_micros == 500
     assert await store.get_budget(None) == BudgetState(0, 500, 0)
     recorded = await finish(store, running, failed(cost=9), session=SessionTurn("s", b"x"))
@@ -383,7 +383,9 @@ async def test_reject_queues_again_with_a_fresh_reservation_within_the_cap(
     await submit(store, task, limits=caps)
     running = await claim(store)
     assert running is not None
-    await finish(store, running, ok(cost=100, session_id="sess-r"), session=SessionTurn("sess-r", b"a"))
+    await finish(
+        store, running, ok(cost=100, session_id="sess-r"), session=SessionTurn("sess-r", b"a")
+    )
     now = datetime.now(UTC)
     requeued = await store.transition(
         task.id, lambda t: lifecycle.rejected(t, "again", 400, caps, now)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
+from cryptography.hazmat.primitives import serialization
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,16 @@ class TlsFiles:
         return self.ca.read_bytes(), self.client_key.read_bytes(), self.client_cert.read_bytes()
 
 
+def pkcs8(pem: bytes) -> bytes:
+    """The key as unencrypted PKCS#8 PEM (`BEGIN PRIVATE KEY`), which every client reads."""
+    key = serialization.load_pem_private_key(pem, password=None)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
 def make_tls_files(directory: Path, client_name: str = "conformance-client") -> TlsFiles:
     directory.mkdir(parents=True, exist_ok=True)
     ca = trustme.CA(organization_name="claude-pool test CA")
@@ -35,11 +46,11 @@ def make_tls_files(directory: Path, client_name: str = "conformance-client") -> 
         client_key=directory / "client.key",
     )
     ca.cert_pem.write_to_path(str(files.ca))
-    server.private_key_pem.write_to_path(str(files.server_key))
+    files.server_key.write_bytes(pkcs8(server.private_key_pem.bytes()))
     with open(files.server_cert, "wb") as out:
         for blob in server.cert_chain_pems:
             out.write(blob.bytes())
-    client.private_key_pem.write_to_path(str(files.client_key))
+    files.client_key.write_bytes(pkcs8(client.private_key_pem.bytes()))
     with open(files.client_cert, "wb") as out:
         for blob in client.cert_chain_pems:
             out.write(blob.bytes())

@@ -74,7 +74,7 @@ def serve_process(
             process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         running = ServeProcess(f"127.0.0.1:{port}", process, log_path)
         try:
-            wait_healthy(running.address, 60, process)
+            wait_healthy(running.address, 60, process, None)
             yield running
         except BaseException:
             sys.stderr.write(f"--- replica log ---\n{running.log()[-4000:]}\n")

@@ -257,9 +257,7 @@ async def test_continue_and_fork_together_is_invalid_and_fork_copies() -> None:
     pool = await started(settings(slots=1), driver)
     base = await pool.run(ALICE, TaskSpec("base"))
     with pytest.raises(InvalidArgument) as error:
-        await pool.submit(
-            ALICE, TaskSpec("both", continue_from=base.id, fork_from=base.session_id)
-        )
+        await pool.submit(ALICE, TaskSpec("both", continue_from=base.id, fork_from=base.session_id))
     assert error.value.field == "task.fork_from"
     fork = await pool.run(ALICE, TaskSpec("forked", fork_from=base.id))
     assert fork.session_id != base.session_id

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import grpc
 
-from claude_pool_server.config import ConfigError
+from claude_pool_server.config_error import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -47,7 +47,13 @@ from claude_agent_sdk._errors import CLINotFoundError
 from claude_agent_sdk._internal.transport.subprocess_cli import SubprocessCLITransport
 
 from claude_pool_server.domain.budget import usd_to_micros
-from claude_pool_server.domain.runs import RunEvent, RunOutcome, RunRequest, SessionMode
+from claude_pool_server.domain.runs import (
+    RunEvent,
+    RunOutcome,
+    RunRequest,
+    SessionMode,
+    SessionPlan,
+)
 from claude_pool_server.domain.tasks import (
     FailureKind,
     PermissionMode,
@@ -116,6 +122,11 @@ class _TrackedTransport(SubprocessCLITransport):
             provider_env=self._provider_env,
         )
 
+    @property
+    def cli_path(self) -> str | None:
+        """The CLI executable this transport starts (inside its sandbox)."""
+        return self._cli_path
+
     def new_turn(self) -> None:
         """The process starts another prompt: forget the last one's result and activity."""
         self.last_activity = time.monotonic()
@@ -144,7 +155,7 @@ def fixed_key(request: RunRequest, flag_budget: bool) -> str:
     fixed = replace(
         request,
         prompt="",
-        session=replace(request.session, session_id=""),
+        session=SessionPlan(),
         timeout_seconds=0.0,
         idle_timeout_seconds=0.0,
         task_id="",
@@ -245,6 +256,8 @@ class ClaudeCliRun:
         envelope: Envelope | None = None
         try:
             turn = await driver.acquire(self._request)
+            if self._cancelled or self._stop_reason is not None:
+                raise asyncio.CancelledError  # stopped while waiting for a process
             process = turn.process
             self._transport = process.transport
             process.transport.new_turn()
@@ -465,13 +478,24 @@ class ClaudeCliDriver:
                     return _Turn(held, held.offset, spawned=False)
             elif plan.mode is SessionMode.NEW:
                 clean = pool.take_clean(key)
-                if clean is not None:
+                if clean is not None and clean.clearing is not None:
+                    try:
+                        await asyncio.shield(clean.clearing)
+                    except asyncio.CancelledError:
+                        pool.give_back(clean)  # cancelled while waiting: it stays the pool's
+                        raise
+                    except Exception:  # noqa: BLE001 - the clear failed: the process is closed
+                        clean = None
+                if clean is not None and clean.alive() and not clean.session_id:
                     return _Turn(clean, 0, spawned=False)
                 holding = pool.take_holding_any(key)
                 if holding is not None:
                     try:
                         await holding.clear()
                         return _Turn(holding, 0, spawned=False)
+                    except asyncio.CancelledError:
+                        pool.discard(holding)  # half cleared: not fit to keep
+                        raise
                     except Exception as exc:  # noqa: BLE001 - start a new one instead
                         log.warning("a CLI process failed to /clear (%s)", exc)
                         await holding.close()
@@ -504,6 +528,8 @@ class ClaudeCliDriver:
         """Start and connect a process for `request`; a continued or forked session is written
         back from its stored transcript first and resumed."""
         plan = request.session
+        if not self.cli_path or not os.access(self.cli_path, os.X_OK):
+            raise CLINotFoundError(f"Claude Code not found at: {self.cli_path}")
         process_id = secrets.token_hex(6)
         directory = os.path.join(self.state_dir, "processes", process_id)
         home = os.path.join(directory, "home")

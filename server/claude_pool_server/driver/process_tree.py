@@ -59,6 +59,16 @@ def signal_quietly(pid: int, sig: signal.Signals) -> None:
         os.kill(pid, sig)
 
 
+def runs(pid: int, executable: str) -> bool:
+    """Whether `pid` or one of its descendants is a live process of `executable`."""
+    target = os.path.realpath(executable)
+    for candidate in (pid, *descendants(pid)):
+        with contextlib.suppress(OSError):
+            if os.path.realpath(f"/proc/{candidate}/exe") == target and is_alive(candidate):
+                return True
+    return False
+
+
 def start_ticks(pid: int) -> int:
     """When the process started (clock ticks since boot): with the pid, names one process."""
     try:

@@ -57,11 +57,17 @@ class CliProcess:
     stderr_sink: list[Callable[[str], None]] = field(default_factory=list)
     on_close: Callable[[CliProcess], None] = field(default=lambda p: None)
     closed: bool = False
+    # a `/clear` running in the background: the process is clean once it is done
+    clearing: asyncio.Task[None] | None = None
 
     def alive(self) -> bool:
-        """False when the process died (killed, crashed): it must not take a task."""
+        """False when the CLI died (killed, crashed): the process must not take a task. The
+        started pid may be a sandbox around the CLI, so the CLI itself is looked for."""
         pid = getattr(self.transport, "pid", None)
-        return not self.closed and pid is not None and process_tree.is_alive(pid)
+        if self.closed or pid is None or not process_tree.is_alive(pid):
+            return False
+        executable = getattr(self.transport, "cli_path", None)
+        return executable is None or process_tree.runs(pid, executable)
 
     def send_stderr_to(self, target: Callable[[str], None]) -> None:
         if self.stderr_sink:
@@ -137,41 +143,49 @@ class ProcessPool:
         return None
 
     def take_holding(self, key: str, session_id: str) -> CliProcess | None:
-        return self._take(lambda p: p.key == key and p.session_id == session_id)
+        return self._take(
+            lambda p: p.key == key and p.session_id == session_id and p.clearing is None
+        )
 
     def take_clean(self, key: str) -> CliProcess | None:
-        return self._take(lambda p: p.key == key and not p.session_id)
+        """A clean process of this key, or one being cleared (the caller awaits `clearing`:
+        a `/clear` already under way is far cheaper than starting a process)."""
+        clean = self._take(lambda p: p.key == key and not p.session_id and p.clearing is None)
+        return clean or self._take(lambda p: p.key == key and p.clearing is not None)
 
     def take_holding_any(self, key: str) -> CliProcess | None:
         """A process of this key holding some session (to be cleared for a new one)."""
-        return self._take(lambda p: p.key == key and bool(p.session_id))
+        return self._take(lambda p: p.key == key and bool(p.session_id) and p.clearing is None)
 
     def put_back(self, process: CliProcess) -> None:
-        """Keep a process that finished a task cleanly; clear one in the background when too
+        """Keep a process that finished a task cleanly; clear it in the background when too
         few clean ones of its key wait; stop the least recently used beyond `max_idle`."""
         process.idle_since = time.monotonic()
         process.send_stderr_to(discard_stderr)
         clean = sum(1 for p in self._idle if p.key == process.key and not p.session_id)
         if process.session_id and clean < self.spare:
-            self._background_task(self._clear_then_keep(process), "cli-clear")
-        else:
-            self._keep(process)
-        if self._reaper is None or self._reaper.done():
-            self._reaper = asyncio.create_task(self._reap(), name="cli-process-reaper")
-
-    def _keep(self, process: CliProcess) -> None:
+            process.clearing = asyncio.create_task(self._clear(process), name="cli-clear")
         self._idle.append(process)
         while len(self._idle) > self.max_idle:
             self._close_later(self._idle.pop(0))
+        if self._reaper is None or self._reaper.done():
+            self._reaper = asyncio.create_task(self._reap(), name="cli-process-reaper")
 
-    async def _clear_then_keep(self, process: CliProcess) -> None:
+    async def _clear(self, process: CliProcess) -> None:
         try:
             await process.clear()
         except Exception as exc:  # noqa: BLE001 - a process that cannot clear is stopped
             log.warning("a CLI process failed to /clear (%s); stopping it", exc)
+            if process in self._idle:
+                self._idle.remove(process)
             await process.close()
-            return
-        self._keep(process)
+        finally:
+            process.clearing = None
+
+    def give_back(self, process: CliProcess) -> None:
+        """Return a process taken but not used, as it was (no clear, no counters)."""
+        if not process.closed:
+            self._idle.append(process)
 
     def discard(self, process: CliProcess) -> None:
         self._close_later(process)
@@ -201,4 +215,6 @@ class ProcessPool:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
         idle, self._idle = list(self._idle), []
+        clearing = [p.clearing for p in idle if p.clearing is not None]
+        await asyncio.gather(*clearing, return_exceptions=True)
         await asyncio.gather(*(p.close() for p in idle), *self._background, return_exceptions=True)

@@ -16,12 +16,12 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from claude_pool_server.domain.context import ContextEntry
 from claude_pool_server.domain.errors import PoolError
 from claude_pool_server.domain.ports import ClaudeDriver, CliRun, PoolStore, RunReport, Workspaces
-from claude_pool_server.domain.runs import RunOutcome, RunRequest, SessionMode, SessionPlan
+from claude_pool_server.domain.runs import RunOutcome, RunRequest, SessionMode
 from claude_pool_server.domain.sessions import SessionTurn
 from claude_pool_server.domain.slots import Slot, SlotConfig
 from claude_pool_server.domain.tasks import (
@@ -176,13 +176,10 @@ class Executor:
             task_id=task.id,
             slot_id=slot.id if slot is not None else "",
         )
+        # A continued session keeps the model it runs on unless the task names another; a new
+        # one gets the resolved model (no slot's earlier session can lend it one any more).
         plan = await self.sessions.plan(task, slot, start_key(request))
-        model = request.model
-        if plan.mode is SessionMode.CONTINUE and model is None:
-            # a resumed session keeps its model when none is passed: pass it explicitly
-            kept = await self.store.get_session(plan.session_id)
-            model = kept.model if kept is not None and kept.model else None
-        return _with(request, plan, model)
+        return replace(request, session=plan)
 
     # running ---------------------------------------------------------------------------------
 
@@ -287,9 +284,3 @@ class Executor:
             return False
         await run.stop()
         return True
-
-
-def _with(request: RunRequest, plan: SessionPlan, model: str | None) -> RunRequest:
-    from dataclasses import replace
-
-    return replace(request, session=plan, model=model)

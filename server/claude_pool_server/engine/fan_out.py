@@ -1,9 +1,9 @@
 """Fan-out: run several tasks concurrently and report each one's own outcome.
 
 Unlike the seed, one failing item does not fail the call: a failed run is an item with a FAILED
-task, and a task that could not even be submitted (budget, quota) is an item carrying that
-error. Every item is checked before any is submitted, so bad input submits nothing. Tasks beyond
-the free slots simply queue.
+task, and a task that could not even be submitted (bad input, policy, budget, quota) is an item
+carrying that error. Only the call's own shape (width, draining, rate) fails it as a whole. Tasks
+beyond the free slots simply queue.
 """
 
 from __future__ import annotations
@@ -38,9 +38,6 @@ class FanOut:
         if len(specs) > limit:
             raise InvalidArgument(field, f"has {len(specs)} tasks; the limit is {limit}")
         self.tasks.check_accepting()
-        for index, spec in enumerate(specs):
-            await self.tasks.validate(caller, spec, f"{field}[{index}]")
-            await self.tasks.sessions.resolve(caller, spec, f"{field}[{index}]")
         self.tasks.check_rate(caller, len(specs))
 
     async def _run_one(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import asyncpg
 
-from claude_pool_server.config import ConfigError
+from claude_pool_server.config_error import ConfigError
 from claude_pool_server.store.postgres import schema
 from claude_pool_server.store.postgres.connection import asyncpg_dsn, describe_host
 from claude_pool_server.store.postgres.embedded import ensure_database, start_embedded

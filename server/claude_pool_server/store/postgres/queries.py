@@ -165,7 +165,8 @@ WITH settling AS (
         model = CASE WHEN $16 <> '' THEN $16 ELSE sessions.model END,
         transcript_bytes = sessions.transcript_bytes + octet_length($15::bytea), slot_id = $19
 ), chunk AS (
-    INSERT INTO session_chunks (session_id, chunk) SELECT $6, $15::bytea FROM done WHERE $14::boolean
+    INSERT INTO session_chunks (session_id, chunk)
+    SELECT $6, $15::bytea FROM done WHERE $14::boolean
 )
 SELECT done.*, pg_notify('{NOTIFY_CHANNEL}', $20 || 'task:' || done.id),
        pg_notify('{NOTIFY_CHANNEL}', $20 || 'tasks')
