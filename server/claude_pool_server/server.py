@@ -89,6 +89,7 @@ async def start_server(
         Authenticator(config.credentials, config.mutual_tls),
         AuditLog(config.audit_prompts),
         FaultInjector() if config.inject_faults else None,
+        store_problem=app.pool.replicas.store_problem,
     )
     server = grpc.aio.server(interceptors=[edge], options=SERVER_OPTIONS)
     pool_service_pb2_grpc.add_PoolServiceServicer_to_server(app.servicer, server)

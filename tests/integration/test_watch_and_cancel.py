@@ -54,9 +54,17 @@ def _sleep_processes(marker: str) -> list[int]:
 
 
 async def test_cancel_stops_the_cli_and_its_tool_processes(make_server: ServerFactory) -> None:
-    pool = await make_server(slots=1)
+    """...and, under a budget cap, records what the run spent and frees its reservation."""
+    pool = await make_server(
+        slots=1,
+        model="claude-sonnet-4-5",
+        budget_micros=5_000_000,
+        default_task_reservation_micros=1_000_000,
+    )
     before = set(cli_processes())
-    task = await pool.client.submit(task_spec("[[sleeptool:47.5]]", allowed_tools=["Bash"]))
+    task = await pool.client.submit(  # its first call (the tool use) costs $0.30
+        task_spec("[[sleeptool:47.5]] [[usage:100000:0]]", allowed_tools=["Bash"])
+    )
 
     async def tool_running() -> bool:
         return bool(_sleep_processes("time.sleep(47.5)"))
@@ -74,7 +82,15 @@ async def test_cancel_stops_the_cli_and_its_tool_processes(make_server: ServerFa
     await asyncio.sleep(0.5)
     final = await pool.client.get(task.id)
     assert final.state == task_pb2.TASK_STATE_CANCELLED  # and it stays cancelled
-    assert final.reserved_micros == 0
+
+    async def settled() -> bool:
+        return (await pool.client.get(task.id)).reserved_micros == 0
+
+    await eventually(settled, within=10)
+    final = await pool.client.get(task.id)
+    assert final.result.cost_micros == 300_000, final.result
+    status = await pool.client.status()
+    assert (status.spent_micros, status.reserved_micros) == (300_000, 0)
 
 
 async def test_cancel_a_pending_task_and_refuse_cancelling_a_finished_one(

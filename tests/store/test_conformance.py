@@ -23,7 +23,7 @@ from claude_pool_server.domain.errors import (
     TaskNotFound,
 )
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.ports import PoolStore, RunReport
+from claude_pool_server.domain.ports import PoolStore, Renewal, RunReport
 from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.sessions import SessionTurn
 from claude_pool_server.domain.slots import Slot, SlotConfig, SlotState
@@ -673,7 +673,7 @@ async def test_a_dead_replicas_task_is_requeued_and_its_slots_stopped(store: Poo
     changed: list[Task] = []
 
     async def recovered() -> bool:
-        await store.heartbeat("alive", LEASE)
+        await store.heartbeat("alive", LEASE, ())
         changed.extend(await store.recover(max_attempts=3))
         return bool(changed)
 
@@ -688,7 +688,9 @@ async def test_a_dead_replicas_task_is_requeued_and_its_slots_stopped(store: Poo
     slot = await store.get_slot(slot_id)
     assert slot is not None and slot.state is SlotState.STOPPED
     assert await store.live_replica_ids() == {"alive"}
-    assert await store.heartbeat("dead", LEASE) is False  # declared dead: it must register again
+    assert (
+        await store.heartbeat("dead", LEASE, ()) is False
+    )  # declared dead: it must register again
     again = await claim(store, "slot-9", "alive")
     assert again is not None and again.attempt == 2  # the dead run's attempt is fenced off
 
@@ -699,10 +701,49 @@ async def test_heartbeats_keep_a_running_task_leased(store: PoolStore) -> None:
     claimed = await claim(store, "slot-0", "alive")
     assert claimed is not None
     for _ in range(4):  # 2 s, twice the lease
-        assert await store.heartbeat("alive", LEASE) is True
+        assert await store.heartbeat("alive", LEASE, [claimed.id]) is True
         assert await store.recover(max_attempts=3) == []
         await asyncio.sleep(0.5)  # time passing is the behaviour under test
     current = await store.get_task(claimed.id)
+    assert current is not None and current.state is TaskState.RUNNING
+
+
+async def test_a_recovery_held_up_past_the_lease_does_not_find_its_own_replica_dead(
+    store: PoolStore,
+) -> None:
+    """A replica's recovery that a stalled database held up past the lease renews the replica
+    first (one transaction), so it re-queues neither its own running task nor itself."""
+    await store.register_replica("stalled")
+    await submit(store, new_task())
+    running = await claim(store, "slot-0", "stalled")
+    assert running is not None
+    await asyncio.sleep(LEASE * 1.5)  # the lease ran out while the database stood still
+    renewal = Renewal("stalled", LEASE, [running.id])
+    assert await store.recover(max_attempts=3, renewal=renewal) == []
+    current = await store.get_task(running.id)
+    assert current is not None and current.state is TaskState.RUNNING
+    assert await store.heartbeat("stalled", LEASE, [running.id]) is True
+
+
+async def test_a_live_replicas_task_it_does_not_run_is_requeued(store: PoolStore) -> None:
+    """A claim whose reply was lost (the connection dropped after the commit) leaves a task
+    RUNNING on a live replica that never runs it: its heartbeat does not renew that lease."""
+    await store.register_replica("alive")
+    await submit(store, new_task())
+    await submit(store, new_task())
+    lost = await claim(store, "slot-0", "alive")
+    kept = await claim(store, "slot-1", "alive")
+    assert lost is not None and kept is not None
+    changed: list[Task] = []
+
+    async def recovered() -> bool:
+        assert await store.heartbeat("alive", LEASE, [kept.id]) is True
+        changed.extend(await store.recover(max_attempts=3))
+        return bool(changed)
+
+    await eventually(recovered, 10)
+    assert [(t.id, t.state) for t in changed] == [(lost.id, TaskState.PENDING)]
+    current = await store.get_task(kept.id)
     assert current is not None and current.state is TaskState.RUNNING
 
 

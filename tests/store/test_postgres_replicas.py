@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from claude_pool_server.domain.budget import BudgetChange
+from claude_pool_server.domain.budget import Limits
 from claude_pool_server.domain.errors import BudgetExhausted
 from claude_pool_server.domain.tasks import TextDelta
 from claude_pool_server.store.postgres.store import PostgresStore
-from tests.store.test_conformance import new_task
+from tests.store.test_conformance import claim, new_task, submit
 
 pytestmark = pytest.mark.asyncio
 
@@ -32,29 +32,31 @@ async def two_stores(database_url: str) -> AsyncIterator[tuple[PostgresStore, Po
 async def test_two_replicas_never_both_spend_the_last_dollar(
     two_stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
-    async def submit(store: PostgresStore, i: int) -> bool:
+    async def admit(store: PostgresStore, i: int) -> bool:
         try:
-            await store.insert_task(new_task(f"t{i}"), BudgetChange(reserve=100_000, cap=1_000_000))
+            await submit(
+                store, new_task(f"t{i}", reserved=100_000), limits=Limits(pool_cap=1_000_000)
+            )
         except BudgetExhausted:
             return False
         return True
 
-    admitted = await asyncio.gather(*(submit(two_stores[i % 2], i) for i in range(60)))
+    admitted = await asyncio.gather(*(admit(two_stores[i % 2], i) for i in range(60)))
     assert sum(admitted) == 10
-    assert (await two_stores[0].get_budget()).reserved_micros == 1_000_000
+    assert (await two_stores[0].get_budget(None)).reserved_micros == 1_000_000
 
 
 async def test_events_appended_on_one_replica_wake_a_watcher_on_the_other(
     two_stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
     a, b = two_stores
-    task = await a.insert_task(new_task(), BudgetChange())
+    [task] = await submit(a, new_task())
     topic = f"task:{task.id}"
     seen = b.notifier.version(topic)
     waiter = asyncio.create_task(b.notifier.wait(topic, seen, 30))
     await a.append_events(task.id, [TextDelta("hello")])
     assert await asyncio.wait_for(waiter, 5) > seen  # long before the 30 s poll
-    [event] = await b.read_events(task.id, 0, 10)
+    [event] = await b.read_events(task.id, task.last_seq, 10)
     assert event.payload == TextDelta("hello")
 
 
@@ -71,8 +73,8 @@ async def test_publish_reaches_idle_slots_of_every_replica(
 async def test_claims_from_two_replicas_take_each_task_once(
     two_stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
-    tasks = [await two_stores[0].insert_task(new_task(f"t{i}"), BudgetChange()) for i in range(20)]
+    tasks = await submit(two_stores[0], *(new_task(f"t{i}") for i in range(20)))
     claims = await asyncio.gather(
-        *(two_stores[i % 2].claim_task(f"slot-{i}", f"replica-{i % 2}") for i in range(30))
+        *(claim(two_stores[i % 2], f"slot-{i}", f"replica-{i % 2}") for i in range(30))
     )
     assert sorted(t.id for t in claims if t) == sorted(t.id for t in tasks)

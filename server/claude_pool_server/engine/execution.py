@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from claude_pool_server.domain.context import ContextEntry
-from claude_pool_server.domain.errors import PoolError
+from claude_pool_server.domain.errors import PoolError, StoreUnavailable
 from claude_pool_server.domain.ports import ClaudeDriver, CliRun, PoolStore, RunReport, Workspaces
 from claude_pool_server.domain.runs import RunOutcome, RunRequest, SessionMode
 from claude_pool_server.domain.sessions import SessionTurn
@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 # A slot's inbox is read when a message notification says it changed, and at least this often
 # (a notification lost across replicas only delays a message, never loses it).
 INBOX_CHECK_SECONDS = 10.0
+# a run's report waits out a store outage, retrying with this backoff
+REPORT_RETRY_FIRST_SECONDS = 0.2
+REPORT_RETRY_MAX_SECONDS = 2.0
 
 
 def result_of(outcome: RunOutcome) -> TaskResult:
@@ -129,6 +132,9 @@ class Executor:
         self.context = ContextCache(store)
         self._inbox_checked: dict[tuple[str, str], tuple[int, float]] = {}
         self._runs: dict[str, CliRun] = {}
+        # tasks this replica is executing, from claim to stored report: the only leases its
+        # heartbeat renews (a claim whose reply was lost is in no one's hands and expires)
+        self.in_flight: set[str] = set()
 
     # building the request --------------------------------------------------------------------
 
@@ -191,6 +197,19 @@ class Executor:
         on_text: Callable[[str], None] | None = None,
     ) -> Execution:
         """Run a claimed task to its end and report it; never raises for a failed run."""
+        self.in_flight.add(task.id)
+        try:
+            return await self._execute(task, slot, slot_after, on_text)
+        finally:
+            self.in_flight.discard(task.id)
+
+    async def _execute(
+        self,
+        task: Task,
+        slot: Slot | None,
+        slot_after: Callable[[RunOutcome], Slot | None],
+        on_text: Callable[[str], None] | None,
+    ) -> Execution:
         key = ""
         request: RunRequest | None = None
         try:
@@ -225,8 +244,21 @@ class Executor:
         report = RunReport(
             task.id, task.attempt, result_of(outcome), slot_after(outcome), turn, task
         )
-        stored = await self.store.finish_run(report)
+        stored = await self._report(report)
         return Execution(stored, outcome, turn.session_id if turn else "")
+
+    async def _report(self, report: RunReport) -> Task | None:
+        """Store a run's report, waiting out a store outage: a finished run's result and cost
+        are never dropped for want of the database (a report that comes too late, after the
+        task's lease expired and it was re-queued, is refused by its attempt number)."""
+        delay = REPORT_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                return await self.store.finish_run(report)
+            except StoreUnavailable as exc:
+                log.warning("task %s: report waits for the store: %s", report.task_id, exc.message)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, REPORT_RETRY_MAX_SECONDS)
 
     async def _run(
         self, task: Task, request: RunRequest, on_text: Callable[[str], None] | None

@@ -121,7 +121,13 @@ class Pool:
         self.scaler = Scaler(self.slots, settings, draining)
         self.supervisor = Supervisor(self.slots, settings)
         self.replicas = ReplicaKeeper(
-            store, settings, self.replica_id, self.slots, self.chains, draining
+            store,
+            settings,
+            self.replica_id,
+            self.slots,
+            self.chains,
+            draining,
+            running=lambda: self.executor.in_flight,
         )
 
     # lifecycle ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """ReplicaKeeper: this process's liveness and health, and recovery of what dead replicas left.
 
-Every `heartbeat_seconds` it heartbeats (renewing the leases of the tasks this replica runs),
+Every `heartbeat_seconds` it heartbeats (renewing the leases of the tasks this replica really
+runs, so a task it claimed but lost track of expires and is re-queued like a dead replica's),
 recovers expired leases (a re-queued task is claimed by any idle slot, a task out of attempts
 fails INTERRUPTED), adopts chains whose runner's replica stopped, and applies retention.
 
@@ -18,10 +19,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
-from claude_pool_server.domain.ports import PoolStore
+from claude_pool_server.domain.errors import StoreUnavailable
+from claude_pool_server.domain.ports import PoolStore, Renewal
 from claude_pool_server.domain.tasks import Task
 from claude_pool_server.engine.chains import ChainService
 from claude_pool_server.engine.settings import PoolSettings
@@ -42,21 +44,29 @@ class ReplicaKeeper:
         slots: SlotRegistry,
         chains: ChainService,
         draining: Callable[[], bool],
+        running: Callable[[], Collection[str]],
     ) -> None:
         self.store = store
+        self._running = running
         self.settings = settings
         self.replica_id = replica_id
         self.slots = slots
         self.chains = chains
         self._draining = draining
         self._task: asyncio.Task[None] | None = None
+        self._beating: asyncio.Task[None] | None = None
         self.store_reachable = True
+        self._store_detail = ""
         self.problem = ""  # why the replica is unhealthy ("" when healthy)
         self.on_health_change: Callable[[bool], None] = lambda healthy: None
 
     @property
     def healthy(self) -> bool:
         return not self.problem
+
+    def store_problem(self) -> str:
+        """Why the store cannot be reached, as the last heartbeat found ("" when it can)."""
+        return "" if self.store_reachable else self._store_detail
 
     async def start(self) -> None:
         await self.store.register_replica(self.replica_id)
@@ -68,8 +78,15 @@ class ReplicaKeeper:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.store.deregister_replica(self.replica_id), 5.0)
+        if self._beating is not None:
+            self._beating.cancel()  # not awaited: it may be stuck on a database that is away
+        leaving = asyncio.create_task(self.store.deregister_replica(self.replica_id))
+        done, _ = await asyncio.wait({leaving}, timeout=5.0)
+        if done:
+            with contextlib.suppress(Exception):
+                leaving.result()
+        else:
+            leaving.cancel()
 
     def _set_problem(self, problem: str) -> None:
         if problem != self.problem:
@@ -86,29 +103,48 @@ class ReplicaKeeper:
             await self.beat()
 
     async def beat(self) -> None:
-        """One heartbeat: liveness, recovery, adoption, retention, health."""
+        """One heartbeat: liveness, recovery, adoption, retention, health.
+
+        The work runs on a task of its own that is never cancelled: a call to a database that
+        stopped answering may not return even when cancelled (asyncpg's cancel request waits on
+        the same server), so the keeper waits for it with a timeout, judges the store away when
+        it runs out, and looks again at the next beat instead of stacking another call.
+        """
+        limit = self.settings.heartbeat_seconds * 2
+        if self._beating is None or self._beating.done():
+            self._beating = asyncio.create_task(self._beat_once(), name="replica-beat")
+        done, _ = await asyncio.wait({self._beating}, timeout=limit)
         try:
-            alive = await asyncio.wait_for(
-                self.store.heartbeat(self.replica_id, self.settings.lease_seconds),
-                self.settings.heartbeat_seconds * 2,
-            )
-            self.store_reachable = True
-            if not alive and not self._draining():
-                log.warning(
-                    "replica %s was declared dead while away; starting over", self.replica_id
-                )
-                await self.slots.restart_all()
-            await self.recover_once()
-            await self._retain()
-        except Exception as exc:  # noqa: BLE001 - the store may be away: keep the slots, retry
+            if not done:
+                raise TimeoutError
+            self._beating.result()
+        except (StoreUnavailable, TimeoutError) as exc:  # keep the slots, try again next beat
+            detail = f"no answer within {limit:g}s" if isinstance(exc, TimeoutError) else exc.detail
+            self._store_detail = detail
             self.store_reachable = False
-            self._set_problem(f"cannot reach the store ({type(exc).__name__}: {exc})")
+            self._set_problem(f"cannot reach the store ({detail})")
+            return
+        except Exception as exc:  # a bug must not stop the heartbeat loop
+            log.error("replica %s: heartbeat failed", self.replica_id, exc_info=exc)
+            self._set_problem(f"heartbeat failed ({type(exc).__name__})")
             return
         stalled = self.slots.stalled(time.monotonic(), STALL_SECONDS)
         self._set_problem(f"slot workers stuck: {', '.join(stalled)}" if stalled else "")
 
+    async def _beat_once(self) -> None:
+        alive = await self.store.heartbeat(
+            self.replica_id, self.settings.lease_seconds, tuple(self._running())
+        )
+        self.store_reachable = True
+        if not alive and not self._draining():
+            log.warning("replica %s was declared dead while away; starting over", self.replica_id)
+            await self.slots.restart_all()
+        await self.recover_once()
+        await self._retain()
+
     async def recover_once(self) -> list[Task]:
-        changed = await self.store.recover(self.settings.max_attempts)
+        renewal = Renewal(self.replica_id, self.settings.lease_seconds, tuple(self._running()))
+        changed = await self.store.recover(self.settings.max_attempts, renewal)
         for task in changed:
             log.warning("task %s: its replica stopped; now %s", task.id, task.state.value)
         if not self._draining():

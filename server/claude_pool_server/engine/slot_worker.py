@@ -45,6 +45,7 @@ class SlotWorker:
         self._draining = draining
         self.busy = False
         self.current_task_id = ""
+        self.current_attempt = 0
         self.last_tick = time.monotonic()
         self._claim_lock = asyncio.Lock()
         self._stopping = False
@@ -114,6 +115,7 @@ class SlotWorker:
             if task is not None:
                 self.busy = True
                 self.current_task_id = task.id
+                self.current_attempt = task.attempt
                 self.slot = dataclasses.replace(
                     self.slot,
                     state=SlotState.BUSY,
@@ -140,6 +142,7 @@ class SlotWorker:
     async def _execute(self, task: Task) -> None:
         self.busy = True
         self.current_task_id = task.id
+        self.current_attempt = task.attempt
         try:
             await self.executor.execute(task, self.slot, self._slot_after)
         except Exception:

@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 
 from claude_pool_server.domain import lifecycle
 from claude_pool_server.domain.errors import PoolError
+from claude_pool_server.domain.lifecycle import Change
 from claude_pool_server.domain.ports import PoolStore, Workspaces
 from claude_pool_server.domain.slots import Slot, SlotState
+from claude_pool_server.domain.tasks import Task
 from claude_pool_server.engine.execution import Executor
 from claude_pool_server.engine.settings import PoolSettings
 from claude_pool_server.engine.slot_worker import SlotWorker
@@ -114,9 +116,11 @@ class SlotRegistry:
         re-queued elsewhere (their runs here are fenced and stopped) and its slot ids may be
         reused. Register again and start over with fresh slots."""
         count = len(self.workers)
+        now = datetime.now(UTC)
         for worker in list(self.workers.values()):
             await worker.stop()
             if worker.current_task_id:
+                await self._give_back(worker.current_task_id, worker.current_attempt, now)
                 await self.executor.stop(worker.current_task_id)
         for worker in list(self.workers.values()):
             with contextlib.suppress(TimeoutError):
@@ -125,6 +129,15 @@ class SlotRegistry:
         await self.store.register_replica(self.replica_id)
         await self.add(count)
         log.warning("replica %s re-registered with %d fresh slots", self.replica_id, count)
+
+    async def _give_back(self, task_id: str, attempt: int, now: datetime) -> None:
+        max_attempts = self.settings.max_attempts
+
+        def give_back(task: Task) -> Change:
+            return lifecycle.given_back(task, self.replica_id, attempt, max_attempts, now)
+
+        with contextlib.suppress(PoolError):  # already re-queued elsewhere, or finished
+            await self.store.transition(task_id, give_back)
 
     def stalled(self, now: float, limit: float) -> list[str]:
         """Workers whose loop has not turned for `limit` seconds while idle, or died."""

@@ -13,7 +13,7 @@ import base64
 import dataclasses
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
 from claude_pool_server.domain.budget import BudgetChange, BudgetState
@@ -35,7 +35,7 @@ from claude_pool_server.domain.lifecycle import (
     record_cancelled_run,
 )
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.ports import RunReport
+from claude_pool_server.domain.ports import Renewal, RunReport
 from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.sessions import Session, SessionPage, SessionTurn
 from claude_pool_server.domain.slot_ids import free_slot_ids
@@ -522,14 +522,17 @@ class InMemoryStore:
             self._slots[slot_id] = Slot(slot_id, replica_id=replica_id)
         return ids
 
-    async def heartbeat(self, replica_id: str, lease_seconds: float) -> bool:
+    async def heartbeat(
+        self, replica_id: str, lease_seconds: float, running: Collection[str]
+    ) -> bool:
         now = datetime.now(UTC)
         if self._replicas.get(replica_id) is None:
             return False  # stopped or never registered: it must register again
         self._replicas[replica_id] = now
         expires = now + timedelta(seconds=lease_seconds)
-        for task_id in self._leases:
-            if self._tasks[task_id].replica_id == replica_id:
+        for task_id in running:
+            task = self._tasks.get(task_id)
+            if task_id in self._leases and task is not None and task.replica_id == replica_id:
                 self._leases[task_id] = expires
         return True
 
@@ -539,7 +542,9 @@ class InMemoryStore:
     async def live_replica_ids(self) -> set[str]:
         return self._live(datetime.now(UTC))
 
-    async def recover(self, max_attempts: int) -> list[Task]:
+    async def recover(self, max_attempts: int, renewal: Renewal | None = None) -> list[Task]:
+        if renewal is not None:
+            await self.heartbeat(renewal.replica_id, renewal.lease_seconds, renewal.running)
         now = datetime.now(UTC)
         changed: list[Task] = []
         for task_id in [t for t, expiry in self._leases.items() if expiry < now]:

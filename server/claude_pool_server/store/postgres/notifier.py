@@ -23,6 +23,7 @@ from claude_pool_server.store.postgres import queries as q
 log = logging.getLogger(__name__)
 
 RECONNECT_SECONDS = 1.0
+CONNECT_TIMEOUT_SECONDS = 10.0
 # While LISTEN is connected, notifications are reliable, so waiters poll less often: a waiter's
 # re-read is a query, and hundreds of waiters polling every second crowd out the slots' work.
 LISTENING_POLL_SECONDS = 5.0
@@ -88,7 +89,7 @@ class PostgresNotifier:
         while True:
             connection = None
             try:
-                connection = await asyncpg.connect(self._dsn)
+                connection = await asyncpg.connect(self._dsn, timeout=CONNECT_TIMEOUT_SECONDS)
                 await connection.add_listener(q.NOTIFY_CHANNEL, self._on_notify)
                 if self._listening.is_set():
                     await self._wake_everyone()  # we may have missed notifications
@@ -98,8 +99,8 @@ class PostgresNotifier:
                 log.warning("LISTEN connection closed; polling until it is back")
             except asyncio.CancelledError:
                 raise
-            except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("LISTEN connection lost (%s); polling until it is back", exc)
+            except Exception as exc:  # noqa: BLE001 - the listener must outlive every outage
+                log.warning("LISTEN connection lost (%r); polling until it is back", exc)
             finally:
                 self._connected = False
                 if connection is not None and not connection.is_closed():

@@ -72,8 +72,9 @@ ENSURE_BUDGET_ROWS = """
 INSERT INTO budget (namespace) VALUES (''), ($1) ON CONFLICT DO NOTHING
 """
 
-# $1 slot id, $2 replica id, $3 now, $4 lease expiry, $5 running event payload,
-# $6 slot record (jsonb, current task filled in here), $7 notify payload prefix ("<sender> ")
+# $1 slot id, $2 replica id, $3 now, $4 lease length (seconds, on the database clock),
+# $5 running event payload, $6 slot record (jsonb, current task filled in here),
+# $7 notify payload prefix ("<sender> ")
 CLAIM_TASK = f"""
 WITH candidate AS (
     SELECT id FROM tasks
@@ -87,7 +88,8 @@ WITH candidate AS (
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
     UPDATE tasks SET state = 'running', slot_id = $1, replica_id = $2, attempt = attempt + 1,
-        start_time = $3, lease_expires_at = $4, version = version + 1, last_seq = last_seq + 1,
+        start_time = $3, lease_expires_at = clock_timestamp() + make_interval(secs => $4),
+        version = version + 1, last_seq = last_seq + 1,
         session_id = CASE WHEN continues <> '' THEN continues ELSE session_id END
     FROM candidate WHERE tasks.id = candidate.id
     RETURNING {TASK_COLUMNS_OF_TASKS}
@@ -103,12 +105,13 @@ WITH candidate AS (
 SELECT claimed.*, pg_notify('{NOTIFY_CHANNEL}', $7 || 'task:' || claimed.id) FROM claimed
 """
 
-# $1 task id, $2 replica id, $3 now, $4 lease expiry, $5 running event payload,
+# $1 task id, $2 replica id, $3 now, $4 lease length (seconds), $5 running event payload,
 # $6 notify payload prefix
 CLAIM_TASK_BY_ID = f"""
 WITH claimed AS (
     UPDATE tasks SET state = 'running', replica_id = $2, attempt = attempt + 1,
-        start_time = $3, lease_expires_at = $4, version = version + 1, last_seq = last_seq + 1,
+        start_time = $3, lease_expires_at = clock_timestamp() + make_interval(secs => $4),
+        version = version + 1, last_seq = last_seq + 1,
         session_id = CASE WHEN continues <> '' THEN continues ELSE session_id END
     WHERE id = $1 AND state = 'pending'
     RETURNING {TASK_COLUMNS}
@@ -266,14 +269,10 @@ SELECT seq, time, payload FROM task_events WHERE task_id = $3 AND seq > $1 ORDER
 """
 
 LOCK_EXPIRED_LEASES = f"""
-SELECT {TASK_COLUMNS} FROM tasks WHERE lease_expires_at < $1 ORDER BY seq_no
+SELECT {TASK_COLUMNS} FROM tasks WHERE lease_expires_at < clock_timestamp() ORDER BY seq_no
 FOR UPDATE SKIP LOCKED
 """
 
-# $1 replica, $2 expiry
-RENEW_LEASES = """
-UPDATE tasks SET lease_expires_at = $2 WHERE replica_id = $1 AND lease_expires_at IS NOT NULL
-"""
 
 # --- sessions ---------------------------------------------------------------------------------
 
@@ -396,26 +395,35 @@ DELETE FROM request_replies WHERE key = $1 AND replica_id = $2 AND reply IS NULL
 # --- replicas ---------------------------------------------------------------------------------
 
 UPSERT_REPLICA = """
-INSERT INTO replicas (id, started_at, heartbeat_at, stopped) VALUES ($1, $2, $2, 0)
-ON CONFLICT (id) DO UPDATE SET heartbeat_at = $2, stopped = 0
+INSERT INTO replicas (id, started_at, heartbeat_at, stopped)
+VALUES ($1, clock_timestamp(), clock_timestamp(), 0)
+ON CONFLICT (id) DO UPDATE SET heartbeat_at = clock_timestamp(), stopped = 0
 """
-# $1 replica, $2 now, $3 lease expiry: the heartbeat and the lease renewal in one statement
+# $1 replica, $2 lease length (seconds), $3 ids of the tasks it runs: the heartbeat and the
+# renewal of those leases in one statement, timed by the database clock
 HEARTBEAT = """
 WITH beat AS (
-    UPDATE replicas SET heartbeat_at = $2 WHERE id = $1 AND stopped = 0 RETURNING id
+    UPDATE replicas SET heartbeat_at = clock_timestamp() WHERE id = $1 AND stopped = 0
+    RETURNING id
 ), leases AS (
-    UPDATE tasks SET lease_expires_at = $3
-    WHERE replica_id = $1 AND lease_expires_at IS NOT NULL AND EXISTS (SELECT 1 FROM beat)
+    UPDATE tasks SET lease_expires_at = clock_timestamp() + make_interval(secs => $2)
+    WHERE id = ANY($3::text[]) AND replica_id = $1 AND lease_expires_at IS NOT NULL
+      AND EXISTS (SELECT 1 FROM beat)
 )
 SELECT count(*) FROM beat
 """
 STOP_REPLICA = "UPDATE replicas SET stopped = 1 WHERE id = $1"
-LIVE_REPLICA_IDS = "SELECT id FROM replicas WHERE stopped = 0 AND heartbeat_at >= $1"
-# $1 stale before: replicas that stopped heartbeating are marked stopped (they must register
-# again), and their ids returned with the ones already stopped
+LIVE_REPLICA_IDS = """
+SELECT id FROM replicas
+WHERE stopped = 0 AND heartbeat_at >= clock_timestamp() - make_interval(secs => $1)
+"""
+# $1 lease length (seconds): replicas that stopped heartbeating are marked stopped (they must
+# register again), and their ids returned with the ones already stopped
 MARK_DEAD_REPLICAS = """
 WITH marked AS (
-    UPDATE replicas SET stopped = 1 WHERE stopped = 0 AND heartbeat_at < $1 RETURNING id
+    UPDATE replicas SET stopped = 1
+    WHERE stopped = 0 AND heartbeat_at < clock_timestamp() - make_interval(secs => $1)
+    RETURNING id
 )
 SELECT id FROM marked UNION SELECT id FROM replicas WHERE stopped = 1
 """

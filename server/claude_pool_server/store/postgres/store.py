@@ -20,7 +20,7 @@ import dataclasses
 import functools
 import json
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeAlias, TypeVar
 
@@ -45,7 +45,7 @@ from claude_pool_server.domain.lifecycle import (
     record_cancelled_run,
 )
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.ports import RunReport
+from claude_pool_server.domain.ports import Renewal, RunReport
 from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.sessions import Session, SessionPage
 from claude_pool_server.domain.slot_ids import free_slot_ids
@@ -367,7 +367,7 @@ class PostgresStore:
             slot.id,
             replica_id,
             now,
-            now + timedelta(seconds=lease_seconds),
+            float(lease_seconds),
             payload_to_json(StateChanged(TaskState.RUNNING, slot_id=slot.id)),
             to_json(slot),
             self.notifier.prefix,
@@ -394,7 +394,7 @@ class PostgresStore:
             task_id,
             replica_id,
             now,
-            now + timedelta(seconds=lease_seconds),
+            float(lease_seconds),
             payload_to_json(StateChanged(TaskState.RUNNING)),
             self.notifier.prefix,
         )
@@ -773,14 +773,13 @@ class PostgresStore:
 
     @reachable
     async def register_replica(self, replica_id: str) -> None:
-        await self.pool.execute(q.UPSERT_REPLICA, replica_id, datetime.now(UTC))
+        await self.pool.execute(q.UPSERT_REPLICA, replica_id)
 
     @reachable
     async def allocate_slot_ids(self, replica_id: str, count: int) -> list[str]:
-        stale_before = datetime.now(UTC) - timedelta(seconds=self.lease_seconds)
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(q.LOCK_SLOT_ALLOCATION)
-            live = {r["id"] for r in await conn.fetch(q.LIVE_REPLICA_IDS, stale_before)}
+            live = {r["id"] for r in await conn.fetch(q.LIVE_REPLICA_IDS, self.lease_seconds)}
             live.add(replica_id)
             taken = {
                 r["id"]
@@ -793,10 +792,13 @@ class PostgresStore:
         return ids
 
     @reachable
-    async def heartbeat(self, replica_id: str, lease_seconds: float) -> bool:
-        now = datetime.now(UTC)
+    async def heartbeat(
+        self, replica_id: str, lease_seconds: float, running: Collection[str]
+    ) -> bool:
+        # times are the database's: a statement held up by a stalled server must not write a
+        # lease that has already run out when it finally executes
         beats = await self.pool.fetchval(
-            q.HEARTBEAT, replica_id, now, now + timedelta(seconds=lease_seconds)
+            q.HEARTBEAT, replica_id, float(lease_seconds), list(running)
         )
         return bool(beats)
 
@@ -806,24 +808,29 @@ class PostgresStore:
 
     @reachable
     async def live_replica_ids(self) -> set[str]:
-        stale_before = datetime.now(UTC) - timedelta(seconds=self.lease_seconds)
-        return {r["id"] for r in await self.pool.fetch(q.LIVE_REPLICA_IDS, stale_before)}
+        return {r["id"] for r in await self.pool.fetch(q.LIVE_REPLICA_IDS, self.lease_seconds)}
 
     @reachable
-    async def recover(self, max_attempts: int) -> list[Task]:
+    async def recover(self, max_attempts: int, renewal: Renewal | None = None) -> list[Task]:
         """Re-queue (or fail, past `max_attempts`) running tasks whose lease expired, mark
         replicas that stopped heartbeating dead, and stop their slots."""
         now = datetime.now(UTC)
         changed: list[tuple[Task, Task]] = []
         async with self.pool.acquire() as conn, conn.transaction():
-            for row in await conn.fetch(q.LOCK_EXPIRED_LEASES, now):
+            if renewal is not None:
+                await conn.fetchval(
+                    q.HEARTBEAT,
+                    renewal.replica_id,
+                    float(renewal.lease_seconds),
+                    list(renewal.running),
+                )
+            for row in await conn.fetch(q.LOCK_EXPIRED_LEASES):
                 before = task_from(row)
                 stored = await self._write_change(
                     conn, before, lease_expired(before, max_attempts, now)
                 )
                 changed.append((before, stored))
-            stale_before = now - timedelta(seconds=self.lease_seconds)
-            dead = [r["id"] for r in await conn.fetch(q.MARK_DEAD_REPLICAS, stale_before)]
+            dead = [r["id"] for r in await conn.fetch(q.MARK_DEAD_REPLICAS, self.lease_seconds)]
             if dead:
                 await conn.execute(q.STOP_SLOTS_OF_REPLICAS, dead)
         for before, stored in changed:
