@@ -1,5 +1,5 @@
-# The claude-pool server image: the same package the README installs (`pip install .`), which
-# bundles the `claude` CLI (claude-agent-sdk wheel) and the PostgreSQL driver stack.
+# The claude-pool server image: the same packages the README installs (the client, then the
+# server, which bundles the `claude` CLI and the PostgreSQL driver stack).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -12,7 +12,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY server ./server
 COPY clients/python ./clients/python
-RUN pip install . && rm -rf /src
+RUN pip install ./clients/python . && rm -rf /src
 
 USER pool
 WORKDIR /home/pool/work

@@ -11,10 +11,10 @@ $(VENV)/bin/python:
 	$(PY) -m pip install --quiet --upgrade pip
 
 install: $(VENV)/bin/python          ## the server, the Python client and the `claude-pool` command
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e clients/python -e .
 
 install-dev: $(VENV)/bin/python      ## plus test, lint and code-generation tools
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e clients/python -e '.[dev]'
 
 tools:                               ## buf (npm), pinned in proto/package-lock.json
 	cd proto && npm ci --include=optional --no-audit --no-fund --loglevel=error
@@ -41,7 +41,7 @@ pytest: install-dev                  ## the Python suite: unit, store, integrati
 	$(ACTIVATE) && python -m pytest -q
 
 conformance: install-dev             ## every language's client against a live server
-	$(ACTIVATE) && for lang in typescript go java rust; do \
+	$(ACTIVATE) && for lang in python typescript go java rust; do \
 	  echo "=== conformance: $$lang ==="; \
 	  python -m tests.support.live_server -- bash clients/$$lang/ci.sh || exit 1; \
 	done

@@ -1,11 +1,12 @@
 """The Python client's resend policy over a real gRPC socket (clients/CONFORMANCE.md §1).
 
-The server side is a stand-in (FlakyPoolService) that refuses calls the way a test needs, so the
-client's policy is exercised exactly: UNAVAILABLE is resent with the same request_id, 4 attempts
+Mostly against a stand-in server (FlakyPoolService) that refuses calls the way a test needs, so
+the client's policy is exercised exactly: UNAVAILABLE is resent with the same request_id, 4 attempts
 in all; RATE_LIMITED with a RetryInfo is resent after its delay; INTERNAL and the rest are not;
-no resend outlives the deadline; broken streams resume from their last seq. Replay of a resent
-request by the real server is tested in test_retries.py, the whole policy against the real server
-in tests/e2e/test_conformance.py.
+no resend outlives the deadline; broken streams resume from their last seq. Last, the real
+server with injected faults (it refuses every mutating call's first attempt). Replay of a resent
+request is tested in test_retries.py, the whole policy over mutual TLS in
+tests/e2e/test_conformance.py.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from claude_pool import (
 )
 from claude_pool.v1 import pool_pb2, pool_service_pb2_grpc, task_pb2
 from claude_pool.v1 import pool_service_pb2 as pb
+from claude_pool_server.driver.fake import FakeDriver
+from tests.conftest import ServerFactory
 
 pytestmark = pytest.mark.asyncio
 
@@ -275,7 +278,7 @@ async def test_run_stream_is_resent_then_followed_by_watch() -> None:
     assert [(w.task_id, w.after_seq) for w in watches] == [("task-1", 1), ("task-1", 3)]
 
 
-class CountingInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+class CountingInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
     def __init__(self) -> None:
         self.methods: list[str] = []
 
@@ -315,3 +318,27 @@ async def test_the_sync_client_resends_too() -> None:
 
     await with_server(service, body)
     assert len([r for r in service.seen if isinstance(r, pb.GetStatusRequest)]) == 2
+
+
+async def test_the_real_server_refusing_every_first_attempt_still_acts_once(
+    make_server: ServerFactory,
+) -> None:
+    """`--inject-faults`: the real server refuses the first attempt of every mutating call; the
+    client resends each with its request_id, and each acts exactly once."""
+    pool = await make_server(
+        slots=1, max_slots=4, driver=FakeDriver(), server={"inject_faults": True}
+    )
+    attempts = CountingInterceptor()
+    async with PoolClient(pool.server.address, interceptors=[attempts]) as client:
+        task = await client.submit("[[reply:once]]")
+        assert attempts.methods.count("/claude_pool.v1.PoolService/SubmitTask") == 2
+        assert [t.id for t in (await client.list_tasks()).tasks] == [task.id]
+        await client.wait(task.id, 30)
+        assert await client.scale_up(1) == 2
+        await client.send_message("slot-0", "one message", from_slot_id="ci")
+        assert await client.count_messages("slot-0") == 1
+        assert [m.content for m in await client.read_messages("slot-0")] == ["one message"]
+        await client.set_context("k", "v")
+        assert await client.delete_context("k") is True
+        await client.delete_task(task.id)
+        assert not (await client.list_tasks()).tasks

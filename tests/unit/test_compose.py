@@ -67,8 +67,9 @@ def test_the_compose_commands_use_real_claude_pool_options() -> None:
 
 def test_the_dockerfile_installs_the_package_the_readme_installs() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert re.search(r"^RUN pip install \. ", dockerfile, re.MULTILINE)
+    # the client package first: the server depends on it and it is not on an index yet
+    assert re.search(r"^RUN pip install \./clients/python \. ", dockerfile, re.MULTILINE)
     assert 'ENTRYPOINT ["claude-pool"]' in dockerfile
     for path in ("pyproject.toml", "server", "clients/python"):
         assert re.search(rf"^COPY .*\b{re.escape(path)}\b", dockerfile, re.MULTILINE)
-    assert "pip install -e ." in (ROOT / "README.md").read_text()
+    assert "pip install -e clients/python -e ." in (ROOT / "README.md").read_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from claude_pool import Keepalive, PoolClient
+from claude_pool import Keepalive, PoolClient, SyncPoolClient
 from claude_pool.connection import channel_credentials, options_from_env, read_pem
 
 PEM = b"-----BEGIN CERTIFICATE-----\nnot checked here\n-----END CERTIFICATE-----\n"
@@ -89,3 +89,19 @@ async def test_from_env_and_an_own_channel() -> None:
     await borrowed.close()  # leaves the caller's channel open
     assert channel.get_state() != grpc.ChannelConnectivity.SHUTDOWN
     await channel.close()
+
+
+def test_the_sync_client_takes_a_channel_factory() -> None:
+    made: list[grpc.aio.Channel] = []
+
+    def factory() -> grpc.aio.Channel:
+        made.append(grpc.aio.insecure_channel("127.0.0.1:9"))
+        return made[-1]
+
+    with pytest.raises(TypeError, match="channel_factory"):
+        SyncPoolClient(channel=made)
+    with SyncPoolClient.from_env(
+        {"CLAUDE_POOL_ADDR": "127.0.0.1:9"}, channel_factory=factory
+    ) as pool:
+        assert pool.address == "127.0.0.1:9"
+    assert len(made) == 1

@@ -309,7 +309,7 @@ async def test_leaving_a_stream_early_cancels_the_call(client: tuple[PoolClient,
     stub.streams["WatchTask"].append(call)
     stream = pool.watch("task-1")
     assert (await anext(stream)).seq == 1
-    await stream.aclose()  # type: ignore[attr-defined]
+    await stream.aclose()
     assert call.cancelled
 
 
@@ -348,6 +348,27 @@ async def test_watch_chain_resumes_from_the_last_snapshot(
     ]
     assert [p.seq for p in await drain(pool.watch_chain("chain-1"))] == [1, 3, 4]
     assert [r.after_seq for r in stub.sent("WatchChain")] == [0, 1]
+
+
+@pytest.mark.asyncio
+async def test_watch_chain_reads_until_the_server_ends_the_stream(
+    client: tuple[PoolClient, FakeStub],
+) -> None:
+    pool, stub = client
+    cancelled = chain_pb2.CHAIN_STATUS_CANCELLED
+    bare = chain_pb2.ChainProgress(seq=1, status=cancelled)
+    final = chain_pb2.ChainProgress(seq=2, status=cancelled)
+    final.result.steps.add(skipped=True)
+    running = chain_pb2.ChainProgress(seq=1, status=chain_pb2.CHAIN_STATUS_RUNNING)
+    stub.streams["WatchChain"] += [
+        FakeCall([pb.WatchChainResponse(chain=bare), pb.WatchChainResponse(chain=final)]),
+        FakeCall([pb.WatchChainResponse(chain=running)]),  # ends while running: a break
+        FakeCall([]),
+        FakeCall([pb.WatchChainResponse(chain=final)]),
+    ]
+    assert [p.seq for p in await drain(pool.watch_chain("chain-1"))] == [1, 2]
+    assert (await pool.wait_chain("chain-2")).result.steps[0].skipped
+    assert [r.after_seq for r in stub.sent("WatchChain")] == [0, 0, 1, 1]
 
 
 @pytest.mark.asyncio

@@ -1,130 +1,108 @@
-"""PoolClient: the async Python client for a claude-pool server, and a sync facade over it."""
+"""PoolClient: the async Python client for a claude-pool server (`SyncPoolClient`, in sync.py,
+is the blocking facade over it).
+
+One method per PoolService RPC. Unary methods take a keyword-only `deadline` (seconds for the
+whole call, resends included; default: the client's `default_deadline`, `math.inf` for none);
+mutating ones also take `request_id` (default: a fresh UUID v4, the same on every resend).
+Streams are async generators; leave one early with `contextlib.aclosing` to drop it at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
+import contextlib
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
-from google.protobuf import duration_pb2
 
-from claude_pool.errors import PoolError, from_rpc_error
+from claude_pool.calls import Caller, with_request_id
+from claude_pool.connection import (
+    DEFAULT_ADDRESS,
+    Keepalive,
+    Pem,
+    channel_credentials,
+    open_channel,
+    options_from_env,
+)
+from claude_pool.errors import PoolError
+from claude_pool.health import HealthStatus, check_method, check_request
+from claude_pool.paging import items
+from claude_pool.retry import RetryPolicy
+from claude_pool.specs import chain_options, chain_step, duration, task_spec
+from claude_pool.streams import follow
 from claude_pool.v1 import (
     chain_pb2,
     pool_pb2,
     pool_service_pb2,
     pool_service_pb2_grpc,
     routing_pb2,
+    session_pb2,
     task_pb2,
 )
 
-T = TypeVar("T")
 pb = pool_service_pb2
 
-DEFAULT_ADDRESS = "127.0.0.1:50051"
-# gRPC retries a call that failed UNAVAILABLE (a replica restarting, a connection reset) with
-# the same request. That is safe for every method: reads are reads, and every mutating call
-# carries a request_id whose retry the server answers with the first reply.
-RETRY_SERVICE_CONFIG = json.dumps(
+DEFAULT_KEEPALIVE = Keepalive()
+DEFAULT_RETRY = RetryPolicy()
+WAIT_SLICE = 600.0  # WaitTask waits at most 10 minutes per call; longer waits loop
+WAIT_MARGIN = 30.0  # a long wait's RPC deadline: its own timeout plus this
+
+TaskInput = str | task_pb2.TaskSpec
+StepInput = chain_pb2.ChainStep | dict[str, Any]
+
+_TERMINAL_CHAIN = frozenset(
     {
-        "methodConfig": [
-            {
-                "name": [{"service": "claude_pool.v1.PoolService"}],
-                "retryPolicy": {
-                    "maxAttempts": 4,
-                    "initialBackoff": "0.2s",
-                    "maxBackoff": "2s",
-                    "backoffMultiplier": 2,
-                    "retryableStatusCodes": ["UNAVAILABLE"],
-                },
-            }
-        ]
+        chain_pb2.CHAIN_STATUS_COMPLETED,
+        chain_pb2.CHAIN_STATUS_FAILED,
+        chain_pb2.CHAIN_STATUS_CANCELLED,
     }
 )
-CHANNEL_OPTIONS = [
-    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
-    ("grpc.keepalive_time_ms", 30_000),
-    ("grpc.keepalive_timeout_ms", 10_000),
-    ("grpc.enable_retries", 1),
-    ("grpc.service_config", RETRY_SERVICE_CONFIG),
-]
-RESUMABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.INTERNAL})
 
 
-def _duration(seconds: float) -> duration_pb2.Duration:
-    value = duration_pb2.Duration()
-    value.FromNanoseconds(int(seconds * 1e9))
-    return value
+@dataclass
+class _Position:
+    """Where a task's (or chain's) stream stands: the id (a task's is unknown until RunStream's
+    first event), the seq to resume after, and whether an item was delivered yet."""
+
+    id: str
+    seq: int
+    delivered: bool = False
+
+    def is_repeat(self, seq: int) -> bool:
+        """An event a reopened stream sends again; the first one is taken as the server sends it."""
+        return self.delivered and seq <= self.seq
 
 
-def task_spec(
-    prompt: str,
-    *,
-    model: str | None = None,
-    tags: list[str] | None = None,
-    working_dir: str = "",
-    max_budget_usd: float | None = None,
-    timeout: float | None = None,
-    review_required: bool = False,
-    slot_id: str = "",
-    **overrides: Any,
-) -> task_pb2.TaskSpec:
-    """Build a TaskSpec; extra keyword arguments are TaskOverrides fields."""
-    spec = task_pb2.TaskSpec(
-        prompt=prompt,
-        tags=tags or [],
-        working_dir=working_dir,
-        review_required=review_required,
-        slot_id=slot_id,
-        overrides=task_pb2.TaskOverrides(model=model, **overrides),
-    )
-    if max_budget_usd is not None:
-        spec.overrides.max_budget_micros = round(max_budget_usd * 1_000_000)
-    if timeout is not None:
-        spec.overrides.timeout.CopyFrom(_duration(timeout))
-    return spec
-
-
-def chain_step(
-    prompt: str,
-    name: str = "",
-    *,
-    retries: int = 0,
-    recovery_prompt: str | None = None,
-    output_vars: dict[str, str] | None = None,
-    **overrides: Any,
-) -> chain_pb2.ChainStep:
-    """Build a ChainStep; extra keyword arguments are TaskOverrides fields (e.g. model)."""
-    policy = chain_pb2.StepFailurePolicy(retries=retries)
-    if recovery_prompt is not None:
-        policy.recovery_prompt = recovery_prompt
-    return chain_pb2.ChainStep(
-        name=name,
-        prompt=prompt,
-        overrides=task_pb2.TaskOverrides(**overrides),
-        failure_policy=policy,
-        output_vars=output_vars or {},
-    )
-
-
-def chain_options(
-    isolation: str = "none", tags: list[str] | None = None, working_dir: str = ""
-) -> chain_pb2.ChainOptions:
-    value = chain_pb2.ChainIsolation.Value(f"CHAIN_ISOLATION_{isolation.upper()}")
-    return chain_pb2.ChainOptions(tags=tags or [], isolation=value, working_dir=working_dir)
+def _steps(steps: Sequence[StepInput]) -> list[chain_pb2.ChainStep]:
+    return [chain_step(**s) if isinstance(s, dict) else s for s in steps]
 
 
 class PoolClient:
     """Async client. Use as `async with PoolClient("host:port", token=...) as pool:`.
 
-    Every mutating call carries a fresh `request_id`; resending that same request (say, after a
-    lost connection) gets the first reply back instead of acting twice. Errors are raised as
-    `claude_pool.PoolError` subclasses.
+    Connection options (all keyword-only):
+    - `token`: sent as `authorization: Bearer <token>` on every PoolService call;
+    - `tls`: False for plaintext, True for TLS; None (default): TLS when `ca_certificate` or a
+      client certificate is given, else plaintext. With TLS and no CA, the system roots verify;
+    - `ca_certificate`, `client_certificate`, `client_key`: PEM bytes, or a PEM file's path
+      (str or Path); the certificate and key give mutual TLS. `tls_server_name` overrides the
+      name checked against the server's certificate. `credentials`: ready-made
+      grpc.ChannelCredentials instead of these;
+    - `default_deadline`: seconds for every unary call that sets no `deadline` (default: none;
+      streams never get one);
+    - `interceptors`: grpc.aio client interceptors (metadata, logging, tracing); they see every
+      attempt; `keepalive`: a Keepalive (None: gRPC's defaults); `channel_options`: raw gRPC
+      channel arguments;
+    - `channel`: a grpc.aio.Channel you built, used instead of the options above (the token is
+      still sent; `close()` leaves your channel open);
+    - `retry`: the resend policy (default: 4 attempts, 100/200/400 ms ±20 %, UNAVAILABLE and
+      RATE_LIMITED only).
+
+    Every mutating call carries a `request_id`, so a resend gets the first reply back instead of
+    acting twice. Errors are raised as `claude_pool.PoolError` subclasses.
     """
 
     def __init__(
@@ -133,16 +111,50 @@ class PoolClient:
         *,
         token: str | None = None,
         credentials: grpc.ChannelCredentials | None = None,
+        tls: bool | None = None,
+        ca_certificate: Pem | None = None,
+        client_certificate: Pem | None = None,
+        client_key: Pem | None = None,
+        tls_server_name: str | None = None,
+        default_deadline: float | None = None,
+        interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
+        keepalive: Keepalive | None = DEFAULT_KEEPALIVE,
+        channel_options: Sequence[tuple[str, Any]] = (),
+        channel: grpc.aio.Channel | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self.address = address
+        self._owns_channel = channel is None
+        if channel is None:
+            if credentials is None:
+                credentials = channel_credentials(
+                    tls=tls,
+                    ca_certificate=ca_certificate,
+                    client_certificate=client_certificate,
+                    client_key=client_key,
+                )
+            channel = open_channel(
+                address,
+                credentials=credentials,
+                tls_server_name=tls_server_name,
+                keepalive=keepalive,
+                options=channel_options,
+                interceptors=interceptors,
+            )
+        self._channel = channel
         self._metadata: tuple[tuple[str, str], ...] = (
             (("authorization", f"Bearer {token}"),) if token else ()
         )
-        if credentials is not None:
-            self._channel = grpc.aio.secure_channel(address, credentials, options=CHANNEL_OPTIONS)
-        else:
-            self._channel = grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
-        self.stub = pool_service_pb2_grpc.PoolServiceStub(self._channel)
+        self._caller = Caller(self._metadata, retry, default_deadline)
+        self._retry = retry
+        self.stub = pool_service_pb2_grpc.PoolServiceStub(channel)
+        """The generated stub, for what the wrapper does not cover (no resends, no token)."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> PoolClient:
+        """A client configured from CLAUDE_POOL_ADDR (or CLAUDE_POOL_SERVER), CLAUDE_POOL_TOKEN,
+        CLAUDE_POOL_CA, CLAUDE_POOL_CERT and CLAUDE_POOL_KEY; `options` override them."""
+        return cls(**{**options_from_env(environ), **options})
 
     async def __aenter__(self) -> PoolClient:
         return self
@@ -151,226 +163,386 @@ class PoolClient:
         await self.close()
 
     async def close(self) -> None:
-        await self._channel.close()
+        """Close the channel (unless it was passed in); open calls are cancelled."""
+        if self._owns_channel:
+            await self._channel.close()
 
-    async def _call(self, method: Callable[..., Awaitable[T]], request: Any, **kw: Any) -> T:
-        try:
-            return await method(request, metadata=self._metadata, **kw)
-        except grpc.aio.AioRpcError as exc:
-            raise from_rpc_error(exc) from None
+    async def _call(self, method: Any, request: Any, *, timeout: float | None = None) -> Any:
+        """Send a raw request through the client's policy (token, request_id, resends)."""
+        return await self._caller.unary(method, request, deadline=timeout)
 
     @staticmethod
-    def _spec(prompt_or_spec: str | task_pb2.TaskSpec, **kw: Any) -> task_pb2.TaskSpec:
+    def _spec(prompt_or_spec: TaskInput, **kw: Any) -> task_pb2.TaskSpec:
         if isinstance(prompt_or_spec, task_pb2.TaskSpec):
             return prompt_or_spec
         return task_spec(prompt_or_spec, **kw)
 
+    # health ------------------------------------------------------------------------------------
+
+    async def health(self, service: str = "", *, deadline: float | None = None) -> HealthStatus:
+        """The standard gRPC health check (no token needed): SERVING when the server takes work."""
+        check = check_method(self._channel)
+        response = await self._caller.unary(
+            check, check_request(service), deadline=deadline, metadata=()
+        )
+        return HealthStatus.of(response.value)
+
     # tasks -------------------------------------------------------------------------------------
 
-    async def run(self, prompt: str | task_pb2.TaskSpec, **kw: Any) -> task_pb2.Task:
-        """Run a task and return it finished (a failed run is a Task in state FAILED)."""
-        request = pb.RunRequest(task=self._spec(prompt, **kw), request_id=uuid.uuid4().hex)
-        response = await self._call(self.stub.Run, request)
+    async def run(
+        self,
+        prompt: TaskInput,
+        *,
+        request_id: str | None = None,
+        deadline: float | None = None,
+        **kw: Any,
+    ) -> task_pb2.Task:
+        """Run a task and return it finished (a failed run is a Task in state FAILED). `prompt` is
+        a prompt or a TaskSpec; other keyword arguments go to `task_spec`."""
+        request = pb.RunRequest(task=self._spec(prompt, **kw), request_id=request_id or "")
+        response = await self._caller.unary(self.stub.Run, request, deadline=deadline)
         return response.task
 
     async def stream(
-        self, prompt: str | task_pb2.TaskSpec, *, cancel_on_disconnect: bool = False, **kw: Any
-    ) -> AsyncIterator[task_pb2.TaskEvent]:
-        """Run a task and yield its events: state changes, text deltas, then `finished`."""
-        request = pb.RunStreamRequest(
-            task=self._spec(prompt, **kw),
-            request_id=uuid.uuid4().hex,
-            cancel_on_disconnect=cancel_on_disconnect,
+        self,
+        prompt: TaskInput,
+        *,
+        cancel_on_disconnect: bool = False,
+        request_id: str | None = None,
+        **kw: Any,
+    ) -> AsyncGenerator[task_pb2.TaskEvent, None]:
+        """Run a task and yield its events: state changes, text deltas, then `finished`. A stream
+        that breaks is followed with WatchTask from the last seq: no gap, no duplicate."""
+        request = with_request_id(
+            pb.RunStreamRequest(
+                task=self._spec(prompt, **kw),
+                request_id=request_id or "",
+                cancel_on_disconnect=cancel_on_disconnect,
+            )
         )
-        call = self.stub.RunStream(request, metadata=self._metadata)
-        task_id = ""
-        last_seq = 0
-        try:
-            async for response in call:
-                task_id, last_seq = response.event.task_id, response.event.seq
-                yield response.event
-            return
-        except grpc.aio.AioRpcError as exc:
-            if not task_id or exc.code() not in RESUMABLE:
-                raise from_rpc_error(exc) from None
-        finally:
-            call.cancel()
-        # The stream broke after the task started: carry on from the log.
-        async for event in self.watch(task_id, after_seq=last_seq):
-            yield event
+        events = self._task_events(_Position("", 0), request)
+        async with contextlib.aclosing(events):
+            async for event in events:
+                yield event
 
-    async def submit(self, prompt: str | task_pb2.TaskSpec, **kw: Any) -> task_pb2.Task:
-        request = pb.SubmitTaskRequest(task=self._spec(prompt, **kw), request_id=uuid.uuid4().hex)
-        response = await self._call(self.stub.SubmitTask, request)
+    async def submit(
+        self,
+        prompt: TaskInput,
+        *,
+        request_id: str | None = None,
+        deadline: float | None = None,
+        **kw: Any,
+    ) -> task_pb2.Task:
+        """Queue a task and return it at once (PENDING)."""
+        request = pb.SubmitTaskRequest(task=self._spec(prompt, **kw), request_id=request_id or "")
+        response = await self._caller.unary(self.stub.SubmitTask, request, deadline=deadline)
         return response.task
 
-    async def get(self, task_id: str) -> task_pb2.Task:
-        response = await self._call(self.stub.GetTask, pb.GetTaskRequest(task_id=task_id))
+    async def get(self, task_id: str, *, deadline: float | None = None) -> task_pb2.Task:
+        """Return a task (GetTask)."""
+        request = pb.GetTaskRequest(task_id=task_id)
+        response = await self._caller.unary(self.stub.GetTask, request, deadline=deadline)
         return response.task
 
-    async def list_tasks(self, **filters: Any) -> pb.ListTasksResponse:
-        return await self._call(self.stub.ListTasks, pb.ListTasksRequest(**filters))
+    async def list_tasks(
+        self, *, deadline: float | None = None, **filters: Any
+    ) -> pb.ListTasksResponse:
+        """One page of tasks, newest first; `filters` are ListTasksRequest fields (state,
+        slot_id, tags, chain_id, session_id, page_size, page_token). See `iter_tasks`."""
+        request = pb.ListTasksRequest(**filters)
+        return await self._caller.unary(self.stub.ListTasks, request, deadline=deadline)
+
+    async def iter_tasks(
+        self,
+        *,
+        state: task_pb2.TaskState.ValueType = task_pb2.TASK_STATE_UNSPECIFIED,
+        slot_id: str = "",
+        tags: Sequence[str] = (),
+        chain_id: str = "",
+        session_id: str = "",
+        page_size: int = 0,
+        deadline: float | None = None,
+    ) -> AsyncGenerator[task_pb2.Task, None]:
+        """Every task matching the filters, newest first, across pages (`deadline` is per page)."""
+
+        async def page(token: str) -> pb.ListTasksResponse:
+            return await self.list_tasks(
+                state=state,
+                slot_id=slot_id,
+                tags=list(tags),
+                chain_id=chain_id,
+                session_id=session_id,
+                page_size=page_size,
+                page_token=token,
+                deadline=deadline,
+            )
+
+        async for task in items(page, lambda p: p.tasks):
+            yield task
 
     async def wait(self, task_id: str, timeout: float = 600.0) -> task_pb2.Task:
-        """Wait until the task settles (terminal or pending review), polling in long waits."""
+        """Wait until the task settles (terminal or PENDING_REVIEW) or `timeout` seconds pass, and
+        return it as it stands; a long wait is several WaitTask calls."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        end = loop.time() + timeout
         while True:
-            remaining = max(0.0, deadline - loop.time())
-            request = pb.WaitTaskRequest(task_id=task_id, timeout=_duration(min(remaining, 600)))
-            response = await self._call(self.stub.WaitTask, request, timeout=remaining + 30)
-            if response.done or loop.time() >= deadline:
+            remaining = min(max(0.001, end - loop.time()), WAIT_SLICE)
+            request = pb.WaitTaskRequest(task_id=task_id, timeout=duration(remaining))
+            response = await self._caller.unary(
+                self.stub.WaitTask, request, deadline=remaining + WAIT_MARGIN
+            )
+            if response.done or loop.time() >= end:
                 return response.task
 
-    async def watch(self, task_id: str, after_seq: int = 0) -> AsyncIterator[task_pb2.TaskEvent]:
-        """Yield the task's events after `after_seq` until `finished`, resuming on a dropped
-        connection from the last seen seq (no gap, no duplicate)."""
-        seq = after_seq
-        attempts = 0
-        while True:
-            call = self.stub.WatchTask(
-                pb.WatchTaskRequest(task_id=task_id, after_seq=seq), metadata=self._metadata
-            )
-            try:
-                async for response in call:
-                    attempts = 0
-                    seq = response.event.seq
-                    yield response.event
-                    if response.event.HasField("finished"):
-                        return
-                return
-            except grpc.aio.AioRpcError as exc:
-                attempts += 1
-                if exc.code() not in RESUMABLE or attempts > 5:
-                    raise from_rpc_error(exc) from None
-                await asyncio.sleep(min(0.2 * 2**attempts, 5.0))
-            finally:
-                call.cancel()
+    async def watch(
+        self, task_id: str, after_seq: int = 0
+    ) -> AsyncGenerator[task_pb2.TaskEvent, None]:
+        """Yield the task's events after `after_seq` until `finished`, resuming a broken stream
+        from the last seq delivered (no gap, no duplicate)."""
+        events = self._task_events(_Position(task_id, after_seq), None)
+        async with contextlib.aclosing(events):
+            async for event in events:
+                yield event
 
-    async def cancel(self, task_id: str) -> task_pb2.Task:
-        request = pb.CancelTaskRequest(task_id=task_id, request_id=uuid.uuid4().hex)
-        response = await self._call(self.stub.CancelTask, request)
+    async def _task_events(
+        self, position: _Position, run: pb.RunStreamRequest | None
+    ) -> AsyncGenerator[task_pb2.TaskEvent, None]:
+        def open_call() -> grpc.aio.UnaryStreamCall[Any, Any]:
+            if not position.id and run is not None:
+                return self.stub.RunStream(run, metadata=self._metadata)
+            request = pb.WatchTaskRequest(task_id=position.id, after_seq=position.seq)
+            return self.stub.WatchTask(request, metadata=self._metadata)
+
+        responses = follow(open_call, self._retry, is_last=lambda r: r.event.HasField("finished"))
+        async with contextlib.aclosing(responses):
+            async for response in responses:
+                event: task_pb2.TaskEvent = response.event
+                if position.is_repeat(event.seq):
+                    continue  # already delivered before the stream was reopened
+                position.id, position.seq, position.delivered = event.task_id, event.seq, True
+                yield event
+
+    async def cancel(
+        self, task_id: str, *, request_id: str | None = None, deadline: float | None = None
+    ) -> task_pb2.Task:
+        """Cancel a task; it ends CANCELLED. A terminal task is FAILED_PRECONDITION."""
+        request = pb.CancelTaskRequest(task_id=task_id, request_id=request_id or "")
+        response = await self._caller.unary(self.stub.CancelTask, request, deadline=deadline)
         return response.task
 
-    async def claim(self, slot_id: str) -> task_pb2.Task | None:
-        response = await self._call(self.stub.ClaimTask, pb.ClaimTaskRequest(slot_id=slot_id))
+    async def delete_task(
+        self, task_id: str, *, request_id: str | None = None, deadline: float | None = None
+    ) -> None:
+        """Delete a settled (terminal) task and its events for good."""
+        request = pb.DeleteTaskRequest(task_id=task_id, request_id=request_id or "")
+        await self._caller.unary(self.stub.DeleteTask, request, deadline=deadline)
+
+    async def claim(
+        self, slot_id: str, *, request_id: str | None = None, deadline: float | None = None
+    ) -> task_pb2.Task | None:
+        """Make an idle slot take the oldest pending task now; None when nothing was claimed."""
+        request = pb.ClaimTaskRequest(slot_id=slot_id, request_id=request_id or "")
+        response = await self._caller.unary(self.stub.ClaimTask, request, deadline=deadline)
         return response.task if response.HasField("task") else None
 
     # review gate -------------------------------------------------------------------------------
 
-    async def approve(self, task_id: str) -> task_pb2.Task:
+    async def approve(
+        self, task_id: str, *, request_id: str | None = None, deadline: float | None = None
+    ) -> task_pb2.Task:
         """Approve a task in PENDING_REVIEW; it becomes COMPLETED."""
-        request = pb.ApproveTaskRequest(task_id=task_id, request_id=uuid.uuid4().hex)
-        response = await self._call(self.stub.ApproveTask, request)
+        request = pb.ApproveTaskRequest(task_id=task_id, request_id=request_id or "")
+        response = await self._caller.unary(self.stub.ApproveTask, request, deadline=deadline)
         return response.task
 
-    async def reject(self, task_id: str, feedback: str) -> task_pb2.Task:
+    async def reject(
+        self,
+        task_id: str,
+        feedback: str,
+        *,
+        request_id: str | None = None,
+        deadline: float | None = None,
+    ) -> task_pb2.Task:
         """Reject a task in PENDING_REVIEW: it runs again with the feedback, or fails at the
         rejection limit."""
         request = pb.RejectTaskRequest(
-            task_id=task_id, feedback=feedback, request_id=uuid.uuid4().hex
+            task_id=task_id, feedback=feedback, request_id=request_id or ""
         )
-        response = await self._call(self.stub.RejectTask, request)
+        response = await self._caller.unary(self.stub.RejectTask, request, deadline=deadline)
         return response.task
+
+    # sessions ----------------------------------------------------------------------------------
+
+    async def get_session(
+        self, session_id: str, *, deadline: float | None = None
+    ) -> session_pb2.Session:
+        """Return a session the caller owns."""
+        request = pb.GetSessionRequest(session_id=session_id)
+        response = await self._caller.unary(self.stub.GetSession, request, deadline=deadline)
+        return response.session
+
+    async def list_sessions(
+        self, *, page_size: int = 0, page_token: str = "", deadline: float | None = None
+    ) -> pb.ListSessionsResponse:
+        """One page of the caller's sessions, most recently used first. See `iter_sessions`."""
+        request = pb.ListSessionsRequest(page_size=page_size, page_token=page_token)
+        return await self._caller.unary(self.stub.ListSessions, request, deadline=deadline)
+
+    async def iter_sessions(
+        self, *, page_size: int = 0, deadline: float | None = None
+    ) -> AsyncGenerator[session_pb2.Session, None]:
+        """Every session of the caller, most recently used first, across pages."""
+
+        async def page(token: str) -> pb.ListSessionsResponse:
+            return await self.list_sessions(
+                page_size=page_size, page_token=token, deadline=deadline
+            )
+
+        async for session in items(page, lambda p: p.sessions):
+            yield session
+
+    async def delete_session(
+        self, session_id: str, *, request_id: str | None = None, deadline: float | None = None
+    ) -> None:
+        """Delete a session and its transcript; continuing it afterwards is NOT_FOUND."""
+        request = pb.DeleteSessionRequest(session_id=session_id, request_id=request_id or "")
+        await self._caller.unary(self.stub.DeleteSession, request, deadline=deadline)
 
     # fan-out -----------------------------------------------------------------------------------
 
     async def fan_out(
-        self, tasks: Sequence[str | task_pb2.TaskSpec], **kw: Any
+        self,
+        tasks: Sequence[TaskInput],
+        *,
+        request_id: str | None = None,
+        deadline: float | None = None,
+        **kw: Any,
     ) -> list[pb.FanOutItem]:
         """Run tasks concurrently; one item per task, in input order, each with its own outcome
         (`item.task`, or `item.error_code`/`error_message` when it could not be submitted)."""
         request = pb.FanOutRequest(
-            tasks=[self._spec(t, **kw) for t in tasks], request_id=uuid.uuid4().hex
+            tasks=[self._spec(t, **kw) for t in tasks], request_id=request_id or ""
         )
-        response = await self._call(self.stub.FanOut, request)
+        response = await self._caller.unary(self.stub.FanOut, request, deadline=deadline)
         return list(response.items)
 
     async def fan_out_stream(
-        self, tasks: Sequence[str | task_pb2.TaskSpec], **kw: Any
-    ) -> AsyncIterator[pb.FanOutItem]:
-        """Like fan_out, but yields each item as soon as it finishes (`item.index` says which)."""
-        request = pb.FanOutStreamRequest(
-            tasks=[self._spec(t, **kw) for t in tasks], request_id=uuid.uuid4().hex
+        self, tasks: Sequence[TaskInput], *, request_id: str | None = None, **kw: Any
+    ) -> AsyncGenerator[pb.FanOutItem, None]:
+        """Like fan_out, but yields each item as soon as it finishes (`item.index` says which).
+        Opening the stream is resent as a unary call is; a break after an item raises."""
+        request = with_request_id(
+            pb.FanOutStreamRequest(
+                tasks=[self._spec(t, **kw) for t in tasks], request_id=request_id or ""
+            )
         )
-        call = self.stub.FanOutStream(request, metadata=self._metadata)
-        try:
-            async for response in call:
+
+        def open_call() -> grpc.aio.UnaryStreamCall[Any, pb.FanOutStreamResponse]:
+            return self.stub.FanOutStream(request, metadata=self._metadata)
+
+        responses = follow(open_call, self._retry)  # not resumable: a break raises
+        async with contextlib.aclosing(responses):
+            async for response in responses:
                 yield response.item
-        except grpc.aio.AioRpcError as exc:
-            raise from_rpc_error(exc) from None
-        finally:
-            call.cancel()
 
     # chains ------------------------------------------------------------------------------------
 
     async def submit_chain(
         self,
-        steps: Sequence[chain_pb2.ChainStep | dict[str, Any]],
+        steps: Sequence[StepInput],
         *,
         isolation: str = "none",
         tags: list[str] | None = None,
         working_dir: str = "",
+        request_id: str | None = None,
+        deadline: float | None = None,
     ) -> chain_pb2.ChainProgress:
         """Submit a chain and return its progress at once. Steps are ChainStep messages or dicts
         (see `chain_step`); isolation is "none", "worktree" or "clone"."""
         request = pb.SubmitChainRequest(
-            steps=[chain_step(**s) if isinstance(s, dict) else s for s in steps],
+            steps=_steps(steps),
             options=chain_options(isolation, tags, working_dir),
-            request_id=uuid.uuid4().hex,
+            request_id=request_id or "",
         )
-        response = await self._call(self.stub.SubmitChain, request)
+        response = await self._caller.unary(self.stub.SubmitChain, request, deadline=deadline)
         return response.chain
 
     async def fan_out_chains(
-        self, chains: Sequence[Sequence[chain_pb2.ChainStep | dict[str, Any]]], **options: Any
+        self,
+        chains: Sequence[Sequence[StepInput]],
+        *,
+        request_id: str | None = None,
+        deadline: float | None = None,
+        **options: Any,
     ) -> list[chain_pb2.ChainProgress]:
-        """Submit several independent chains (same options for each)."""
+        """Submit several independent chains (`options`, as for chain_options, apply to each)."""
         request = pb.FanOutChainsRequest(
             chains=[
-                pb.ChainSpec(
-                    steps=[chain_step(**s) if isinstance(s, dict) else s for s in steps],
-                    options=chain_options(**options),
-                )
+                pb.ChainSpec(steps=_steps(steps), options=chain_options(**options))
                 for steps in chains
             ],
-            request_id=uuid.uuid4().hex,
+            request_id=request_id or "",
         )
-        response = await self._call(self.stub.FanOutChains, request)
+        response = await self._caller.unary(self.stub.FanOutChains, request, deadline=deadline)
         return list(response.chains)
 
-    async def get_chain(self, chain_id: str) -> chain_pb2.ChainProgress:
+    async def get_chain(
+        self, chain_id: str, *, deadline: float | None = None
+    ) -> chain_pb2.ChainProgress:
+        """Return a chain's progress (GetChainProgress)."""
         request = pb.GetChainProgressRequest(chain_id=chain_id)
-        response = await self._call(self.stub.GetChainProgress, request)
+        response = await self._caller.unary(self.stub.GetChainProgress, request, deadline=deadline)
         return response.chain
 
-    async def list_chains(self, **filters: Any) -> pb.ListChainProgressResponse:
+    async def list_chains(
+        self, *, deadline: float | None = None, **filters: Any
+    ) -> pb.ListChainProgressResponse:
+        """One page of chains, newest first (ListChainProgress); `filters` are its request's
+        fields (status, page_size, page_token). See `iter_chains`."""
         request = pb.ListChainProgressRequest(**filters)
-        return await self._call(self.stub.ListChainProgress, request)
+        return await self._caller.unary(self.stub.ListChainProgress, request, deadline=deadline)
+
+    async def iter_chains(
+        self,
+        *,
+        status: chain_pb2.ChainStatus.ValueType = chain_pb2.CHAIN_STATUS_UNSPECIFIED,
+        page_size: int = 0,
+        deadline: float | None = None,
+    ) -> AsyncGenerator[chain_pb2.ChainProgress, None]:
+        """Every chain (with `status`, if set), newest first, across pages."""
+
+        async def page(token: str) -> pb.ListChainProgressResponse:
+            return await self.list_chains(
+                status=status, page_size=page_size, page_token=token, deadline=deadline
+            )
+
+        async for chain in items(page, lambda p: p.chains):
+            yield chain
 
     async def watch_chain(
         self, chain_id: str, after_seq: int = 0
-    ) -> AsyncIterator[chain_pb2.ChainProgress]:
-        """Yield progress snapshots until the chain is terminal; resumes on a dropped connection."""
-        seq = after_seq
-        attempts = 0
-        while True:
-            call = self.stub.WatchChain(
-                pb.WatchChainRequest(chain_id=chain_id, after_seq=seq), metadata=self._metadata
-            )
-            try:
-                async for response in call:
-                    attempts = 0
-                    seq = response.chain.seq
-                    yield response.chain
-                return
-            except grpc.aio.AioRpcError as exc:
-                attempts += 1
-                if exc.code() not in RESUMABLE or attempts > 5:
-                    raise from_rpc_error(exc) from None
-                await asyncio.sleep(min(0.2 * 2**attempts, 5.0))
-            finally:
-                call.cancel()
+    ) -> AsyncGenerator[chain_pb2.ChainProgress, None]:
+        """Yield progress snapshots until the chain is terminal, resuming a broken stream from the
+        last snapshot's seq."""
+        # after_seq 0 asks for the current snapshot first, whatever its seq (0 for a chain that
+        # never changed): only a reopened stream's repeats are dropped.
+        position = _Position(chain_id, after_seq)
+
+        def open_call() -> grpc.aio.UnaryStreamCall[Any, pb.WatchChainResponse]:
+            request = pb.WatchChainRequest(chain_id=chain_id, after_seq=position.seq)
+            return self.stub.WatchChain(request, metadata=self._metadata)
+
+        # Read until the server ends the stream after a terminal snapshot: a chain can turn
+        # terminal a snapshot before its final result is filled in.
+        responses = follow(
+            open_call, self._retry, may_end_after=lambda r: r.chain.status in _TERMINAL_CHAIN
+        )
+        async with contextlib.aclosing(responses):
+            async for response in responses:
+                if position.is_repeat(response.chain.seq):
+                    continue  # already delivered before the stream was reopened
+                position.seq, position.delivered = response.chain.seq, True
+                yield response.chain
 
     async def wait_chain(self, chain_id: str) -> chain_pb2.ChainProgress:
         """Wait until the chain is terminal and return its final progress."""
@@ -379,53 +551,84 @@ class PoolClient:
             last = progress
         return last
 
-    async def cancel_chain(self, chain_id: str) -> chain_pb2.ChainProgress:
-        request = pb.CancelChainRequest(chain_id=chain_id, request_id=uuid.uuid4().hex)
-        response = await self._call(self.stub.CancelChain, request)
+    async def cancel_chain(
+        self, chain_id: str, *, request_id: str | None = None, deadline: float | None = None
+    ) -> chain_pb2.ChainProgress:
+        """Cancel a chain: the running step stops, the rest are skipped."""
+        request = pb.CancelChainRequest(chain_id=chain_id, request_id=request_id or "")
+        response = await self._caller.unary(self.stub.CancelChain, request, deadline=deadline)
         return response.chain
 
     # scaling -----------------------------------------------------------------------------------
 
-    async def scale_up(self, count: int = 1) -> int:
+    async def scale_up(
+        self, count: int = 1, *, request_id: str | None = None, deadline: float | None = None
+    ) -> int:
         """Add slots; returns the number of slots after scaling."""
-        request = pb.ScaleUpRequest(count=count, request_id=uuid.uuid4().hex)
-        response = await self._call(self.stub.ScaleUp, request)
+        request = pb.ScaleUpRequest(count=count, request_id=request_id or "")
+        response = await self._caller.unary(self.stub.ScaleUp, request, deadline=deadline)
         return response.total_slots
 
-    async def scale_down(self, count: int = 1, *, busy_timeout: float | None = None) -> int:
+    async def scale_down(
+        self,
+        count: int = 1,
+        *,
+        busy_timeout: float | None = None,
+        request_id: str | None = None,
+        deadline: float | None = None,
+    ) -> int:
         """Remove slots (idle and least-used first); a busy one gets `busy_timeout` seconds."""
-        request = pb.ScaleDownRequest(count=count, request_id=uuid.uuid4().hex)
+        request = pb.ScaleDownRequest(count=count, request_id=request_id or "")
         if busy_timeout is not None:
-            request.busy_timeout.CopyFrom(_duration(busy_timeout))
-        response = await self._call(self.stub.ScaleDown, request)
+            request.busy_timeout.CopyFrom(duration(busy_timeout))
+        response = await self._caller.unary(self.stub.ScaleDown, request, deadline=deadline)
         return response.total_slots
 
-    async def set_target_slots(self, target: int) -> int:
-        request = pb.SetTargetSlotsRequest(target=target, request_id=uuid.uuid4().hex)
-        response = await self._call(self.stub.SetTargetSlots, request)
+    async def set_target_slots(
+        self, target: int, *, request_id: str | None = None, deadline: float | None = None
+    ) -> int:
+        """Scale up or down to `target` slots; returns the number after scaling."""
+        request = pb.SetTargetSlotsRequest(target=target, request_id=request_id or "")
+        response = await self._caller.unary(self.stub.SetTargetSlots, request, deadline=deadline)
         return response.total_slots
 
     # routing -----------------------------------------------------------------------------------
 
     async def route(
-        self, prompt: str, config: routing_pb2.AutoConfig | None = None
+        self,
+        prompt: str,
+        config: routing_pb2.AutoConfig | None = None,
+        *,
+        deadline: float | None = None,
     ) -> pb.RouteResponse:
         """Ask the router for a route (single, parallel or chain) without running it. The
         response has `route` and the routing call's `cost_micros`."""
         request = pb.RouteRequest(prompt=prompt, config=config)
-        return await self._call(self.stub.Route, request)
+        return await self._caller.unary(self.stub.Route, request, deadline=deadline)
 
     async def auto(
-        self, prompt: str, config: routing_pb2.AutoConfig | None = None
+        self,
+        prompt: str,
+        config: routing_pb2.AutoConfig | None = None,
+        *,
+        request_id: str | None = None,
+        deadline: float | None = None,
     ) -> routing_pb2.AutoResult:
         """Route the prompt and run the route; a failed routing call runs it as one task."""
-        request = pb.AutoRequest(prompt=prompt, config=config, request_id=uuid.uuid4().hex)
-        response = await self._call(self.stub.Auto, request)
+        request = pb.AutoRequest(prompt=prompt, config=config, request_id=request_id or "")
+        response = await self._caller.unary(self.stub.Auto, request, deadline=deadline)
         return response.result
 
-    async def execute_route(self, route: routing_pb2.Route) -> routing_pb2.AutoResult:
-        request = pb.ExecuteRouteRequest(route=route, request_id=uuid.uuid4().hex)
-        response = await self._call(self.stub.ExecuteRoute, request)
+    async def execute_route(
+        self,
+        route: routing_pb2.Route,
+        *,
+        request_id: str | None = None,
+        deadline: float | None = None,
+    ) -> routing_pb2.AutoResult:
+        """Run a given route."""
+        request = pb.ExecuteRouteRequest(route=route, request_id=request_id or "")
+        response = await self._caller.unary(self.stub.ExecuteRoute, request, deadline=deadline)
         return response.result
 
     # metrics -----------------------------------------------------------------------------------
@@ -437,183 +640,175 @@ class PoolClient:
         end_time: datetime | None = None,
         tags: Sequence[str] = (),
         model: str = "",
+        deadline: float | None = None,
     ) -> pool_pb2.SessionMetrics:
         """Aggregate the tasks submitted in [start_time, end_time) with any of `tags` (and
-        answered by `model`); unset arguments do not filter."""
+        answered by `model`); unset arguments do not filter (GetSessionMetrics)."""
         flt = pool_pb2.MetricsFilter(tags=list(tags), model=model)
         if start_time is not None:
             flt.start_time.FromDatetime(start_time)
         if end_time is not None:
             flt.end_time.FromDatetime(end_time)
         request = pb.GetSessionMetricsRequest(filter=flt)
-        response = await self._call(self.stub.GetSessionMetrics, request)
+        response = await self._caller.unary(self.stub.GetSessionMetrics, request, deadline=deadline)
         return response.metrics
 
     # messaging ---------------------------------------------------------------------------------
 
     async def send_message(
-        self, to_slot_id: str, content: str, *, from_slot_id: str = "client"
+        self,
+        to_slot_id: str,
+        content: str,
+        *,
+        from_slot_id: str = "client",
+        request_id: str | None = None,
+        deadline: float | None = None,
     ) -> pool_pb2.SlotMessage:
         """Send a message to a slot; it is put before that slot's next prompt."""
         request = pb.SendMessageRequest(
             from_slot_id=from_slot_id,
             to_slot_id=to_slot_id,
             content=content,
-            request_id=uuid.uuid4().hex,
+            request_id=request_id or "",
         )
-        response = await self._call(self.stub.SendMessage, request)
+        response = await self._caller.unary(self.stub.SendMessage, request, deadline=deadline)
         return response.message
 
     async def broadcast_message(
-        self, content: str, *, from_slot_id: str = "client"
+        self,
+        content: str,
+        *,
+        from_slot_id: str = "client",
+        request_id: str | None = None,
+        deadline: float | None = None,
     ) -> list[pool_pb2.SlotMessage]:
         """Send a message to every slot except the sender."""
         request = pb.BroadcastMessageRequest(
-            from_slot_id=from_slot_id, content=content, request_id=uuid.uuid4().hex
+            from_slot_id=from_slot_id, content=content, request_id=request_id or ""
         )
-        response = await self._call(self.stub.BroadcastMessage, request)
+        response = await self._caller.unary(self.stub.BroadcastMessage, request, deadline=deadline)
         return list(response.messages)
 
-    async def read_messages(self, slot_id: str) -> list[pool_pb2.SlotMessage]:
+    async def read_messages(
+        self, slot_id: str, *, request_id: str | None = None, deadline: float | None = None
+    ) -> list[pool_pb2.SlotMessage]:
         """Return and remove a slot's unread messages, oldest first."""
-        response = await self._call(self.stub.ReadMessages, pb.ReadMessagesRequest(slot_id=slot_id))
+        request = pb.ReadMessagesRequest(slot_id=slot_id, request_id=request_id or "")
+        response = await self._caller.unary(self.stub.ReadMessages, request, deadline=deadline)
         return list(response.messages)
 
-    async def peek_messages(self, slot_id: str) -> list[pool_pb2.SlotMessage]:
-        response = await self._call(self.stub.PeekMessages, pb.PeekMessagesRequest(slot_id=slot_id))
+    async def peek_messages(
+        self, slot_id: str, *, deadline: float | None = None
+    ) -> list[pool_pb2.SlotMessage]:
+        """Return a slot's unread messages without removing them."""
+        request = pb.PeekMessagesRequest(slot_id=slot_id)
+        response = await self._caller.unary(self.stub.PeekMessages, request, deadline=deadline)
         return list(response.messages)
 
-    async def count_messages(self, slot_id: str) -> int:
+    async def count_messages(self, slot_id: str, *, deadline: float | None = None) -> int:
+        """Count a slot's unread messages."""
         request = pb.CountMessagesRequest(slot_id=slot_id)
-        response = await self._call(self.stub.CountMessages, request)
+        response = await self._caller.unary(self.stub.CountMessages, request, deadline=deadline)
         return response.count
 
     # pool --------------------------------------------------------------------------------------
 
-    async def status(self) -> pool_pb2.PoolStatus:
-        response = await self._call(self.stub.GetStatus, pb.GetStatusRequest())
+    async def status(self, *, deadline: float | None = None) -> pool_pb2.PoolStatus:
+        """Counts of slots and tasks, spend and budget (GetStatus)."""
+        request = pb.GetStatusRequest()
+        response = await self._caller.unary(self.stub.GetStatus, request, deadline=deadline)
         return response.status
 
-    async def config(self) -> pool_pb2.PoolConfig:
-        response = await self._call(self.stub.GetConfig, pb.GetConfigRequest())
+    async def config(self, *, deadline: float | None = None) -> pool_pb2.PoolConfig:
+        """The effective pool configuration (GetConfig)."""
+        request = pb.GetConfigRequest()
+        response = await self._caller.unary(self.stub.GetConfig, request, deadline=deadline)
         return response.config
 
     async def find_slots(
-        self, name: str = "", role: str = "", state: int = 0
+        self,
+        name: str = "",
+        role: str = "",
+        state: pool_pb2.SlotState.ValueType = pool_pb2.SLOT_STATE_UNSPECIFIED,
+        *,
+        deadline: float | None = None,
     ) -> list[pool_pb2.Slot]:
-        request = pb.FindSlotsRequest(name=name, role=role, state=state)  # type: ignore[arg-type]
-        response = await self._call(self.stub.FindSlots, request)
+        """Slots matching every given filter (name, role, state)."""
+        request = pb.FindSlotsRequest(name=name, role=role, state=state)
+        response = await self._caller.unary(self.stub.FindSlots, request, deadline=deadline)
         return list(response.slots)
 
-    async def drain(self, timeout: float = 300.0) -> pool_pb2.DrainSummary:
-        request = pb.DrainRequest(timeout=_duration(timeout), request_id=uuid.uuid4().hex)
-        response = await self._call(self.stub.Drain, request, timeout=timeout + 30)
+    async def drain(
+        self, timeout: float = 300.0, *, request_id: str | None = None
+    ) -> pool_pb2.DrainSummary:
+        """Stop taking work, wait up to `timeout` seconds for running tasks, stop the slots."""
+        request = pb.DrainRequest(timeout=duration(timeout), request_id=request_id or "")
+        response = await self._caller.unary(
+            self.stub.Drain, request, deadline=timeout + WAIT_MARGIN
+        )
         return response.summary
 
-    # context -----------------------------------------------------------------------------------
+    # shared context ----------------------------------------------------------------------------
 
-    async def set_context(self, key: str, value: str) -> pool_pb2.ContextEntry:
-        request = pb.SetContextRequest(key=key, value=value, request_id=uuid.uuid4().hex)
-        response = await self._call(self.stub.SetContext, request)
+    async def set_context(
+        self, key: str, value: str, *, request_id: str | None = None, deadline: float | None = None
+    ) -> pool_pb2.ContextEntry:
+        """Set a shared-context entry (injected into every task's system prompt)."""
+        request = pb.SetContextRequest(key=key, value=value, request_id=request_id or "")
+        response = await self._caller.unary(self.stub.SetContext, request, deadline=deadline)
         return response.entry
 
-    async def get_context(self, key: str) -> str:
-        response = await self._call(self.stub.GetContext, pb.GetContextRequest(key=key))
+    async def get_context(self, key: str, *, deadline: float | None = None) -> str:
+        """A shared-context entry's value (NOT_FOUND when there is none)."""
+        request = pb.GetContextRequest(key=key)
+        response = await self._caller.unary(self.stub.GetContext, request, deadline=deadline)
         return response.entry.value
 
-    async def delete_context(self, key: str) -> bool:
-        request = pb.DeleteContextRequest(key=key, request_id=uuid.uuid4().hex)
-        response = await self._call(self.stub.DeleteContext, request)
+    async def delete_context(
+        self, key: str, *, request_id: str | None = None, deadline: float | None = None
+    ) -> bool:
+        """Delete a shared-context entry; True when it existed."""
+        request = pb.DeleteContextRequest(key=key, request_id=request_id or "")
+        response = await self._caller.unary(self.stub.DeleteContext, request, deadline=deadline)
         return response.deleted
 
-    async def list_context(self) -> dict[str, str]:
-        entries: dict[str, str] = {}
-        token = ""
-        while True:
-            response = await self._call(
-                self.stub.ListContext, pb.ListContextRequest(page_token=token)
+    async def list_context_page(
+        self, *, page_size: int = 0, page_token: str = "", deadline: float | None = None
+    ) -> pb.ListContextResponse:
+        """One page of shared-context entries, by key (ListContext). See `iter_context`."""
+        request = pb.ListContextRequest(page_size=page_size, page_token=page_token)
+        return await self._caller.unary(self.stub.ListContext, request, deadline=deadline)
+
+    async def iter_context(
+        self, *, page_size: int = 0, deadline: float | None = None
+    ) -> AsyncGenerator[pool_pb2.ContextEntry, None]:
+        """Every shared-context entry, by key, across pages."""
+
+        async def page(token: str) -> pb.ListContextResponse:
+            return await self.list_context_page(
+                page_size=page_size, page_token=token, deadline=deadline
             )
-            entries.update((e.key, e.value) for e in response.entries)
-            token = response.next_page_token
-            if not token:
-                return entries
+
+        async for entry in items(page, lambda p: p.entries):
+            yield entry
+
+    async def list_context(self, *, deadline: float | None = None) -> dict[str, str]:
+        """Every shared-context entry as {key: value}, across pages."""
+        return {e.key: e.value async for e in self.iter_context(deadline=deadline)}
 
 
-class SyncPoolClient:
-    """Blocking facade: the same methods as PoolClient, run on a private event loop thread."""
+def __getattr__(name: str) -> Any:
+    # SyncPoolClient lived here before it had its own module; keep `claude_pool.client` imports.
+    if name == "SyncPoolClient":
+        from claude_pool.sync import SyncPoolClient
 
-    def __init__(self, address: str = DEFAULT_ADDRESS, **kw: Any) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
-        self._client: PoolClient = self._submit(self._make(address, kw))
-
-    @staticmethod
-    async def _make(address: str, kw: dict[str, Any]) -> PoolClient:
-        return PoolClient(address, **kw)
-
-    def _submit(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
-
-    def __enter__(self) -> SyncPoolClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._submit(self._client.close())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=5)
-
-    def _iterate(self, agen: AsyncIterator[T]) -> Iterator[T]:
-        while True:
-            try:
-                yield self._submit(agen.__anext__())  # type: ignore[arg-type]
-            except StopAsyncIteration:
-                return
-
-    def run(self, prompt: str | task_pb2.TaskSpec, **kw: Any) -> task_pb2.Task:
-        return self._submit(self._client.run(prompt, **kw))
-
-    def stream(self, prompt: str | task_pb2.TaskSpec, **kw: Any) -> Iterator[task_pb2.TaskEvent]:
-        return self._iterate(self._client.stream(prompt, **kw))
-
-    def submit(self, prompt: str | task_pb2.TaskSpec, **kw: Any) -> task_pb2.Task:
-        return self._submit(self._client.submit(prompt, **kw))
-
-    def get(self, task_id: str) -> task_pb2.Task:
-        return self._submit(self._client.get(task_id))
-
-    def wait(self, task_id: str, timeout: float = 600.0) -> task_pb2.Task:
-        return self._submit(self._client.wait(task_id, timeout))
-
-    def watch(self, task_id: str, after_seq: int = 0) -> Iterator[task_pb2.TaskEvent]:
-        return self._iterate(self._client.watch(task_id, after_seq))
-
-    def cancel(self, task_id: str) -> task_pb2.Task:
-        return self._submit(self._client.cancel(task_id))
-
-    def status(self) -> pool_pb2.PoolStatus:
-        return self._submit(self._client.status())
-
-    def set_context(self, key: str, value: str) -> pool_pb2.ContextEntry:
-        return self._submit(self._client.set_context(key, value))
-
-    def get_context(self, key: str) -> str:
-        return self._submit(self._client.get_context(key))
-
-    def delete_context(self, key: str) -> bool:
-        return self._submit(self._client.delete_context(key))
-
-    def list_context(self) -> dict[str, str]:
-        return self._submit(self._client.list_context())
+        return SyncPoolClient
+    raise AttributeError(name)
 
 
 __all__ = [
     "PoolClient",
     "PoolError",
-    "SyncPoolClient",
     "chain_options",
     "chain_step",
     "task_spec",

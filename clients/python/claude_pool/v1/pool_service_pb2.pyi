@@ -1775,16 +1775,22 @@ class ReadMessagesRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SLOT_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     slot_id: _builtins.str
     """The recipient slot."""
+    request_id: _builtins.str
+    """Idempotency key (a UUID): reading removes the messages, so a retry with the same key gets the
+    same messages back instead of an empty inbox.
+    """
     def __init__(
         self,
         *,
         slot_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["slot_id", b"slot_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id", "slot_id", b"slot_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
