@@ -19,6 +19,7 @@ from claude_pool_server.driver.claude_cli import OWNER_ENV, ClaudeCliDriver, bun
 from claude_pool_server.driver.processes import ProcessPool
 from claude_pool_server.driver.sandbox import Sandbox, choose
 from claude_pool_server.engine.pool import Pool
+from claude_pool_server.gateway.prices import DEFAULT_PRICES, PriceTable
 from claude_pool_server.gateway.server import ApiGateway, upstream_credentials
 from claude_pool_server.store.memory import InMemoryStore
 from claude_pool_server.workspace.git import GitWorkspaces
@@ -107,7 +108,8 @@ def build_gateway(config: ServerConfig, env: dict[str, str]) -> ApiGateway | Non
             "no Anthropic credentials in the server's environment: set ANTHROPIC_API_KEY "
             "(or ANTHROPIC_AUTH_TOKEN); every task will fail with 'Not logged in'"
         )
-    return ApiGateway(combined.get("ANTHROPIC_BASE_URL", ""), credentials)
+    prices = PriceTable({**DEFAULT_PRICES, **config.model_prices})
+    return ApiGateway(combined.get("ANTHROPIC_BASE_URL", ""), credentials, prices=prices)
 
 
 def build_sandbox(config: ServerConfig, cli_path: str) -> Sandbox:

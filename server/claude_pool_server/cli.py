@@ -23,9 +23,9 @@ from claude_pool_server.config import (
     env_default,
     load_tokens,
     permission_mode,
-    slot_configs_from_file,
 )
 from claude_pool_server.config_error import ConfigError
+from claude_pool_server.config_file import load_file_config
 from claude_pool_server.domain.budget import usd_to_micros
 from claude_pool_server.domain.sessions import SessionPolicy
 from claude_pool_server.domain.tasks import Effort, PermissionMode
@@ -183,6 +183,7 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         raise ConfigError("--slots must not be negative")
     denied = frozenset() if args.allow_bypass_permissions else {PermissionMode.BYPASS_PERMISSIONS}
     state_dir = args.state_dir or default_state_dir()
+    file = load_file_config(args.config)
     pool = PoolSettings(
         model=args.model,
         fallback_model=args.fallback_model,
@@ -194,7 +195,10 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         slots=args.slots,
         min_slots=args.min_slots,
         max_slots=args.max_slots,
-        slot_configs=slot_configs_from_file(args.config),
+        slot_configs=file.slots,
+        mcp_servers=file.mcp_servers,
+        policies=file.policies,
+        default_policy=file.default_policy,
         budget_micros=usd_to_micros(args.budget_usd) if args.budget_usd is not None else None,
         default_task_reservation_micros=usd_to_micros(args.task_reservation_usd),
         task_timeout_seconds=args.task_timeout,
@@ -233,6 +237,7 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         api_gateway=args.api_gateway,
         spare_processes=args.spare_processes,
         max_concurrent_spawns=args.max_concurrent_spawns,
+        model_prices=file.model_prices,
         pool=pool,
     )
 

@@ -6,10 +6,8 @@ import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import platformdirs
-import yaml
 
 from claude_pool_server.config_error import ConfigError
 from claude_pool_server.domain.callers import (
@@ -18,9 +16,9 @@ from claude_pool_server.domain.callers import (
     Caller,
     valid_namespace,
 )
-from claude_pool_server.domain.slots import SlotConfig
-from claude_pool_server.domain.tasks import Effort, PermissionMode
+from claude_pool_server.domain.tasks import PermissionMode
 from claude_pool_server.engine.settings import PoolSettings
+from claude_pool_server.gateway.prices import Price
 from claude_pool_server.tokens import CERT_PREFIX, Credentials, default_name, hash_token
 
 
@@ -59,6 +57,8 @@ class ServerConfig:
     spare_processes: int = 1
     # concurrent CLI process starts (spawning is CPU-bound; slots are not)
     max_concurrent_spawns: int = 4
+    # the config file's `model_prices:` (on top of the built-in list prices) for the gateway
+    model_prices: dict[str, Price] = field(default_factory=dict)
     pool: PoolSettings = field(default_factory=PoolSettings)
 
     @property
@@ -177,36 +177,6 @@ def permission_mode(value: str) -> PermissionMode:
     except ValueError:
         allowed = ", ".join(m.value for m in PermissionMode)
         raise ConfigError(f"unknown permission mode {value!r} (use one of {allowed})") from None
-
-
-def slot_configs_from_file(path: str | None) -> tuple[SlotConfig, ...]:
-    """Per-slot identity from the config file's `slots:` list (first entry → slot-0, ...)."""
-    if not path:
-        return ()
-    try:
-        data: Any = yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
-    configs = []
-    for index, entry in enumerate(data.get("slots") or []):
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{path}: slots[{index}] must be a mapping")
-        configs.append(
-            SlotConfig(
-                name=str(entry.get("name", "")),
-                role=str(entry.get("role", "")),
-                description=str(entry.get("description", "")),
-                model=entry.get("model"),
-                permission_mode=permission_mode(entry["permission_mode"])
-                if entry.get("permission_mode")
-                else None,
-                max_turns=entry.get("max_turns"),
-                system_prompt=entry.get("system_prompt"),
-                allowed_tools=tuple(entry.get("allowed_tools") or ()),
-                effort=Effort(entry["effort"]) if entry.get("effort") else None,
-            )
-        )
-    return tuple(configs)
 
 
 def env_default(name: str, fallback: str | None = None) -> str | None:
