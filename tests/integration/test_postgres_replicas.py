@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from claude_pool import BudgetExhaustedError, PoolClient
+from claude_pool import BudgetExhaustedError, PoolClient, task_spec
 from claude_pool.v1 import chain_pb2, task_pb2
 from tests.conftest import eventually
 from tests.support.replicas import FAST_RECOVERY, serve_process
@@ -143,3 +143,24 @@ async def test_concurrent_submitters_on_two_replicas_never_overspend_the_budget(
             assert sum(admitted) == 10
             status = await on_a.status()
             assert status.reserved_micros == 1_000_000
+
+
+async def test_a_conversation_continues_on_another_replica_and_after_a_restart(
+    stub: StubAnthropic, database_url: str
+) -> None:
+    """Sessions live in the database, not in a slot: a follow-up may land on any replica, and
+    a conversation outlives the server that started it."""
+    with serve_process(stub, database_url) as a, serve_process(stub, database_url) as b:
+        async with a.client() as on_a, b.client() as on_b:
+            first = await on_a.run("my code word is OTTER-3 [[reply:noted OTTER-3]]")
+            assert first.session_id
+            second = await on_b.run(task_spec("what was it? [[recall]]", continue_from=first.id))
+            assert second.result.output == "RECALL[noted OTTER-3]", second.result
+            assert second.session_id == first.session_id
+    with serve_process(stub, database_url) as restarted:
+        async with restarted.client() as client:
+            third = await client.run(task_spec("and now? [[recall]]", continue_from=second.id))
+            assert third.result.output == "RECALL[RECALL[noted OTTER-3]]", third.result
+            session = await client.get_session(first.session_id)
+            assert session.turns == 3
+            assert session.last_task_id == third.id
