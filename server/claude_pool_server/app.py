@@ -3,6 +3,7 @@ builds the pool and the servicer."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from claude_pool_server.api.servicer import PoolServicer
 from claude_pool_server.config import ServerConfig, default_state_dir
 from claude_pool_server.config_error import ConfigError
 from claude_pool_server.domain.ports import ClaudeDriver, PoolStore
+from claude_pool_server.domain.slots import SlotState
+from claude_pool_server.domain.tasks import TaskState
 from claude_pool_server.driver import process_tree
 from claude_pool_server.driver.claude_cli import OWNER_ENV, ClaudeCliDriver, bundled_cli_path
 from claude_pool_server.driver.processes import ProcessPool
@@ -21,6 +24,8 @@ from claude_pool_server.driver.sandbox import Sandbox, choose
 from claude_pool_server.engine.pool import Pool
 from claude_pool_server.gateway.prices import DEFAULT_PRICES, PriceTable
 from claude_pool_server.gateway.server import ApiGateway, upstream_credentials
+from claude_pool_server.observability.measured_store import measured
+from claude_pool_server.observability.metrics import PoolMetrics, Snapshot, SnapshotRefresher
 from claude_pool_server.store.memory import InMemoryStore
 from claude_pool_server.workspace.git import GitWorkspaces
 
@@ -48,7 +53,9 @@ class App:
     pool: Pool
     servicer: PoolServicer
     gateway: ApiGateway | None = None
+    metrics: PoolMetrics = field(default_factory=PoolMetrics)
     closing: list[ApiGateway] = field(default_factory=list)
+    refresher: SnapshotRefresher | None = None
 
     async def start(self) -> None:
         """Open the store, start the gateway and the slots; `RunningServer.stop` undoes them."""
@@ -56,8 +63,34 @@ class App:
         if self.gateway is not None:
             await self.gateway.start()
         await self.pool.start()
+        self.refresher = SnapshotRefresher(self.metrics, self.snapshot)
+        await self.refresher.refresh()
+        self.refresher.start()
+
+    async def snapshot(self) -> Snapshot:
+        """The metrics' gauges: tasks by state, this replica's slots, warm processes, money."""
+        settings = self.pool.settings
+        tasks = await self.store.task_counts(None)
+        budget: dict[str, tuple[int, int, int | None]] = {}
+        pool_budget = await self.store.get_budget(None)
+        budget[""] = (pool_budget.spent_micros, pool_budget.reserved_micros, settings.budget_micros)
+        for namespace, policy in settings.policies.items():
+            state = await self.store.get_budget(namespace)
+            budget[namespace] = (state.spent_micros, state.reserved_micros, policy.budget_micros)
+        slots: dict[str, int] = {state.value: 0 for state in SlotState}
+        for worker in self.pool.slots.workers.values():
+            slots[worker.slot.state.value] += 1
+        return Snapshot(
+            tasks={state.value: tasks.get(state, 0) for state in TaskState},
+            slots=slots,
+            warm_processes=self.driver.warm_processes(),
+            budget=budget,
+        )
 
     async def close(self) -> None:
+        if self.refresher is not None:
+            await self.refresher.stop()
+        await asyncio.to_thread(self.metrics.close)
         await self.driver.close()
         if self.gateway is not None:
             await self.gateway.close()
@@ -203,7 +236,8 @@ def config_view(
 async def build_app(
     config: ServerConfig, driver: ClaudeDriver | None = None, store: PoolStore | None = None
 ) -> App:
-    store = store or await build_store(config)
+    metrics = PoolMetrics()
+    store = measured(store or await build_store(config), metrics)
     gateway = None
     sandbox_name = "none"
     if driver is None:
@@ -214,4 +248,4 @@ async def build_app(
         driver = cli_driver
     pool = Pool(config.pool, store, driver, GitWorkspaces())
     view = config_view(config, await driver.cli_version(), sandbox_name, gateway is not None)
-    return App(config, store, driver, pool, PoolServicer(pool, view), gateway)
+    return App(config, store, driver, pool, PoolServicer(pool, view), gateway, metrics)

@@ -57,6 +57,10 @@ class ServerConfig:
     spare_processes: int = 1
     # concurrent CLI process starts (spawning is CPU-bound; slots are not)
     max_concurrent_spawns: int = 4
+    # observability: Prometheus /metrics on this port (None: off), traces to an OTLP endpoint
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    otlp_endpoint: str = ""
     # the config file's `model_prices:` (on top of the built-in list prices) for the gateway
     model_prices: dict[str, Price] = field(default_factory=dict)
     pool: PoolSettings = field(default_factory=PoolSettings)

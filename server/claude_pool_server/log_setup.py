@@ -1,4 +1,4 @@
-"""Structured logs: every record carries the request id of the RPC it belongs to."""
+"""Structured logs: every record carries the request id (and trace id) of its RPC."""
 
 from __future__ import annotations
 
@@ -6,13 +6,21 @@ import json
 import logging
 import sys
 
+from opentelemetry import trace
+
 from claude_pool_server.api.request_context import request_id_var
 
 
 class RequestIdFilter(logging.Filter):
+    """Adds the RPC's request id and, under tracing, the trace id (JSON logs only show it)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = request_id_var.get()
+        if not hasattr(record, "trace_id"):
+            span = trace.get_current_span().get_span_context()
+            if span.is_valid:
+                record.trace_id = format(span.trace_id, "032x")
         return True
 
 

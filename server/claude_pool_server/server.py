@@ -23,6 +23,7 @@ from claude_pool_server.app import App, build_app
 from claude_pool_server.config import ServerConfig
 from claude_pool_server.config_error import ConfigError
 from claude_pool_server.domain.ports import ClaudeDriver, PoolStore
+from claude_pool_server.observability import tracing
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class RunningServer:
     health: health.aio.HealthServicer
     port: int
     certificates: ReloadingCertificates | None = None
+    metrics_port: int | None = None
 
     @property
     def address(self) -> str:
@@ -90,8 +92,10 @@ async def start_server(
         AuditLog(config.audit_prompts),
         FaultInjector() if config.inject_faults else None,
         store_problem=app.pool.replicas.store_problem,
+        observe=app.metrics.rpc,
     )
-    server = grpc.aio.server(interceptors=[edge], options=SERVER_OPTIONS)
+    interceptors = [*tracing.server_interceptors(), edge]
+    server = grpc.aio.server(interceptors=interceptors, options=SERVER_OPTIONS)
     pool_service_pb2_grpc.add_PoolServiceServicer_to_server(app.servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -113,12 +117,17 @@ async def start_server(
 
     def health_changed(healthy: bool) -> None:
         # Health tells the truth: NOT_SERVING while the store is away or a slot worker is stuck.
+        app.metrics.snapshot.healthy = healthy
         update = asyncio.get_running_loop().create_task(report_health(health_servicer, healthy))
         updates.add(update)
         update.add_done_callback(updates.discard)
 
     app.pool.replicas.on_health_change = health_changed
-    return RunningServer(app, server, health_servicer, port, certificates)
+    running = RunningServer(app, server, health_servicer, port, certificates)
+    if config.metrics_port is not None:
+        running.metrics_port = app.metrics.serve(config.metrics_port, config.metrics_host)
+        log.info("metrics on http://%s:%d/metrics", config.metrics_host, running.metrics_port)
+    return running
 
 
 async def report_health(servicer: health.aio.HealthServicer, healthy: bool) -> None:
@@ -133,6 +142,7 @@ async def report_health(servicer: health.aio.HealthServicer, healthy: bool) -> N
 
 async def serve(config: ServerConfig) -> None:
     """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    provider = tracing.configure(config.otlp_endpoint)
     running = await start_server(config)
     log.info(
         "claude-pool listening on %s (%d slots, store %s, auth %s, %s)",
@@ -151,4 +161,6 @@ async def serve(config: ServerConfig) -> None:
     await stop.wait()
     log.info("shutting down: finishing running tasks (grace %.0fs)", config.grace_seconds)
     await running.stop()
+    if provider is not None:
+        await asyncio.to_thread(provider.shutdown)  # flush the last spans
     log.info("stopped")

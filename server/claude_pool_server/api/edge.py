@@ -135,11 +135,13 @@ class EdgeInterceptor(ServerInterceptor):
         audit: AuditLog,
         faults: FaultInjector | None = None,
         store_problem: Callable[[], str] = lambda: "",
+        observe: Callable[[str, str, float], None] = lambda method, code, seconds: None,
     ) -> None:
         self._authenticator = authenticator
         self._audit = audit
         self._faults = faults
         self._store_problem = store_problem
+        self._observe = observe  # (method, status code name, seconds): the RPC metrics
 
     async def intercept_service(
         self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
@@ -281,7 +283,9 @@ class _Call:
     def _record(
         self, caller: Caller | None, request: Any, outcome: str, request_id: str, started: float
     ) -> None:
-        elapsed_ms = (time.monotonic() - started) * 1000
+        elapsed = time.monotonic() - started
+        self.edge._observe(self.name, outcome, elapsed)
+        elapsed_ms = elapsed * 1000
         log.debug(
             "rpc %s %s in %.1f ms", self.full_method, outcome, elapsed_ms,
             extra={"request_id": request_id},

@@ -51,6 +51,7 @@ from claude_pool_server.domain.tasks import (
 from claude_pool_server.engine.fan_out import FanOutItem
 from claude_pool_server.engine.metrics import MetricsFilter, SessionMetrics
 from claude_pool_server.engine.routing import AutoConfig, AutoHint, AutoResult, Route
+from claude_pool_server.observability import tracing
 
 TASK_STATES = {
     TaskState.PENDING: task_pb2.TASK_STATE_PENDING,
@@ -173,6 +174,7 @@ def spec_in(message: task_pb2.TaskSpec, field: str = "task") -> TaskSpec:
         slot_id=message.slot_id,
         continue_from=message.continue_from,
         fork_from=message.fork_from,
+        trace_parent=tracing.current_traceparent(),
     )
 
 

@@ -98,6 +98,8 @@ class TaskSpec:
     # a session id or a task id, as the client gave it (resolved into Task.continues/forks)
     continue_from: str = ""
     fork_from: str = ""
+    # the W3C `traceparent` of the call that submitted it, so its run joins the caller's trace
+    trace_parent: str = ""
 
 
 @dataclass(frozen=True)
