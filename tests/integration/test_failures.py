@@ -61,3 +61,16 @@ async def test_a_missing_cli_fails_the_task_and_errors_the_slot(make_server: Ser
     await pool.client.run("two")
     slots = await pool.client.find_slots()
     assert slots[0].state == 4  # SLOT_STATE_ERRORED: the supervisor's cue
+
+
+async def test_a_server_without_credentials_fails_tasks_saying_how_to_fix_it(
+    make_server: ServerFactory,
+) -> None:
+    """Not the CLI's "Not logged in · Please run /login", which a caller cannot act on."""
+    pool = await make_server(cli_env={"ANTHROPIC_API_KEY": ""})
+    task = await pool.client.run("hello")
+    assert task.state == task_pb2.TASK_STATE_FAILED
+    failure = task.result.failure
+    assert failure.api_error_status == 401
+    assert "no Anthropic credentials" in failure.message, failure.message
+    assert "ANTHROPIC_API_KEY" in failure.message and "claude-pool serve" in failure.message

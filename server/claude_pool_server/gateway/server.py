@@ -79,6 +79,13 @@ def upstream_credentials(env: dict[str, str]) -> dict[str, str]:
     return {}
 
 
+NO_CREDENTIALS = (
+    "claude-pool: the server has no Anthropic credentials; set ANTHROPIC_API_KEY (or "
+    "ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_OAUTH_TOKEN) in the environment of `claude-pool serve` "
+    "and restart it"
+)
+
+
 class ApiGateway:
     def __init__(
         self,
@@ -166,6 +173,8 @@ class ApiGateway:
         if process is None:
             return self._error(401, "authentication_error", "claude-pool: unknown process key")
         metered = request.method == "POST" and request.path.rstrip("/") == "/v1/messages"
+        if not self.credentials:
+            return self._error(401, "authentication_error", NO_CREDENTIALS)
         envelope = process.envelope
         if metered:
             if envelope is None:
