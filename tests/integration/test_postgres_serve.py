@@ -87,7 +87,10 @@ async def test_the_embedded_database_keeps_tasks_across_restarts(
         async with first.client() as client:
             assert (await client.config()).store == "postgres"
             task = await client.run("[[reply:kept in the embedded database]]")
+        log = first.log()
     assert (state / "postgres" / "PG_VERSION").exists()
+    # initdb's output and pg_ctl's command lines are for --log-level debug only
+    assert "initdb" not in log and "Running commandline" not in log, log[:2000]
     with serve_process(stub, "", extra_args=args) as second:
         async with second.client() as client:
             kept = await client.get(task.id)
