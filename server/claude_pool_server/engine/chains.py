@@ -441,6 +441,10 @@ class ChainService:
                 task = await self.tasks.submit(
                     caller, spec, chain_id=progress.chain_id, rate_checked=True
                 )
+                # A cancel that came while this task was being submitted found no task to stop:
+                # stop it here, before any slot runs it.
+                if (await self._current(progress.chain_id)).status is ChainStatus.CANCELLED:
+                    await self._cancel_task(task.id, f"chain {progress.chain_id} cancelled")
         except PoolError as exc:
             return None, exc.message
         partial: list[str] = []
@@ -553,9 +557,21 @@ class ChainService:
                 structured = task.result.structured_output if task and task.result else None
             variables.update(extract_vars(step, result.output, structured))
         unfinished = await self._unfinished_step_tasks(chain)
-        inflight = unfinished[0].id if unfinished else ""
+        inflight = unfinished[0].id if unfinished else await self._unrecorded_attempt(chain)
         previous = results[-1].output if results else ""
         return _Position(results, previous, variables, inflight, adopted=True)
+
+    async def _unrecorded_attempt(self, chain: ChainProgress) -> str:
+        """The current step's task that ended after its runner stopped (a graceful stop lets a
+        running step finish), so the adopter takes its outcome instead of running it again. A
+        step task cancelled by the stopping replica is not taken: the step runs again."""
+        recorded = {r.task_id for r in chain.completed_steps}
+        query = TaskQuery(namespace=chain.namespace, chain_id=chain.chain_id, page_size=1)
+        newest = (await self.store.list_tasks(query)).tasks
+        if not newest or newest[0].id in recorded:
+            return ""
+        ended = (TaskState.COMPLETED, TaskState.FAILED)
+        return newest[0].id if newest[0].state in ended else ""
 
     async def _unfinished_step_tasks(self, chain: ChainProgress) -> list[Task]:
         """The chain's step tasks not yet settled, running ones first (one at a time)."""

@@ -176,12 +176,24 @@ def _route_from(data: Any) -> Route:
         return Route("parallel", prompts=tuple(str(p) for p in data["prompts"]))
     if kind == "chain" and isinstance(data.get("steps"), list):
         steps = []
+        taken: set[str] = set()
         for index, step in enumerate(data["steps"]):
             if not isinstance(step, dict) or not isinstance(step.get("prompt"), str):
                 raise ValueError("a chain step has no prompt")
-            steps.append((str(step.get("name") or f"step-{index + 1}"), step["prompt"]))
+            steps.append((_step_name(step.get("name"), index, taken), step["prompt"]))
         return Route("chain", steps=tuple(steps))
     raise ValueError(f"route {kind!r} lacks its fields")
+
+
+def _step_name(raw: object, index: int, taken: set[str]) -> str:
+    """A router's step name as a name a chain takes: names only label routed steps, so '.', '{'
+    and '}' (kept for `{steps.NAME.VAR}`) become '-', and a missing or repeated one `step-<n>`."""
+    name = re.sub(r"[.{}]", "-", str(raw or "")).strip()
+    number = index + 1
+    while not name or name in taken:
+        name, number = f"step-{number}", number + 1
+    taken.add(name)
+    return name
 
 
 def _brace_match(text: str) -> str | None:
