@@ -30,6 +30,7 @@ from claude_pool_server.domain.budget import usd_to_micros
 from claude_pool_server.domain.sessions import SessionPolicy
 from claude_pool_server.domain.tasks import Effort, PermissionMode
 from claude_pool_server.engine.settings import PoolSettings
+from claude_pool_server.mcp_bridge.command import add_mcp_command
 
 DEFAULT_SERVER = "127.0.0.1:50051"
 
@@ -743,6 +744,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve(sub)
     add_migrate(sub)
     add_client_commands(sub)
+    add_mcp_command(sub)
     return parser
 
 

@@ -45,6 +45,14 @@ text before it is echoed.
 ``[[recall]]``             reply ``RECALL[<the conversation's previous assistant text>]`` (empty
                            brackets when the request carries no earlier turn): shows what the
                            CLI sent of the conversation so far
+``[[mcp:TOOL:{ARGS}]]``    a ``tool_use`` of the tool named TOOL (an MCP tool is
+                           ``mcp__<server>__<tool>``) with the JSON object ARGS as its input.
+                           Several run in order, one per call: the Nth call after the user turn
+                           issues the Nth. A string ``{{prev.KEY}}`` in ARGS is replaced by KEY
+                           of the previous tool result (the first of its text blocks that is a
+                           JSON object with KEY). Once every one has its ``tool_result``: text
+                           ``MCP-RESULTS`` then a line ``[N] TOOL: <result text>`` per call
+                           (``[N] TOOL (error): ...`` for an ``is_error`` result), in full
 =========================  ====================================================================
 
 Without a reply directive the text is ``FAKE-REPLY[<first 40 chars of the user text>]``;
@@ -137,6 +145,7 @@ _KNOWN_DIRECTIVES = _STATUS_DIRECTIVES | {
     "toolloop",
     "bash",
     "recall",
+    "mcp",
 }
 # Blocks the CLI wraps around or adds to the user's own words.
 _CLI_WRAPPERS = re.compile(
@@ -145,6 +154,8 @@ _CLI_WRAPPERS = re.compile(
     re.DOTALL,
 )
 _DIRECTIVE_START = re.compile(r"\[\[([a-z0-9]+)")
+_MCP_TOOL_NAME = re.compile(r"[A-Za-z0-9_-]+:")
+_PREV_PLACEHOLDER = re.compile(r"\{\{prev\.([A-Za-z0-9_]+)\}\}")
 # Wording of the CLI's side-call templates (title generation, conversation summaries).
 _SIDE_CALL_MARKERS = (
     "<session>",
@@ -197,6 +208,20 @@ class Script:
     tool_command: str | None = None
     tool_loop: bool = False
     recall: str | None = None
+    mcp_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    tool_results: list[ToolResult] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """A ``tool_result`` block of the conversation: its text blocks and whether it is an error."""
+
+    texts: tuple[str, ...]
+    is_error: bool = False
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
 
 
 def _match_brackets(text: str, start: int) -> int:
@@ -245,11 +270,12 @@ def split_directives(text: str) -> tuple[list[tuple[str, str]], str]:
             if text.startswith("]]", after):
                 end = after + 2
             elif text.startswith(":", after):
-                close = (
-                    _match_brackets(text, after + 1)
-                    if name == "json"
-                    else text.find("]]", after + 1)
-                )
+                if name == "json":
+                    close = _match_brackets(text, after + 1)
+                elif name == "mcp" and (tool := _MCP_TOOL_NAME.match(text, after + 1)):
+                    close = _match_brackets(text, tool.end())
+                else:
+                    close = text.find("]]", after + 1)
                 if close >= 0 and text.startswith("]]", close):
                     arg = text[after + 1 : close]
                     end = close + 2
@@ -303,6 +329,62 @@ def newest_user_turn(messages: list[Any]) -> tuple[str, bool, str]:
         if text:
             return text, after_tool, tool_output
     return "", after_tool, tool_output
+
+
+def tool_results_after_turn(messages: list[Any]) -> list[ToolResult]:
+    """The ``tool_result`` blocks after the newest human turn, oldest first."""
+    found: list[ToolResult] = []
+    for message in reversed(messages):
+        if not isinstance(message, dict) or message.get("role") != "user":
+            continue
+        content = message.get("content")
+        blocks = content if isinstance(content, list) else [content]
+        results = [b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
+        if not results:
+            if _CLI_WRAPPERS.sub("", "\n".join(_block_text(b) for b in blocks)).strip():
+                break
+            continue
+        for block in reversed(results):
+            parts = block.get("content")
+            texts = (
+                [_CLI_WRAPPERS.sub("", _block_text(p)).strip() for p in parts]
+                if isinstance(parts, list)
+                else [_tool_result_text(block)]
+            )
+            found.append(ToolResult(tuple(t for t in texts if t), bool(block.get("is_error"))))
+    return found[::-1]
+
+
+def _mcp_call(arg: str) -> tuple[str, dict[str, Any]]:
+    tool, _, raw = arg.partition(":")
+    try:
+        arguments = json.loads(raw)
+    except ValueError:
+        arguments = None
+    if not tool or not isinstance(arguments, dict):
+        raise DirectiveError(f"[[mcp:{arg}]]: expected [[mcp:TOOL:{{JSON object}}]]")
+    return tool, arguments
+
+
+def _fill_placeholders(value: Any, previous: ToolResult | None) -> Any:
+    """``value`` with each ``{{prev.KEY}}`` replaced by KEY of the previous tool result."""
+    if isinstance(value, dict):
+        return {k: _fill_placeholders(v, previous) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill_placeholders(v, previous) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def lookup(match: re.Match[str]) -> str:
+        key = match.group(1)
+        for text in previous.texts if previous is not None else ():
+            with contextlib.suppress(ValueError):
+                document = json.loads(text)
+                if isinstance(document, dict) and key in document:
+                    return str(document[key])
+        raise DirectiveError(f"{{{{prev.{key}}}}}: no previous tool result has {key!r}")
+
+    return _PREV_PLACEHOLDER.sub(lookup, value)
 
 
 def previous_assistant_text(messages: list[Any]) -> str:
@@ -389,6 +471,17 @@ def parse_script(body: dict[str, Any]) -> Script:
             script.tool_command = arg
         elif name == "recall":
             script.recall = previous_assistant_text(messages if isinstance(messages, list) else [])
+        elif name == "mcp":
+            script.mcp_calls.append(_mcp_call(arg))
+    if script.mcp_calls:
+        script.tool_results = tool_results_after_turn(
+            messages if isinstance(messages, list) else []
+        )
+        done = len(script.tool_results)
+        if done < len(script.mcp_calls):
+            tool, arguments = script.mcp_calls[done]
+            previous = script.tool_results[-1] if script.tool_results else None
+            script.mcp_calls[done] = (tool, _fill_placeholders(arguments, previous))
     return script
 
 
@@ -546,6 +639,7 @@ class _Block:
     text: str = ""
     tool_input: dict[str, Any] = field(default_factory=dict)
     tool_id: str = ""
+    tool_name: str = "Bash"
 
 
 class StubAnthropic:
@@ -867,7 +961,7 @@ class StubAnthropic:
             start = {
                 "type": "tool_use",
                 "id": block.tool_id,
-                "name": "Bash",
+                "name": block.tool_name,
                 "input": {},
             }
             deltas = [
@@ -900,6 +994,8 @@ async def _until_eof(reader: asyncio.StreamReader) -> None:
 
 
 def _reply_blocks(script: Script) -> list[_Block]:
+    if script.mcp_calls:
+        return [_mcp_block(script)]
     tool_command = "echo loop" if script.tool_loop else script.tool_command
     if tool_command and (script.tool_loop or not script.after_tool):
         return [
@@ -920,6 +1016,21 @@ def _reply_blocks(script: Script) -> list[_Block]:
     return [_Block(kind="text", text=text)]
 
 
+def _mcp_block(script: Script) -> _Block:
+    """The next scripted MCP call, or the report of every result once all have one."""
+    done = len(script.tool_results)
+    if done < len(script.mcp_calls):
+        tool, arguments = script.mcp_calls[done]
+        return _Block(
+            kind="tool_use", tool_input=arguments, tool_id=_new_id("toolu"), tool_name=tool
+        )
+    lines = ["MCP-RESULTS"]
+    calls = zip(script.mcp_calls, script.tool_results, strict=False)
+    for number, ((tool, _), result) in enumerate(calls, 1):
+        lines.append(f"[{number}] {tool}{' (error)' if result.is_error else ''}: {result.text}")
+    return _Block(kind="text", text="\n".join(lines))
+
+
 def _message_json(model: str, blocks: list[_Block], script: Script) -> dict[str, Any]:
     content = [
         {"type": "text", "text": b.text}
@@ -927,7 +1038,7 @@ def _message_json(model: str, blocks: list[_Block], script: Script) -> dict[str,
         else {
             "type": "tool_use",
             "id": b.tool_id,
-            "name": "Bash",
+            "name": b.tool_name,
             "input": b.tool_input,
         }
         for b in blocks

@@ -580,3 +580,45 @@ def test_bash_directive_runs_the_given_command() -> None:
     assert script.tool_command == "cat /etc/hostname"
     with pytest.raises(ValueError, match="give a command"):
         parse_script({"messages": [{"role": "user", "content": "[[bash:]]"}]})
+
+
+def test_mcp_directives_call_tools_in_order_then_report_every_result(connect: Connect) -> None:
+    prompt = (
+        'go [[mcp:mcp__pool__submit:{"prompt": "[[reply:x]]"}]] '
+        '[[mcp:mcp__pool__result:{"task_id": "{{prev.task_id}}", "wait_seconds": 5}]]'
+    )
+    messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
+
+    def send() -> dict[str, Any]:
+        body = {"model": "m", "stream": False, "tools": [{}], "messages": messages}
+        conn = connect()
+        conn.request("POST", "/v1/messages", json.dumps(body))
+        reply: dict[str, Any] = json.loads(conn.getresponse().read())
+        return reply
+
+    def answer(tool_use: dict[str, Any], texts: list[str], is_error: bool = False) -> None:
+        messages.append({"role": "assistant", "content": [tool_use]})
+        content = [{"type": "text", "text": t} for t in texts]
+        result = {"type": "tool_result", "tool_use_id": tool_use["id"], "content": content}
+        messages.append({"role": "user", "content": [{**result, "is_error": is_error}]})
+
+    first = send()
+    assert first["stop_reason"] == "tool_use"
+    (submit,) = first["content"]
+    assert (submit["name"], submit["input"]) == ("mcp__pool__submit", {"prompt": "[[reply:x]]"})
+    answer(submit, ['{"task_id": "task-7", "state": "pending"}'])
+
+    (result,) = send()["content"]
+    assert result["name"] == "mcp__pool__result"
+    assert result["input"] == {"task_id": "task-7", "wait_seconds": 5}
+    answer(result, ["Pool error NOT_FOUND TASK_NOT_FOUND: no"], is_error=True)
+
+    final = send()
+    assert final["stop_reason"] == "end_turn"
+    assert final["content"][0]["text"] == (
+        "MCP-RESULTS\n"
+        '[1] mcp__pool__submit: {"task_id": "task-7", "state": "pending"}\n'
+        "[2] mcp__pool__result (error): Pool error NOT_FOUND TASK_NOT_FOUND: no"
+    )
+    with pytest.raises(ValueError, match="expected"):
+        parse_script({"messages": [{"role": "user", "content": "[[mcp:t:[1]]]"}]})
