@@ -76,6 +76,17 @@ def test_the_environment_names_the_server_token_and_certificates() -> None:
     }
     assert options_from_env({"CLAUDE_POOL_SERVER": "host:1"}) == {"address": "host:1"}
     assert options_from_env({}) == {}
+    # the `claude-pool` command's names work too
+    command = {
+        "CLAUDE_POOL_TLS_CA": "/a",
+        "CLAUDE_POOL_TLS_CERT": "/b",
+        "CLAUDE_POOL_TLS_KEY": "/k",
+    }
+    assert options_from_env(command) == {
+        "ca_certificate": "/a",
+        "client_certificate": "/b",
+        "client_key": "/k",
+    }
 
 
 @pytest.mark.asyncio

@@ -101,18 +101,20 @@ def options_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     """PoolClient options from the environment, as every client's quickstart names them:
     CLAUDE_POOL_ADDR (else CLAUDE_POOL_SERVER, the `claude-pool` command's), CLAUDE_POOL_TOKEN,
     CLAUDE_POOL_CA (a CA PEM file), CLAUDE_POOL_CERT and CLAUDE_POOL_KEY (a client certificate
-    and key, for mutual TLS). Unset or empty variables are left out."""
+    and key, for mutual TLS), each also under the `claude-pool` command's name
+    (CLAUDE_POOL_TLS_CA, _TLS_CERT, _TLS_KEY). Unset or empty variables are left out."""
     env = os.environ if environ is None else environ
     found: dict[str, Any] = {}
     address = env.get("CLAUDE_POOL_ADDR") or env.get("CLAUDE_POOL_SERVER")
     if address:
         found["address"] = address
-    for variable, option in (
-        ("CLAUDE_POOL_TOKEN", "token"),
-        ("CLAUDE_POOL_CA", "ca_certificate"),
-        ("CLAUDE_POOL_CERT", "client_certificate"),
-        ("CLAUDE_POOL_KEY", "client_key"),
+    for variables, option in (
+        (("CLAUDE_POOL_TOKEN",), "token"),
+        (("CLAUDE_POOL_CA", "CLAUDE_POOL_TLS_CA"), "ca_certificate"),
+        (("CLAUDE_POOL_CERT", "CLAUDE_POOL_TLS_CERT"), "client_certificate"),
+        (("CLAUDE_POOL_KEY", "CLAUDE_POOL_TLS_KEY"), "client_key"),
     ):
-        if env.get(variable):
-            found[option] = env[variable]
+        value = next((env[v] for v in variables if env.get(v)), None)
+        if value:
+            found[option] = value
     return found
