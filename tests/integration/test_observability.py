@@ -122,6 +122,21 @@ async def test_a_task_joins_the_trace_of_the_call_that_submitted_it(
     assert store_spans[0].parent.span_id == rpc.context.span_id
 
 
+async def test_a_retry_in_a_new_span_is_still_the_same_request(
+    make_server: ServerFactory, spans: InMemorySpanExporter
+) -> None:
+    """A client's retry carries a new `traceparent`; the trace is not part of the request."""
+    pool = await make_server(slots=1)
+    request = pb.SubmitTaskRequest(task=task_pb2.TaskSpec(prompt="[[reply:once]]"), request_id="r")
+    replies = []
+    for span_id in ("00f067aa0ba902b7", "00f067aa0ba902b8"):
+        traceparent = f"00-4bf92f3577b34da6a3ce929d0e0e4737-{span_id}-01"
+        replies.append(
+            await pool.client.stub.SubmitTask(request, metadata=(("traceparent", traceparent),))
+        )
+    assert replies[0].task.id == replies[1].task.id
+
+
 async def test_an_rpc_of_a_bad_request_is_counted_with_its_code(
     make_server: ServerFactory,
 ) -> None:

@@ -98,8 +98,9 @@ class TaskSpec:
     # a session id or a task id, as the client gave it (resolved into Task.continues/forks)
     continue_from: str = ""
     fork_from: str = ""
-    # the W3C `traceparent` of the call that submitted it, so its run joins the caller's trace
-    trace_parent: str = ""
+    # the W3C `traceparent` of the call that submitted it, so its run joins the caller's trace;
+    # not part of what the client asked for (a retry carries a new one and is the same request)
+    trace_parent: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
