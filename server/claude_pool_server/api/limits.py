@@ -1,10 +1,11 @@
 """Every field checked at the edge, before the engine sees a request.
 
 Each string has a byte limit (stated in the proto comments) and may not hold NUL bytes; each list
-has an item limit. The engine still applies its own configurable limits (a prompt's
-`max_prompt_bytes`, a fan-out's width); these are the hard ceilings that keep a 1 MB model name
-or a NUL in an id from ever reaching the store or the CLI's argument list. A breach is
-INVALID_ARGUMENT naming the field, e.g. `task.overrides.allowed_tools[3]`.
+has an item limit; an integer that is added up downstream (a task's budget) has a ceiling. The
+engine still applies its own configurable limits (a prompt's `max_prompt_bytes`, a fan-out's
+width); these are the hard ceilings that keep a 1 MB model name or a NUL in an id from ever
+reaching the store or the CLI's argument list. A breach is INVALID_ARGUMENT naming the field,
+e.g. `task.overrides.allowed_tools[3]`.
 """
 
 from __future__ import annotations
@@ -70,6 +71,25 @@ LIST_LIMITS: dict[str, int] = {
     "decomposition_hints": 32,
     "output_vars": 32,
 }
+# field name -> the largest value accepted, for integers that are added up downstream (a task's
+# budget is reserved into per-namespace and pool sums, which must stay within int64)
+INT_LIMITS: dict[str, int] = {
+    "max_budget_micros": 1_000_000_000_000,  # 1,000,000 USD for one task
+}
+INT_TYPES = frozenset(
+    {
+        FieldDescriptor.TYPE_INT32,
+        FieldDescriptor.TYPE_INT64,
+        FieldDescriptor.TYPE_UINT32,
+        FieldDescriptor.TYPE_UINT64,
+        FieldDescriptor.TYPE_SINT32,
+        FieldDescriptor.TYPE_SINT64,
+        FieldDescriptor.TYPE_FIXED32,
+        FieldDescriptor.TYPE_FIXED64,
+        FieldDescriptor.TYPE_SFIXED32,
+        FieldDescriptor.TYPE_SFIXED64,
+    }
+)
 STRUCT_TYPES = frozenset(
     {"google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"}
 )
@@ -108,6 +128,10 @@ def _check_message(message: Message, prefix: str) -> None:
             _check_string(field.name, value, path)
         elif field.type == FieldDescriptor.TYPE_MESSAGE:
             _check_message(value, path)
+        elif field.type in INT_TYPES and field.name in INT_LIMITS:
+            ceiling = INT_LIMITS[field.name]
+            if value > ceiling:
+                raise InvalidArgument(path, f"is {value}; the limit is {ceiling}")
 
 
 def _check_map(field: FieldDescriptor, value: object, path: str) -> None:

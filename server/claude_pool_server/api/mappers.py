@@ -127,14 +127,53 @@ def duration(seconds: float) -> duration_pb2.Duration:
     return value
 
 
+# The ranges google/protobuf/duration.proto and timestamp.proto define; a value outside them is
+# not a Duration or Timestamp at all (and would overflow when mapped back out).
+MAX_DURATION_SECONDS = 315_576_000_000  # 10,000 years
+MIN_TIMESTAMP_SECONDS = -62_135_596_800  # 0001-01-01T00:00:00Z
+MAX_TIMESTAMP_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
+MAX_NANOS = 999_999_999
+
+
 def seconds_in(message: duration_pb2.Duration, field: str) -> float:
-    seconds = message.seconds + message.nanos / 1e9
+    whole, nanos = message.seconds, message.nanos
+    if abs(whole) > MAX_DURATION_SECONDS:
+        raise InvalidArgument(
+            field, f"seconds {whole} is out of range (at most {MAX_DURATION_SECONDS} either way)"
+        )
+    if abs(nanos) > MAX_NANOS:
+        raise InvalidArgument(
+            field, f"nanos {nanos} is out of range (at most {MAX_NANOS} either way)"
+        )
+    if whole and nanos and (whole < 0) != (nanos < 0):
+        raise InvalidArgument(field, f"nanos {nanos} must have the sign of seconds {whole}")
+    seconds = whole + nanos / 1e9
     if seconds < 0:
         raise InvalidArgument(field, "must not be negative")
     return seconds
 
 
+def timestamp_in(message: timestamp_pb2.Timestamp, field: str) -> datetime:
+    if not MIN_TIMESTAMP_SECONDS <= message.seconds <= MAX_TIMESTAMP_SECONDS:
+        raise InvalidArgument(
+            field,
+            f"seconds {message.seconds} is out of range: a timestamp lies within "
+            f"0001-01-01..9999-12-31 ({MIN_TIMESTAMP_SECONDS}..{MAX_TIMESTAMP_SECONDS})",
+        )
+    if not 0 <= message.nanos <= MAX_NANOS:
+        raise InvalidArgument(field, f"nanos {message.nanos} must be within 0..{MAX_NANOS}")
+    return message.ToDatetime(tzinfo=UTC)
+
+
 # --- requests -------------------------------------------------------------------------------------
+
+
+def json_in(message: struct_pb2.Struct, field: str) -> dict[str, Any]:
+    try:
+        value: dict[str, Any] = json_format.MessageToDict(message)
+    except ValueError as exc:  # a NaN or Infinity number_value: JSON has no such number
+        raise InvalidArgument(field, f"is not valid JSON: {exc}") from exc
+    return value
 
 
 def overrides_in(message: task_pb2.TaskOverrides, field: str) -> TaskOverrides:
@@ -151,7 +190,7 @@ def overrides_in(message: task_pb2.TaskOverrides, field: str) -> TaskOverrides:
         mcp_servers=tuple(message.mcp_servers),
         effort=_enum_in(message.effort, EFFORTS_FROM_PROTO, f"{field}.effort"),
         fallback_model=message.fallback_model if message.HasField("fallback_model") else None,
-        json_schema=json_format.MessageToDict(message.json_schema)
+        json_schema=json_in(message.json_schema, f"{field}.json_schema")
         if message.HasField("json_schema")
         else None,
         max_budget_micros=message.max_budget_micros
@@ -466,12 +505,13 @@ def chain_out(progress: ChainProgress) -> chain_pb2.ChainProgress:
 # --- metrics --------------------------------------------------------------------------------------
 
 
-def metrics_filter_in(message: pool_pb2.MetricsFilter) -> MetricsFilter:
+def metrics_filter_in(message: pool_pb2.MetricsFilter, field: str = "filter") -> MetricsFilter:
+    start, end = message.start_time, message.end_time
     return MetricsFilter(
-        start_time=message.start_time.ToDatetime(tzinfo=UTC)
+        start_time=timestamp_in(start, f"{field}.start_time")
         if message.HasField("start_time")
         else None,
-        end_time=message.end_time.ToDatetime(tzinfo=UTC) if message.HasField("end_time") else None,
+        end_time=timestamp_in(end, f"{field}.end_time") if message.HasField("end_time") else None,
         tags=tuple(message.tags),
         model=message.model,
     )
