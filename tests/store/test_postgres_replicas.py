@@ -78,3 +78,20 @@ async def test_claims_from_two_replicas_take_each_task_once(
         *(claim(two_stores[i % 2], f"slot-{i}", f"replica-{i % 2}") for i in range(30))
     )
     assert sorted(t.id for t in claims if t) == sorted(t.id for t in tasks)
+
+
+async def test_events_written_by_two_replicas_read_back_without_a_gap(
+    two_stores: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """A replica answers reads from the output it appended itself, never skipping another's."""
+    a, b = two_stores
+    [task] = await submit(a, new_task())
+    await a.append_events(task.id, [TextDelta("one")])
+    await b.append_events(task.id, [TextDelta("two")])
+    await a.append_events(task.id, [TextDelta("three")])
+    for store in (a, b):
+        seq, read = task.last_seq, []
+        while batch := await store.read_events(task.id, seq, 10):
+            read += [e.payload for e in batch]
+            seq = batch[-1].seq
+        assert read == [TextDelta("one"), TextDelta("two"), TextDelta("three")]

@@ -141,7 +141,10 @@ class PoolStore(Protocol):
         numbers, and notify its watchers."""
         ...
 
-    async def read_events(self, task_id: str, after_seq: int, limit: int) -> list[TaskEvent]: ...
+    async def read_events(self, task_id: str, after_seq: int, limit: int) -> list[TaskEvent]:
+        """Events after `after_seq` in seq order, at most `limit`, with no gap; possibly fewer
+        than are stored (a replica may answer from what it wrote itself): read until empty."""
+        ...
 
     # sessions ------------------------------------------------------------------------------
 

@@ -46,7 +46,7 @@ WITH ins AS (
     INSERT INTO task_events (task_id, seq, time, payload) SELECT id, 1, $10, $14 FROM ins
 ), money AS (
     INSERT INTO budget (namespace, reserved_micros, unfinished)
-    SELECT ns, $11, 1 FROM ins, (VALUES ($2), ('')) AS v(ns)
+    SELECT ns, $11, 1 FROM ins, (VALUES ($2), ('')) AS v(ns) ORDER BY ns
     ON CONFLICT (namespace) DO UPDATE
     SET reserved_micros = budget.reserved_micros + EXCLUDED.reserved_micros,
         unfinished = budget.unfinished + 1
@@ -59,6 +59,11 @@ TASK_BY_REQUEST_ID = f"""
 SELECT {TASK_COLUMNS} FROM tasks WHERE namespace = $1 AND request_id = $2
 """
 
+# Budget rows are locked in one order everywhere, the pool's ('') first, then the namespace's:
+# SUBMIT_TASK upserts them in that order, FINISH_RUN and APPLY_BUDGET lock them so (budget_rows)
+# before updating, LOCK_BUDGET sorts. An UPDATE alone locks rows in whatever order it scans them,
+# and a submission meeting a run's settlement the other way round was a deadlock (seen with 50
+# concurrent submitters, bench.control_plane).
 # Under a cap or quota: lock the pool's and the namespace's budget rows first (in this order,
 # always), check the limits in Python, then SUBMIT_TASK in the same transaction.
 # $1 namespace
@@ -147,11 +152,14 @@ WITH settling AS (
            jsonb_set(jsonb_set($8::jsonb, '{{data,task,version}}', to_jsonb(version)),
                      '{{data,task,last_seq}}', to_jsonb(last_seq))
     FROM done
+), budget_rows AS (
+    SELECT budget.namespace FROM budget, done WHERE budget.namespace IN (done.namespace, '')
+    ORDER BY budget.namespace FOR UPDATE OF budget
 ), money AS (
     UPDATE budget SET spent_micros = budget.spent_micros + $9,
         reserved_micros = greatest(0, budget.reserved_micros - done.released),
         unfinished = greatest(0, budget.unfinished + $10)
-    FROM done WHERE budget.namespace IN (done.namespace, '')
+    FROM done, budget_rows WHERE budget.namespace = budget_rows.namespace
 ), slot AS (
     INSERT INTO slots (id, replica_id, state, data)
     SELECT $11, $12::jsonb ->> 'replica_id', $13, $12::jsonb FROM done WHERE $11 <> ''
@@ -214,10 +222,13 @@ FROM unnest($4::jsonb[]) WITH ORDINALITY AS item(payload, position)
 
 # $1 namespace, $2 reserve, $3 release, $4 spend, $5 unfinished change
 APPLY_BUDGET = """
+WITH budget_rows AS (
+    SELECT namespace FROM budget WHERE namespace IN ('', $1) ORDER BY namespace FOR UPDATE
+)
 UPDATE budget SET spent_micros = spent_micros + $4,
     reserved_micros = greatest(0, reserved_micros - $3) + $2,
     unfinished = greatest(0, unfinished + $5)
-WHERE namespace IN ('', $1)
+FROM budget_rows WHERE budget.namespace = budget_rows.namespace
 """
 
 READ_BUDGET = "SELECT spent_micros, reserved_micros, unfinished FROM budget WHERE namespace = $1"

@@ -20,6 +20,7 @@ import dataclasses
 import functools
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeAlias, TypeVar
@@ -76,6 +77,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LEASE_SECONDS = 20.0
 COMMAND_TIMEOUT_SECONDS = 15.0
+# Output this replica appended lately, per task, served to this replica's watchers (see
+# `_OutputTail`): at most this many events of at most this many tasks.
+TAIL_EVENTS = 64
+TAIL_TASKS = 256
 UNREACHABLE = (
     OSError,
     TimeoutError,
@@ -187,6 +192,54 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
     )
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Hand a connection back to the pool as it is. asyncpg's default reset sends
+    `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release: four
+    statements and a round trip after each of ours (most of the store's statements, measured by
+    bench.control_plane). The store leaves nothing for it to undo: its advisory lock is
+    transaction-scoped, it opens no cursor, LISTENs on its own connection (notifier.py) and
+    changes no setting; asyncpg still rolls back a transaction left open."""
+
+
+class _OutputTail:
+    """The events this replica appended lately, as stored (seq, time, payload), by task.
+
+    A watcher on the replica that runs a task is woken by the append itself and would read the
+    events straight back from the database: a second round trip on the path from a delta to
+    its watcher. It reads them from here instead, but only a contiguous run that starts right
+    after its `after_seq`: events are immutable once stored and their seqs are the database's,
+    so such a run is exactly what the database holds; anything else (a gap, written by another
+    statement or replica, or an evicted tail) is read from the database as before."""
+
+    def __init__(self) -> None:
+        self._tasks: OrderedDict[str, dict[int, TaskEvent]] = OrderedDict()
+
+    def add(self, events: list[TaskEvent]) -> None:
+        if not events:
+            return
+        task_id = events[0].task_id
+        tail = self._tasks.pop(task_id, {})
+        for event in events:
+            tail[event.seq] = event
+        while len(tail) > TAIL_EVENTS:
+            del tail[next(iter(tail))]  # the oldest (seqs grow)
+        self._tasks[task_id] = tail
+        while len(self._tasks) > TAIL_TASKS:
+            self._tasks.popitem(last=False)
+
+    def read(self, task_id: str, after_seq: int, limit: int) -> list[TaskEvent]:
+        tail = self._tasks.get(task_id)
+        found: list[TaskEvent] = []
+        seq = after_seq + 1
+        while tail is not None and seq in tail and len(found) < limit:
+            found.append(tail[seq])
+            seq += 1
+        return found
+
+    def forget(self, task_id: str) -> None:
+        self._tasks.pop(task_id, None)
+
+
 class _Duplicate(Exception):
     """A task's request_id was seen before: roll back and return the earlier task."""
 
@@ -207,6 +260,7 @@ class PostgresStore:
         self.command_timeout = command_timeout
         self._pool: asyncpg.Pool | None = None
         self.notifier = PostgresNotifier(self.dsn, self._send_notify)
+        self._tail = _OutputTail()
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -222,6 +276,7 @@ class PostgresStore:
             command_timeout=self.command_timeout,
             timeout=self.command_timeout,
             init=_init_connection,
+            reset=_keep_session,
         )
         await self.pool.execute(q.ENSURE_BUDGET_ROWS, "default")
         await self.notifier.start()
@@ -540,11 +595,16 @@ class PostgresStore:
 
     @reachable
     async def delete_task(self, task_id: str) -> bool:
-        return bool(await self.pool.fetchval(q.DELETE_TASK, task_id))
+        deleted = bool(await self.pool.fetchval(q.DELETE_TASK, task_id))
+        if deleted:
+            self._tail.forget(task_id)
+        return deleted
 
     @reachable
     async def purge_tasks(self, settled_before: datetime) -> int:
         count: int = await self.pool.fetchval(q.PURGE_TASKS, settled_before)
+        if count:
+            self._tail = _OutputTail()
         return count
 
     # events ------------------------------------------------------------------------------------
@@ -563,14 +623,20 @@ class PostgresStore:
             [_payload(p) for p in payloads],
             self.notifier.payload(topic),
         )
-        self._wake(topic)
         if last is None:
+            self._wake(topic)
             return []  # the task is gone (deleted)
         first = last - len(payloads) + 1
-        return [TaskEvent(task_id, first + i, now, p) for i, p in enumerate(payloads)]
+        events = [TaskEvent(task_id, first + i, now, p) for i, p in enumerate(payloads)]
+        self._tail.add(events)
+        self._wake(topic)
+        return events
 
     @reachable
     async def read_events(self, task_id: str, after_seq: int, limit: int) -> list[TaskEvent]:
+        recent = self._tail.read(task_id, after_seq, limit)
+        if recent:
+            return recent
         rows = await self.pool.fetch(q.READ_EVENTS, after_seq, limit, task_id)
         return [
             TaskEvent(task_id, r["seq"], r["time"], payload_from_json(r["payload"])) for r in rows
