@@ -57,7 +57,7 @@ def postgres_server() -> Iterator[str]:
         yield url
         return
     if docker_answers():
-        from testcontainers.postgres import PostgresContainer  # type: ignore[import-not-found]
+        from testcontainers.community.postgres import PostgresContainer
 
         with PostgresContainer("postgres:17", driver=None) as container:
             yield container.get_connection_url()
