@@ -1,161 +1,147 @@
-"""Issue B figures: the Postgres store next to the in-memory one, and a bare SKIP LOCKED loop.
+"""Issue B/G figures: dispatch and first-output latency with the real CLI, memory vs Postgres.
 
-    python -m bench.postgres_store [--tasks 400] [--slots 8] [--latency-runs 20]
+    python -m bench.postgres_store [--runs 20]
 
-1. control plane: N tasks submitted over gRPC and run by S slots with the in-process FakeDriver
-   (no CLI), tasks/s, memory vs Postgres; next to a bare `SELECT ... FOR UPDATE SKIP LOCKED`
-   claim-and-complete loop with S workers on the same Postgres (the ceiling), as a ratio.
-2. submit -> CLI spawn: real CLI against the stub API, one idle slot; the time from SubmitTask
-   returning to the RUNNING state event on a watch stream, p50/p95, memory vs Postgres.
+One slot, the real bundled CLI against the stub API, a task at a time, watched over gRPC from
+the moment SubmitTask returns. Four set-ups, their runs interleaved: {memory, postgres} store x
+{warm, cold} slots. Per run:
+
+- submit -> RUNNING: until the RUNNING state event arrives on the watch stream. This is dispatch
+  (the idle slot's claim, the event written, the watcher woken and sent it): the RUNNING event is
+  written when the task is claimed, before any CLI process is asked for anything, so no CLI spawn
+  is in this figure, warm or cold.
+- submit -> first text: until the first text delta arrives. Warm: dispatch plus one turn on the
+  slot's running CLI process (stream-json input). Cold (`warm_slots=False`, a process per task):
+  dispatch plus the CLI's start (process, SDK initialize handshake) and its first API turn.
+- submit -> finished: until the `finished` event.
+
+The first run of each set-up (a warm slot's process start) is left out. The control-plane
+throughput that this bench printed before issue G is now bench.control_plane (statements per
+task, a bare SKIP LOCKED loop and pgqueuer next to it).
 
 PostgreSQL: CLAUDE_POOL_TEST_DATABASE_URL, else an embedded server (as the tests do).
-Run by hand; record the output in BENCHMARKS.md with the command line and the machine.
+Run by hand (never by pytest); record the output in BENCHMARKS.md with the command line.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncpg
-
+from bench.control_plane import Meter, pct
 from claude_pool import PoolClient
 from claude_pool.v1 import task_pb2
 from claude_pool_server.config import ServerConfig
-from claude_pool_server.domain.ports import ClaudeDriver, PoolStore
+from claude_pool_server.domain.ports import PoolStore
 from claude_pool_server.domain.tasks import PermissionMode
-from claude_pool_server.driver.fake import FakeDriver, FakeReply
 from claude_pool_server.engine.settings import PoolSettings
-from claude_pool_server.server import start_server
+from claude_pool_server.server import RunningServer, start_server
 from claude_pool_server.store.memory import InMemoryStore
-from claude_pool_server.store.postgres.connection import asyncpg_dsn
 from claude_pool_server.store.postgres.store import PostgresStore
 from tests.support.postgres import Databases, postgres_server
 from tests.support.stub_anthropic import StubAnthropic
 
 
-def quick_reply(_request: object) -> FakeReply:
-    return FakeReply(chunks=("ok",), cost_micros=1)
+@dataclass
+class Setup:
+    name: str
+    server: RunningServer
+    running: list[float] = field(default_factory=list)
+    first_text: list[float] = field(default_factory=list)
+    finished: list[float] = field(default_factory=list)
 
 
-async def pool_throughput(store: PoolStore, tasks: int, slots: int, work: Path) -> float:
-    settings = PoolSettings(
-        slots=slots, max_slots=max(slots, 16), permission_mode=PermissionMode.DEFAULT,
-        work_roots=(str(work),), default_working_dir=str(work), state_dir=str(work / "state"),
-    )  # fmt: skip
-    config = ServerConfig(port=0, pool=settings, grace_seconds=2)
-    driver: ClaudeDriver = FakeDriver(reply=quick_reply)  # type: ignore[arg-type]
-    server = await start_server(config, driver=driver, store=store)
-    try:
-        async with PoolClient(server.address) as client:
-            started = time.monotonic()
-            submitted = await asyncio.gather(*(client.submit(f"t{i}") for i in range(tasks)))
-            await asyncio.gather(*(client.wait(t.id, 600) for t in submitted))
-            return tasks / (time.monotonic() - started)
-    finally:
-        await server.stop(grace_seconds=2)
-
-
-async def bare_skip_locked(url: str, tasks: int, workers: int) -> float:
-    """The ceiling: insert N rows, then S workers claim (SKIP LOCKED) and complete them."""
-    pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=workers, max_size=workers)
-    try:
-        await pool.execute(
-            "CREATE TABLE bench_jobs (id bigserial PRIMARY KEY, state text NOT NULL)"
-        )
-        started = time.monotonic()
-        await pool.executemany("INSERT INTO bench_jobs (state) VALUES ($1)", [("pending",)] * tasks)
-
-        async def worker() -> None:
-            while True:
-                async with pool.acquire() as conn, conn.transaction():
-                    job = await conn.fetchval(
-                        "SELECT id FROM bench_jobs WHERE state = 'pending' ORDER BY id "
-                        "LIMIT 1 FOR UPDATE SKIP LOCKED"
-                    )
-                    if job is None:
-                        return
-                    await conn.execute("UPDATE bench_jobs SET state = 'running' WHERE id = $1", job)
-                async with pool.acquire() as conn:
-                    await conn.execute("UPDATE bench_jobs SET state = 'done' WHERE id = $1", job)
-
-        await asyncio.gather(*(worker() for _ in range(workers)))
-        return tasks / (time.monotonic() - started)
-    finally:
-        await pool.close()
-
-
-async def spawn_latency(
-    store: PoolStore, stub: StubAnthropic, runs: int, work: Path
-) -> list[float]:
-    home = work / "home"
-    home.mkdir(exist_ok=True)
+async def start(store: PoolStore, stub: StubAnthropic, work: Path, warm: bool) -> RunningServer:
+    home = work / f"home-{id(store)}"
+    home.mkdir()
     settings = PoolSettings(
         slots=1, permission_mode=PermissionMode.DEFAULT, work_roots=(str(work),),
-        default_working_dir=str(work), state_dir=str(work / "state"),
+        default_working_dir=str(work),
     )  # fmt: skip
     config = ServerConfig(
-        port=0, pool=settings, grace_seconds=2, cli_env={**stub.env(), "HOME": str(home)}
+        port=0, pool=settings, grace_seconds=2, warm_slots=warm, state_dir=str(home / "state"),
+        cli_env={**stub.env(), "HOME": str(home)},
+    )  # fmt: skip
+    return await start_server(config, store=store)
+
+
+async def one_run(setup: Setup, i: int, keep: bool) -> None:
+    async with PoolClient(setup.server.address) as client:
+        task = await client.submit(f"latency {i} [[reply:ok]]")
+        submitted = time.monotonic()
+        running = first_text = None
+        async for event in client.watch(task.id):
+            now = time.monotonic() - submitted
+            if event.HasField("state_change") and (
+                event.state_change.state == task_pb2.TASK_STATE_RUNNING
+            ):
+                running = now
+            elif event.HasField("text_delta") and first_text is None:
+                first_text = now
+            elif event.HasField("finished"):
+                assert event.finished.task.state == task_pb2.TASK_STATE_COMPLETED, event
+                if keep and running is not None and first_text is not None:
+                    setup.running.append(running)
+                    setup.first_text.append(first_text)
+                    setup.finished.append(now)
+                return
+
+
+def line(name: str, values: list[float]) -> str:
+    ms = [v * 1000 for v in values]
+    return (
+        f"{name} p50 {statistics.median(ms):7.1f}  p95 {pct(ms, 0.95):7.1f}  max {max(ms):7.1f} ms"
     )
-    server = await start_server(config, store=store)
-    latencies = []
-    try:
-        async with PoolClient(server.address) as client:
-            for i in range(runs):
-                task = await client.submit(f"latency {i} [[reply:ok]]")
-                submitted = time.monotonic()
-                async for event in client.watch(task.id):
-                    if event.HasField("state_change") and (
-                        event.state_change.state == task_pb2.TASK_STATE_RUNNING
-                    ):
-                        latencies.append(time.monotonic() - submitted)
-                        break
-                await client.wait(task.id)
-    finally:
-        await server.stop(grace_seconds=2)
-    return latencies
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def main(args: argparse.Namespace) -> None:
-    with postgres_server() as server_url:
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %z')}; load average: {os.getloadavg()}")
+    with (
+        postgres_server() as server_url,
+        StubAnthropic() as stub,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         databases = Databases(server_url)
         await databases.prepare_template()
-        with tempfile.TemporaryDirectory() as tmp:
-            work = Path(tmp)
-            memory_rate = await pool_throughput(InMemoryStore(), args.tasks, args.slots, work)
-            url = await databases.create()
-            pg_rate = await pool_throughput(PostgresStore(url), args.tasks, args.slots, work)
-            bare_rate = await bare_skip_locked(url, args.tasks, args.slots)
-            print(f"control plane, {args.tasks} tasks, {args.slots} slots, FakeDriver over gRPC:")
-            print(f"  memory store    {memory_rate:8.1f} tasks/s")
-            print(f"  postgres store  {pg_rate:8.1f} tasks/s")
-            print(f"  bare SKIP LOCKED claim+complete loop: {bare_rate:8.1f} jobs/s")
-            print(f"  postgres store / bare loop = {pg_rate / bare_rate:.3f}")
-            if args.latency_runs:
-                with StubAnthropic() as stub:
-                    mem = await spawn_latency(InMemoryStore(), stub, args.latency_runs, work)
-                    url2 = await databases.create()
-                    pg = await spawn_latency(PostgresStore(url2), stub, args.latency_runs, work)
-                print(f"submit -> RUNNING (CLI spawn), idle slot, {args.latency_runs} runs:")
-                for name, values in (("memory", mem), ("postgres", pg)):
-                    print(
-                        f"  {name:8s} p50 {statistics.median(values) * 1000:6.1f} ms"
-                        f"  p95 {pct(values, 0.95) * 1000:6.1f} ms"
+        work = Path(tmp)
+        async with contextlib.AsyncExitStack() as stack:
+            setups: list[Setup] = []
+            for warm in (True, False):
+                for name in ("memory", "postgres"):
+                    store: PoolStore = (
+                        InMemoryStore()
+                        if name == "memory"
+                        else PostgresStore(await databases.create())
                     )
+                    server = await start(store, stub, work, warm)
+                    stack.push_async_callback(server.stop, 2)
+                    setups.append(Setup(f"{name}, {'warm' if warm else 'cold'}", server))
+            with Meter(None) as meter:
+                for i in range(args.runs + 1):
+                    for setup in setups:
+                        await one_run(setup, i, keep=i > 0)
+        usage = meter.usage
+        print(
+            f"one slot, real CLI, stub API, {args.runs} runs per set-up (after one warm-up), "
+            f"interleaved; machine busy {usage.cpu_machine / usage.seconds:.2f} cores, of which "
+            f"this process (servers, client, stub) {usage.cpu_self / usage.seconds:.2f}"
+        )
+        for setup in setups:
+            print(f"{setup.name}:")
+            print("  " + line("submit -> RUNNING (dispatch, no spawn)", setup.running))
+            print("  " + line("submit -> first text                 ", setup.first_text))
+            print("  " + line("submit -> finished                   ", setup.finished))
+        print(f"load average at the end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tasks", type=int, default=400)
-    parser.add_argument("--slots", type=int, default=8)
-    parser.add_argument("--latency-runs", type=int, default=20)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--runs", type=int, default=20)
     asyncio.run(main(parser.parse_args()))
