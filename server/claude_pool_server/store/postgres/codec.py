@@ -11,6 +11,7 @@ import enum
 import functools
 import types
 import typing
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Union
 
@@ -30,51 +31,76 @@ PAYLOAD_TYPES: dict[str, type[Any]] = {
 
 def to_json(value: Any) -> Any:
     """A JSON-compatible rendering of a domain value (dataclasses become dicts)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [to_json(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    return value
-
-
-@functools.cache
-def _hints(cls: type[Any]) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    kind = type(value)
+    encoder = _ENCODERS.get(kind)
+    if encoder is None:
+        encoder = _ENCODERS[kind] = _encoder_for(kind)
+    return encoder(value)
 
 
 def from_json(cls: Any, data: Any) -> Any:
     """Rebuild a value of type `cls` from `to_json` output."""
     if data is None:
         return None
+    return _decoder_for(cls)(data)
+
+
+# Every task transition encodes and decodes whole task documents, so the reflection (fields,
+# type hints, isinstance chains) is done once per type and kept: an encoder per runtime type, a
+# decoder per declared type.
+Codec = Callable[[Any], Any]
+_ENCODERS: dict[type[Any], Codec] = {}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _encoder_for(kind: type[Any]) -> Codec:
+    if dataclasses.is_dataclass(kind):
+        names = tuple(f.name for f in dataclasses.fields(kind))
+        return lambda value: {name: to_json(getattr(value, name)) for name in names}
+    if issubclass(kind, enum.Enum):
+        return lambda value: value.value
+    if issubclass(kind, datetime):
+        return lambda value: value.isoformat()
+    if issubclass(kind, tuple | list):
+        return lambda value: [to_json(v) for v in value]
+    if issubclass(kind, dict):
+        return lambda value: {str(k): to_json(v) for k, v in value.items()}
+    return _same
+
+
+@functools.cache
+def _decoder_for(cls: Any) -> Codec:
     origin = typing.get_origin(cls)
     if origin in (Union, types.UnionType):
         options = [a for a in typing.get_args(cls) if a is not type(None)]
-        return from_json(options[0], data) if len(options) == 1 else data
+        if len(options) != 1:
+            return _same
+        inner = options[0]
+        return lambda data: from_json(inner, data)
     if origin is tuple:
         item = typing.get_args(cls)[0]
-        return tuple(from_json(item, v) for v in data)
+        return lambda data: tuple(from_json(item, v) for v in data)
     if origin is list:
         item = typing.get_args(cls)[0]
-        return [from_json(item, v) for v in data]
+        return lambda data: [from_json(item, v) for v in data]
     if cls is Any or origin is dict or cls is dict:
-        return data
+        return _same
     if isinstance(cls, type) and dataclasses.is_dataclass(cls):
-        hints = _hints(cls)
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: from_json(hints[k], v) for k, v in data.items() if k in known})
+        hints = typing.get_type_hints(cls)
+        known = {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+        return lambda data: cls(
+            **{k: from_json(known[k], v) for k, v in data.items() if k in known}
+        )
     if isinstance(cls, type) and issubclass(cls, enum.Enum):
-        return cls(data)
+        return cls
     if cls is datetime:
-        return datetime.fromisoformat(data)
-    if cls is float and isinstance(data, int):
-        return float(data)
-    return data
+        return datetime.fromisoformat
+    if cls is float:
+        return lambda data: float(data) if isinstance(data, int) else data
+    return _same
 
 
 def payload_to_json(payload: EventPayload) -> dict[str, Any]:
