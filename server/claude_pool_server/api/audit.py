@@ -1,8 +1,9 @@
 """The audit log: one structured line per mutating call (who, what, when, outcome).
 
-Written to the `claude_pool_server.audit` logger (the server's log stream, or `--audit-log FILE`).
-Prompt text and other free text stay out unless the server runs with `--audit-prompts`: the log
-names the call's targets (task, chain, session, slot ids, the idempotency key), not its content.
+Written to the `claude_pool_server.audit` logger, in the server's log stream (`--log-format json`
+gives one JSON object per line). Prompt text and other free text stay out unless the server runs
+with `--audit-prompts`: the log names the call's targets (task, chain, session, slot ids, the
+idempotency key), not its content.
 """
 
 from __future__ import annotations
