@@ -148,6 +148,7 @@ async def test_an_idle_process_that_died_is_replaced_not_handed_a_task(
 ) -> None:
     pool = await make_server(slots=1, warm_slots=True)
     await pool.client.run(task_spec("warm up"))
+    await pool.client.run(task_spec("checked alive once, and remembered"))
     (pid,) = processes_of(pool)
     driver = pool.server.app.driver
 

@@ -59,14 +59,23 @@ def signal_quietly(pid: int, sig: signal.Signals) -> None:
         os.kill(pid, sig)
 
 
-def runs(pid: int, executable: str) -> bool:
-    """Whether `pid` or one of its descendants is a live process of `executable`."""
+def find(pid: int, executable: str) -> int | None:
+    """`pid`, or the first of its descendants, that is a live process of `executable`.
+
+    A walk of /proc (every process's stat): a few milliseconds to tens of them, so callers keep
+    what it found (see `same_process`) instead of walking again."""
     target = os.path.realpath(executable)
     for candidate in (pid, *descendants(pid)):
         with contextlib.suppress(OSError):
             if os.path.realpath(f"/proc/{candidate}/exe") == target and is_alive(candidate):
-                return True
-    return False
+                return candidate
+    return None
+
+
+def same_process(pid: int, ticks: int) -> bool:
+    """Whether the process found earlier as (`pid`, its `start_ticks`) is still alive (a reused
+    pid has other start ticks)."""
+    return is_alive(pid) and start_ticks(pid) == ticks
 
 
 def start_ticks(pid: int) -> int:

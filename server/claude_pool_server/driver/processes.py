@@ -59,6 +59,8 @@ class CliProcess:
     closed: bool = False
     # a `/clear` running in the background: the process is clean once it is done
     clearing: asyncio.Task[None] | None = None
+    # the CLI inside the started process (a sandbox), as (pid, start ticks), once found
+    cli: tuple[int, int] | None = None
 
     def alive(self) -> bool:
         """False when the CLI died (killed, crashed): the process must not take a task. The
@@ -67,7 +69,15 @@ class CliProcess:
         if self.closed or pid is None or not process_tree.is_alive(pid):
             return False
         executable = getattr(self.transport, "cli_path", None)
-        return executable is None or process_tree.runs(pid, executable)
+        if executable is None:
+            return True
+        if self.cli is not None:  # found before: one stat, not a walk of /proc per check
+            return process_tree.same_process(*self.cli)
+        found = process_tree.find(pid, executable)
+        if found is None:
+            return False
+        self.cli = (found, process_tree.start_ticks(found))
+        return True
 
     def send_stderr_to(self, target: Callable[[str], None]) -> None:
         if self.stderr_sink:
