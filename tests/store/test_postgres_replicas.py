@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
 
+from claude_pool_server.domain import lifecycle
 from claude_pool_server.domain.budget import Limits
 from claude_pool_server.domain.errors import BudgetExhausted
 from claude_pool_server.domain.tasks import TextDelta
@@ -95,3 +97,36 @@ async def test_events_written_by_two_replicas_read_back_without_a_gap(
             read += [e.payload for e in batch]
             seq = batch[-1].seq
         assert read == [TextDelta("one"), TextDelta("two"), TextDelta("three")]
+
+
+async def read_once(store: PostgresStore, task_id: str, after_seq: int) -> list[object]:
+    return [e.payload for e in await store.read_events(task_id, after_seq, 100)]
+
+
+async def test_one_read_misses_nothing_another_replica_was_notified_of(
+    two_stores: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """A watcher waits after a short read instead of reading again (engine/events.py), so a
+    replica answering from the output it wrote must not hide what another replica wrote."""
+    a, b = two_stores
+    [task] = await submit(a, new_task())
+    await a.append_events(task.id, [TextDelta("one")])
+    topic = f"task:{task.id}"
+    seen = a.notifier.version(topic)
+    await b.append_events(task.id, [TextDelta("two")])
+    await asyncio.wait_for(a.notifier.wait(topic, seen, 30), 5)  # b's NOTIFY reached a
+    assert await read_once(a, task.id, task.last_seq) == [TextDelta("one"), TextDelta("two")]
+
+
+async def test_one_read_misses_nothing_the_replica_wrote_by_another_statement(
+    two_stores: tuple[PostgresStore, PostgresStore],
+) -> None:
+    a, _ = two_stores
+    [task] = await submit(a, new_task())
+    running = await claim(a, replica="r")
+    assert running is not None and running.id == task.id
+    await a.append_events(task.id, [TextDelta("one")])
+    now = datetime.now(UTC)
+    cancelled = await a.transition(task.id, lambda t: lifecycle.cancelled(t, "stop", now))
+    read = await read_once(a, task.id, running.last_seq)
+    assert read[0] == TextDelta("one") and len(read) == cancelled.last_seq - running.last_seq

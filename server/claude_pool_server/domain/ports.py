@@ -142,8 +142,10 @@ class PoolStore(Protocol):
         ...
 
     async def read_events(self, task_id: str, after_seq: int, limit: int) -> list[TaskEvent]:
-        """Events after `after_seq` in seq order, at most `limit`, with no gap; possibly fewer
-        than are stored (a replica may answer from what it wrote itself): read until empty."""
+        """Events after `after_seq` in seq order, at most `limit`, with no gap. Fewer than
+        `limit` means none other was stored whose notification (`notifier`, topic
+        `task:<id>`) was published before this call began: a watcher may then wait for the next
+        notification instead of reading again."""
         ...
 
     # sessions ------------------------------------------------------------------------------

@@ -84,5 +84,6 @@ async def watch_events(
             seq = event.seq
             if isinstance(event.payload, Finished):
                 return
-        if not events:
+        if len(events) < READ_BATCH and store.notifier.version(topic) == seen:
+            # all that was notified before the read is read (PoolStore.read_events): wait
             await store.notifier.wait(topic, seen, poll_interval)

@@ -30,8 +30,16 @@ LISTENING_POLL_SECONDS = 5.0
 
 
 class PostgresNotifier:
-    def __init__(self, dsn: str, send: Callable[[str], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        send: Callable[[str], Awaitable[None]],
+        before_foreign: Callable[[str | None], None] = lambda topic: None,
+    ) -> None:
         self._send = send  # runs pg_notify with a payload on the store's pool
+        # told a topic another replica wrote to (None: any, after a reconnect) before its
+        # waiters wake, so that what the store keeps in memory never hides that write
+        self._before_foreign = before_foreign
         self._dsn = dsn
         self._local = LocalNotifier()
         self._task: asyncio.Task[None] | None = None
@@ -83,6 +91,7 @@ class PostgresNotifier:
         sender, _, topic = str(payload).partition(" ")
         if sender == self._sender:
             return
+        self._before_foreign(topic)
         self._local.bump(topic)
 
     async def _listen_forever(self) -> None:
@@ -115,5 +124,6 @@ class PostgresNotifier:
         await lost.wait()
 
     async def _wake_everyone(self) -> None:
+        self._before_foreign(None)
         for topic in self._local.topics():
             self._local.bump(topic)

@@ -209,7 +209,13 @@ class _OutputTail:
     its watcher. It reads them from here instead, but only a contiguous run that starts right
     after its `after_seq`: events are immutable once stored and their seqs are the database's,
     so such a run is exactly what the database holds; anything else (a gap, written by another
-    statement or replica, or an evicted tail) is read from the database as before."""
+    statement or replica, or an evicted tail) is read from the database as before.
+
+    A read must also miss nothing whose notification came before it (the watcher then waits
+    for the next one instead of reading again, see `PoolStore.read_events`): so a task's tail is
+    forgotten before the wake-up of any other statement of this replica that writes its events
+    (`_wake`), and before a notification from another replica for it is applied (or, after the
+    listener reconnects, every tail)."""
 
     def __init__(self) -> None:
         self._tasks: OrderedDict[str, dict[int, TaskEvent]] = OrderedDict()
@@ -259,8 +265,8 @@ class PostgresStore:
         self.pool_size = pool_size
         self.command_timeout = command_timeout
         self._pool: asyncpg.Pool | None = None
-        self.notifier = PostgresNotifier(self.dsn, self._send_notify)
         self._tail = _OutputTail()
+        self.notifier = PostgresNotifier(self.dsn, self._send_notify, self._forget_tail)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -294,8 +300,17 @@ class PostgresStore:
         await self.pool.execute(q.NOTIFY, payload)
 
     def _wake(self, *topics: str) -> None:
+        """Wake this replica's waiters after a write (the statement's NOTIFY reaches the others);
+        a task whose events the write may have added is read from the database next time."""
         for topic in topics:
+            self._forget_tail(topic)
             self.notifier.wake_local(topic)
+
+    def _forget_tail(self, topic: str | None) -> None:
+        if topic is None:
+            self._tail = _OutputTail()
+        elif topic.startswith("task:"):
+            self._tail.forget(topic.removeprefix("task:"))
 
     # budget ------------------------------------------------------------------------------------
 
@@ -629,7 +644,7 @@ class PostgresStore:
         first = last - len(payloads) + 1
         events = [TaskEvent(task_id, first + i, now, p) for i, p in enumerate(payloads)]
         self._tail.add(events)
-        self._wake(topic)
+        self.notifier.wake_local(topic)  # the tail holds what this statement wrote
         return events
 
     @reachable
