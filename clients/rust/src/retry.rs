@@ -236,14 +236,16 @@ mod tests {
 
     #[tokio::test]
     async fn never_resends_past_the_deadline() {
-        let policy = RetryPolicy::default(); // waits 100 ms, then 200 ms
-        let deadline = Instant::now() + Duration::from_millis(250);
+        // waits 80-120 ms, then 160-240 ms (±20 % jitter): with 230 ms to go the second attempt
+        // always starts and the third never would
+        let policy = RetryPolicy::default();
+        let deadline = Instant::now() + Duration::from_millis(230);
         let started = std::time::Instant::now();
         let (result, calls) =
             run(&policy, Some(deadline), |_| Err(Status::unavailable("down"))).await;
         assert_eq!(result.unwrap_err().code(), Code::Unavailable);
         assert_eq!(calls, 2, "the third attempt would start after the deadline");
-        assert!(started.elapsed() < Duration::from_millis(250));
+        assert!(started.elapsed() < Duration::from_millis(230));
     }
 
     #[tokio::test]

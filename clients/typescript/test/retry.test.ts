@@ -116,8 +116,10 @@ describe("resending through PoolClient", () => {
       { retry: { initialBackoffMs: 100 } },
     );
     const start = Date.now();
-    await assert.rejects(pool.getStatus({ timeoutMs: 250 }), (e: PoolError) => e.code === Code.Unavailable);
-    assert.ok(Date.now() - start < 250, `took ${Date.now() - start} ms`);
+    // waits 80-120 ms, then 160-240 ms (±20 % jitter): within 230 ms the second attempt always
+    // starts and a third never would
+    await assert.rejects(pool.getStatus({ timeoutMs: 230 }), (e: PoolError) => e.code === Code.Unavailable);
+    assert.ok(Date.now() - start < 230, `took ${Date.now() - start} ms`);
     assert.equal(calls, 2, "100 ms fits, then 200 ms would not");
   });
 
