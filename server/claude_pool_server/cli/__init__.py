@@ -3,7 +3,8 @@ the other commands are gRPC clients of a running server.
 
 One module per group of commands: serve.py (serve, migrate), tasks.py (run, submit, result,
 watch, cancel, delete, list, approve, reject, fan-out), chains.py, sessions.py, pool.py (status,
-config, slots, scale, drain, metrics), context.py, messages.py, routing.py (route, auto);
+config, slots, scale, drain, metrics), context.py, messages.py, routing.py (route, auto),
+mcp.py (the MCP bridge, mcp_bridge/, on stdio or HTTP);
 client_options.py holds the connection flags every client command takes, output.py and
 progress.py how they print.
 
@@ -22,6 +23,7 @@ from claude_pool_server import __version__
 from claude_pool_server.cli.chains import add_chain_commands
 from claude_pool_server.cli.client_options import connection_parser, run_client
 from claude_pool_server.cli.context import add_context_commands
+from claude_pool_server.cli.mcp import add_mcp_command
 from claude_pool_server.cli.messages import add_message_commands
 from claude_pool_server.cli.pool import add_pool_commands
 from claude_pool_server.cli.routing import add_routing_commands
@@ -29,7 +31,6 @@ from claude_pool_server.cli.serve import add_migrate, add_serve, server_config
 from claude_pool_server.cli.sessions import add_session_commands
 from claude_pool_server.cli.tasks import INTERRUPTED, add_task_commands
 from claude_pool_server.config_error import ConfigError
-from claude_pool_server.mcp_bridge.command import add_mcp_command
 
 BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
 

@@ -36,9 +36,9 @@ def env_default(name: str, fallback: str | None = None) -> str | None:
     return os.environ.get(name) or fallback
 
 
-def connection_parser() -> argparse.ArgumentParser:
-    """The flags every client command takes (a parent parser; defaults read from the
-    environment when the parser is built)."""
+def connection_flags() -> argparse.ArgumentParser:
+    """The flags that say how to reach the server (a parent parser; defaults read from the
+    environment when the parser is built): every client command's, and `mcp`'s."""
     p = argparse.ArgumentParser(add_help=False)
     group = p.add_argument_group("connection")
     group.add_argument(
@@ -73,6 +73,12 @@ def connection_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="its private key (PEM; env CLAUDE_POOL_TLS_KEY)",
     )
+    return p
+
+
+def connection_parser() -> argparse.ArgumentParser:
+    """The flags every client command takes: the connection's, and `--json`."""
+    p = argparse.ArgumentParser(add_help=False, parents=[connection_flags()])
     p.add_argument("--json", action="store_true", help="print proto JSON")
     return p
 
