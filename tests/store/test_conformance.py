@@ -169,6 +169,25 @@ async def test_concurrent_submitters_never_overspend_the_cap(store: PoolStore) -
     assert (await store.get_budget(None)).reserved_micros == 1000
 
 
+async def test_money_of_many_tasks_adds_up_to_whole_numbers(store: PoolStore) -> None:
+    """Many tasks (the Postgres store spreads their money over several rows) settle exactly:
+    every reservation released, every spend counted, in plain integers."""
+    caps = Limits(pool_cap=10_000, namespace_cap=10_000)
+    tasks = await submit(store, *(new_task(f"t{i}", reserved=100) for i in range(24)), limits=caps)
+    cancelled = tasks[:4]
+    for task in cancelled:
+        await store.transition(task.id, lambda t: lifecycle.cancelled(t, "test", datetime.now(UTC)))
+    assert await store.get_budget(None) == BudgetState(0, 2000, 20)
+    for _ in tasks[4:]:
+        running = await claim(store)
+        assert running is not None
+        assert await finish(store, running, ok(cost=7)) is not None
+    for namespace in (None, NS):
+        budget = await store.get_budget(namespace)
+        assert budget == BudgetState(140, 0, 0)
+        assert all(type(value) is int for value in dataclasses.astuple(budget))
+
+
 # --- claiming -------------------------------------------------------------------------------------
 
 

@@ -3,9 +3,12 @@
 The hot path is written to cost one statement, one round trip each, with no transaction around
 it: submitting a task (without limits), claiming one, appending a batch of output, finishing a
 run. Each is a single statement whose data-modifying CTEs change the task, its events, the money,
-the slot and the session together, and notify the replicas: Postgres runs a single statement
-atomically. Transitions off the hot path (cancel, review, recovery) and submissions under a cap
-or quota run in a short explicit transaction. Claims use FOR UPDATE SKIP LOCKED (checked with
+the slot and the session together: Postgres runs a single statement atomically. The replicas are
+told afterwards, by NOTIFY_ALL (notifier.py says why not inside the writes). Money is kept in
+BUDGET_SHARDS rows per namespace, a task's always in the same one (store.budget_shard), so that
+concurrent submissions and settlements do not queue on one row lock each held through a commit.
+Transitions off the hot path (cancel, review, recovery) and submissions under a cap or quota run
+in a short explicit transaction. Claims use FOR UPDATE SKIP LOCKED (checked with
 EXPLAIN: an index scan on `ix_tasks_pending_seq_no`).
 """
 
@@ -13,7 +16,8 @@ from __future__ import annotations
 
 NOTIFY_CHANNEL = "claude_pool"
 SLOT_ALLOCATION_LOCK = 0x636C706F  # "clpo"
-POOL = ""  # the budget row of the whole pool
+POOL = ""  # the budget rows of the whole pool
+BUDGET_SHARDS = 16  # budget rows per namespace; the money is their sum
 
 TASK_COLUMNS = """
     id, namespace, owner, state, prompt, spec, slot_id, chain_id, replica_id, request_id,
@@ -33,7 +37,7 @@ TASK_COLUMNS_OF_TASKS = """
 
 # $1 id, $2 namespace, $3 owner, $4 prompt, $5 spec, $6 pinned_slot_id, $7 chain_id,
 # $8 request_id, $9 tags, $10 created_at, $11 reserved_micros, $12 continues, $13 forks,
-# $14 first event payload, $15 notify payload (task topic), $16 notify payload ("tasks")
+# $14 first event payload, $15 budget shard
 SUBMIT_TASK = f"""
 WITH ins AS (
     INSERT INTO tasks (id, namespace, owner, state, prompt, spec, pinned_slot_id, chain_id,
@@ -45,13 +49,13 @@ WITH ins AS (
 ), event AS (
     INSERT INTO task_events (task_id, seq, time, payload) SELECT id, 1, $10, $14 FROM ins
 ), money AS (
-    INSERT INTO budget (namespace, reserved_micros, unfinished)
-    SELECT ns, $11, 1 FROM ins, (VALUES ($2), ('')) AS v(ns) ORDER BY ns
-    ON CONFLICT (namespace) DO UPDATE
+    INSERT INTO budget (namespace, shard, reserved_micros, unfinished)
+    SELECT ns, $15, $11, 1 FROM ins, (VALUES ($2), ('')) AS v(ns) ORDER BY ns
+    ON CONFLICT (namespace, shard) DO UPDATE
     SET reserved_micros = budget.reserved_micros + EXCLUDED.reserved_micros,
         unfinished = budget.unfinished + 1
 )
-SELECT ins.*, pg_notify('{NOTIFY_CHANNEL}', $15), pg_notify('{NOTIFY_CHANNEL}', $16) FROM ins
+SELECT ins.* FROM ins
 """
 
 # $1 namespace, $2 request_id
@@ -59,27 +63,28 @@ TASK_BY_REQUEST_ID = f"""
 SELECT {TASK_COLUMNS} FROM tasks WHERE namespace = $1 AND request_id = $2
 """
 
-# Budget rows are locked in one order everywhere, the pool's ('') first, then the namespace's:
+# Budget rows are locked in one order everywhere, by (namespace, shard), the pool's ('') first:
 # SUBMIT_TASK upserts them in that order, FINISH_RUN and APPLY_BUDGET lock them so (budget_rows)
 # before updating, LOCK_BUDGET sorts. An UPDATE alone locks rows in whatever order it scans them,
 # and a submission meeting a run's settlement the other way round was a deadlock (seen with 50
 # concurrent submitters, bench.control_plane).
-# Under a cap or quota: lock the pool's and the namespace's budget rows first (in this order,
-# always), check the limits in Python, then SUBMIT_TASK in the same transaction.
+# Under a cap or quota: lock all the pool's and the namespace's budget rows first (in this order,
+# always), add them up and check the limits in Python, then SUBMIT_TASK in the same transaction.
 # $1 namespace
 LOCK_BUDGET = """
 SELECT namespace, spent_micros, reserved_micros, unfinished FROM budget
-WHERE namespace IN ('', $1) ORDER BY namespace FOR UPDATE
+WHERE namespace IN ('', $1) ORDER BY namespace, shard FOR UPDATE
 """
 
 # $1 namespace
-ENSURE_BUDGET_ROWS = """
-INSERT INTO budget (namespace) VALUES (''), ($1) ON CONFLICT DO NOTHING
+ENSURE_BUDGET_ROWS = f"""
+INSERT INTO budget (namespace, shard)
+SELECT ns, shard FROM (VALUES (''), ($1)) AS v(ns), generate_series(0, {BUDGET_SHARDS - 1}) AS shard
+ON CONFLICT DO NOTHING
 """
 
 # $1 slot id, $2 replica id, $3 now, $4 lease length (seconds, on the database clock),
-# $5 running event payload, $6 slot record (jsonb, current task filled in here),
-# $7 notify payload prefix ("<sender> ")
+# $5 running event payload, $6 slot record (jsonb, current task filled in here)
 CLAIM_TASK = f"""
 WITH candidate AS (
     SELECT id FROM tasks
@@ -107,11 +112,10 @@ WITH candidate AS (
     FROM claimed
     ON CONFLICT (id) DO UPDATE SET state = 'busy', replica_id = $2, data = EXCLUDED.data
 )
-SELECT claimed.*, pg_notify('{NOTIFY_CHANNEL}', $7 || 'task:' || claimed.id) FROM claimed
+SELECT claimed.* FROM claimed
 """
 
-# $1 task id, $2 replica id, $3 now, $4 lease length (seconds), $5 running event payload,
-# $6 notify payload prefix
+# $1 task id, $2 replica id, $3 now, $4 lease length (seconds), $5 running event payload
 CLAIM_TASK_BY_ID = f"""
 WITH claimed AS (
     UPDATE tasks SET state = 'running', replica_id = $2, attempt = attempt + 1,
@@ -123,7 +127,7 @@ WITH claimed AS (
 ), event AS (
     INSERT INTO task_events (task_id, seq, time, payload) SELECT id, last_seq, $3, $5 FROM claimed
 )
-SELECT claimed.*, pg_notify('{NOTIFY_CHANNEL}', $6 || 'task:' || claimed.id) FROM claimed
+SELECT claimed.* FROM claimed
 """
 
 # A run's end while its attempt still owns the running task: state, result, two events (the
@@ -133,7 +137,7 @@ SELECT claimed.*, pg_notify('{NOTIFY_CHANNEL}', $6 || 'task:' || claimed.id) FRO
 # $8 finished payload (task document; version and last_seq are filled in here), $9 spend,
 # $10 unfinished change, $11 slot id ("" for none), $12 slot record, $13 slot state,
 # $14 session turn? (bool), $15 transcript chunk, $16 model, $17 forked_from, $18 start_key,
-# $19 session slot id, $20 notify payload prefix
+# $19 session slot id, $20 budget shard
 FINISH_RUN = f"""
 WITH settling AS (
     SELECT id, reserved_micros FROM tasks
@@ -153,13 +157,14 @@ WITH settling AS (
                      '{{data,task,last_seq}}', to_jsonb(last_seq))
     FROM done
 ), budget_rows AS (
-    SELECT budget.namespace FROM budget, done WHERE budget.namespace IN (done.namespace, '')
+    SELECT budget.namespace FROM budget, done
+    WHERE budget.namespace IN (done.namespace, '') AND budget.shard = $20
     ORDER BY budget.namespace FOR UPDATE OF budget
 ), money AS (
     UPDATE budget SET spent_micros = budget.spent_micros + $9,
         reserved_micros = greatest(0, budget.reserved_micros - done.released),
         unfinished = greatest(0, budget.unfinished + $10)
-    FROM done, budget_rows WHERE budget.namespace = budget_rows.namespace
+    FROM done, budget_rows WHERE budget.namespace = budget_rows.namespace AND budget.shard = $20
 ), slot AS (
     INSERT INTO slots (id, replica_id, state, data)
     SELECT $11, $12::jsonb ->> 'replica_id', $13, $12::jsonb FROM done WHERE $11 <> ''
@@ -179,13 +184,11 @@ WITH settling AS (
     INSERT INTO session_chunks (session_id, chunk)
     SELECT $6, $15::bytea FROM done WHERE $14::boolean
 )
-SELECT done.*, pg_notify('{NOTIFY_CHANNEL}', $20 || 'task:' || done.id),
-       pg_notify('{NOTIFY_CHANNEL}', $20 || 'tasks')
-FROM done
+SELECT done.* FROM done
 """
 
-# $1 task id, $2 count, $3 time, $4 payloads (jsonb[]), $5 notify payload
-APPEND_EVENTS = f"""
+# $1 task id, $2 count, $3 time, $4 payloads (jsonb[])
+APPEND_EVENTS = """
 WITH task AS (
     UPDATE tasks SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq
 ), events AS (
@@ -193,7 +196,7 @@ WITH task AS (
     SELECT $1, task.last_seq - $2 + item.position, $3, item.payload
     FROM task, unnest($4::jsonb[]) WITH ORDINALITY AS item(payload, position)
 )
-SELECT last_seq, pg_notify('{NOTIFY_CHANNEL}', $5) FROM task
+SELECT last_seq FROM task
 """
 
 # --- tasks: reads and the general transition ----------------------------------------------------
@@ -220,18 +223,24 @@ SELECT $1, $2 + item.position - 1, $3, item.payload
 FROM unnest($4::jsonb[]) WITH ORDINALITY AS item(payload, position)
 """
 
-# $1 namespace, $2 reserve, $3 release, $4 spend, $5 unfinished change
+# $1 namespace, $2 reserve, $3 release, $4 spend, $5 unfinished change, $6 budget shard
 APPLY_BUDGET = """
 WITH budget_rows AS (
-    SELECT namespace FROM budget WHERE namespace IN ('', $1) ORDER BY namespace FOR UPDATE
+    SELECT namespace FROM budget WHERE namespace IN ('', $1) AND shard = $6
+    ORDER BY namespace FOR UPDATE
 )
 UPDATE budget SET spent_micros = spent_micros + $4,
     reserved_micros = greatest(0, reserved_micros - $3) + $2,
     unfinished = greatest(0, unfinished + $5)
-FROM budget_rows WHERE budget.namespace = budget_rows.namespace
+FROM budget_rows WHERE budget.namespace = budget_rows.namespace AND budget.shard = $6
 """
 
-READ_BUDGET = "SELECT spent_micros, reserved_micros, unfinished FROM budget WHERE namespace = $1"
+READ_BUDGET = """
+SELECT coalesce(sum(spent_micros), 0)::bigint AS spent_micros,
+       coalesce(sum(reserved_micros), 0)::bigint AS reserved_micros,
+       coalesce(sum(unfinished), 0)::bigint AS unfinished
+FROM budget WHERE namespace = $1
+"""
 
 # $1 namespace, $2 state or NULL, $3 slot, $4 chain, $5 session, $6 tags or NULL,
 # $7 before seq_no or NULL, $8 limit
@@ -439,4 +448,7 @@ WITH marked AS (
 SELECT id FROM marked UNION SELECT id FROM replicas WHERE stopped = 1
 """
 
-NOTIFY = f"SELECT pg_notify('{NOTIFY_CHANNEL}', $1)"
+# $1 payloads (text[]): one notification each, in one transaction that writes nothing
+NOTIFY_ALL = f"""
+SELECT count(pg_notify('{NOTIFY_CHANNEL}', payload)) FROM unnest($1::text[]) AS payload
+"""

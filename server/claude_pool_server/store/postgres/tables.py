@@ -18,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     Table,
     Text,
     text,
@@ -144,11 +145,14 @@ slots = Table(
 )
 Index("ix_slots_replica_id", slots.c.replica_id)
 
-# Money and quota, once for the whole pool (namespace "") and once per namespace.
+# Money and quota, for the whole pool (namespace "") and per namespace, each the sum of
+# queries.BUDGET_SHARDS rows (a task's money always in the same one) so that concurrent tasks do
+# not queue on one row.
 budget = Table(
     "budget",
     metadata,
     Column("namespace", Text, primary_key=True),
+    Column("shard", SmallInteger, primary_key=True, server_default="0"),
     Column("spent_micros", BigInteger, nullable=False, server_default="0"),
     Column("reserved_micros", BigInteger, nullable=False, server_default="0"),
     Column("unfinished", BigInteger, nullable=False, server_default="0"),
