@@ -424,6 +424,7 @@ async def run_store(
     workers = args.drain_workers if drain else args.slots
     await store.start()
     await store.register_replica(replica)
+    await store.heartbeat(replica, 20.0, [])  # as the engine does every few seconds
     slots = [Slot(i, replica_id=replica) for i in await store.allocate_slot_ids(replica, workers)]
     available = asyncio.Semaphore(0)
     done = asyncio.Event()

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import asyncpg
 import pytest
 import pytest_asyncio
 
@@ -13,7 +14,10 @@ from claude_pool_server.domain import lifecycle
 from claude_pool_server.domain.budget import Limits
 from claude_pool_server.domain.errors import BudgetExhausted
 from claude_pool_server.domain.tasks import TextDelta
+from claude_pool_server.store.postgres import queries as q
+from claude_pool_server.store.postgres.connection import asyncpg_dsn
 from claude_pool_server.store.postgres.store import PostgresStore
+from tests.conftest import eventually
 from tests.store.test_conformance import claim, new_task, submit
 
 pytestmark = pytest.mark.asyncio
@@ -60,6 +64,45 @@ async def test_events_appended_on_one_replica_wake_a_watcher_on_the_other(
     assert await asyncio.wait_for(waiter, 5) > seen  # long before the 30 s poll
     [event] = await b.read_events(task.id, task.last_seq, 10)
     assert event.payload == TextDelta("hello")
+
+
+async def test_a_replica_alone_sends_no_notify_until_another_registers(
+    two_stores: tuple[PostgresStore, PostgresStore], database_url: str
+) -> None:
+    """A replica alone wakes only its own waiters (no NOTIFY statement per write); the moment a
+    second replica registers, its writes reach the newcomer's waiters again, before any
+    heartbeat of its own could have told it."""
+    a, b = two_stores
+    await a.register_replica("replica-a")
+    assert await a.heartbeat("replica-a", 30.0, [])
+    assert a.notifier.alone
+    heard: list[str] = []
+    listener = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await listener.add_listener(q.NOTIFY_CHANNEL, lambda *args: heard.append(args[-1]))
+        [task] = await submit(a, new_task())
+        await a.append_events(task.id, [TextDelta("alone")])
+        await asyncio.sleep(0.5)
+        # nothing sent for the task (its announcement as it registered may still arrive)
+        assert [p for p in heard if "replica:" not in p] == []
+        await b.register_replica("replica-b")  # announces itself
+
+        async def a_not_alone() -> bool:
+            return not a.notifier.alone
+
+        await eventually(a_not_alone, within=5)
+        topic = f"task:{task.id}"
+        seen = b.notifier.version(topic)
+        waiter = asyncio.create_task(b.notifier.wait(topic, seen, 30))
+        await a.append_events(task.id, [TextDelta("together")])
+        assert await asyncio.wait_for(waiter, 5) > seen  # long before the 30 s poll
+
+        async def notified() -> bool:
+            return any(payload.endswith(topic) for payload in heard)
+
+        await eventually(notified, within=5)
+    finally:
+        await listener.close()
 
 
 async def test_publish_reaches_idle_slots_of_every_replica(

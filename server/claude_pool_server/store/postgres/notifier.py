@@ -10,7 +10,13 @@ Why the NOTIFYs are not sent inside the writes' statements: PostgreSQL serialise
 all notifying transactions on one lock, held until the commit record is flushed, so a NOTIFY
 inside a write makes every such write wait for the others' WAL flushes in turn (measured: the
 store's throughput was bound by it). A transaction that only notifies writes no WAL and holds
-the lock for microseconds; one statement sends every topic queued meanwhile.
+the lock for microseconds; one statement sends every topic queued meanwhile, on the listening
+connection (no pool checkout, nothing queued ahead of it).
+
+A replica alone on its database sends no NOTIFY at all (its own waiters are woken in-process):
+the store tells the notifier after each heartbeat how many other replicas are live, and any
+notification from another sender (a new replica announces itself when it registers) ends that
+at once.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,6 +42,9 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 # While LISTEN is connected, notifications are reliable, so waiters poll less often: a waiter's
 # re-read is a query, and hundreds of waiters polling every second crowd out the slots' work.
 LISTENING_POLL_SECONDS = 5.0
+SEND_TIMEOUT_SECONDS = 5.0
+# how long after the last notification from another replica this one may count itself alone
+ALONE_AFTER_QUIET_SECONDS = 10.0
 
 
 class PostgresNotifier:
@@ -55,6 +66,9 @@ class PostgresNotifier:
         self._sender = secrets.token_hex(4)  # our own notifications were already applied
         self._outbox: list[str] = []  # payloads waiting for the next NOTIFY statement
         self._flusher: asyncio.Task[None] | None = None
+        self._connection: asyncpg.Connection | None = None  # the listening one, when up
+        self._alone = False  # no other live replica: nobody to notify
+        self._foreign_at = -math.inf  # monotonic time of the last notification from another
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen_forever(), name="pg-listen")
@@ -85,6 +99,16 @@ class PostgresNotifier:
     def listening(self) -> bool:
         return self._connected
 
+    @property
+    def alone(self) -> bool:
+        """No other replica to notify (as the last heartbeat saw it, and none heard since)."""
+        return self._alone
+
+    def other_replicas(self, live: int) -> None:
+        """The last heartbeat saw `live` other live replicas."""
+        quiet = time.monotonic() - self._foreign_at >= ALONE_AFTER_QUIET_SECONDS
+        self._alone = live == 0 and quiet
+
     async def publish(self, topic: str) -> None:
         """Wake `topic`'s waiters here and, once the NOTIFY is sent, on every replica."""
         self._local.bump(topic)
@@ -92,10 +116,17 @@ class PostgresNotifier:
         if self._flusher is not None:
             await asyncio.shield(self._flusher)
 
+    def announce(self, replica_id: str) -> None:
+        """Tell the other replicas this one is here (a replica alone stops being so)."""
+        self._alone = False
+        self.send_later(f"replica:{replica_id}")
+
     def send_later(self, *topics: str) -> None:
         """Tell the other replicas about `topics` (after the write that changed them committed):
         queued, and sent with whatever else is queued in one statement, at once if none is in
-        flight."""
+        flight. Nothing is sent while this replica is alone."""
+        if self._alone:
+            return
         self._outbox.extend(self.payload(topic) for topic in topics)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name="pg-notify")
@@ -105,7 +136,11 @@ class PostgresNotifier:
             batch = list(dict.fromkeys(self._outbox))
             self._outbox.clear()
             try:
-                await self._send(batch)
+                connection = self._connection
+                if connection is not None and not connection.is_closed():
+                    await connection.execute(q.NOTIFY_ALL, batch, timeout=SEND_TIMEOUT_SECONDS)
+                else:
+                    await self._send(batch)
             except Exception as exc:  # noqa: BLE001 - the waiters' poll covers a lost NOTIFY
                 log.debug("NOTIFY of %d topics failed (%r); waiters will poll", len(batch), exc)
 
@@ -118,6 +153,8 @@ class PostgresNotifier:
         sender, _, topic = str(payload).partition(" ")
         if sender == self._sender:
             return
+        self._foreign_at = time.monotonic()
+        self._alone = False
         self._before_foreign(topic)
         self._local.bump(topic)
 
@@ -131,6 +168,7 @@ class PostgresNotifier:
                     await self._wake_everyone()  # we may have missed notifications
                 self._listening.set()
                 self._connected = True
+                self._connection = connection
                 await self._until_closed(connection)
                 log.warning("LISTEN connection closed; polling until it is back")
             except asyncio.CancelledError:
@@ -139,6 +177,7 @@ class PostgresNotifier:
                 log.warning("LISTEN connection lost (%r); polling until it is back", exc)
             finally:
                 self._connected = False
+                self._connection = None
                 if connection is not None and not connection.is_closed():
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(connection.close(), 2)

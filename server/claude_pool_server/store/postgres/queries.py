@@ -25,6 +25,21 @@ TASK_COLUMNS = """
     reserved_micros, continues, forks, session_id, result
 """
 
+# what SUBMIT_TASK and FINISH_RUN return: not the spec and result their caller just sent (the
+# store keeps its own copies rather than decode them again)
+WRITTEN_TASK_COLUMNS = """
+    id, namespace, owner, state, prompt, slot_id, chain_id, replica_id, request_id,
+    created_at, start_time, end_time, version, attempt, last_seq, rejection_count,
+    reserved_micros, continues, forks, session_id
+"""
+
+WRITTEN_TASK_COLUMNS_OF_TASKS = """
+    tasks.id, tasks.namespace, tasks.owner, tasks.state, tasks.prompt, tasks.slot_id,
+    tasks.chain_id, tasks.replica_id, tasks.request_id, tasks.created_at, tasks.start_time,
+    tasks.end_time, tasks.version, tasks.attempt, tasks.last_seq, tasks.rejection_count,
+    tasks.reserved_micros, tasks.continues, tasks.forks, tasks.session_id
+"""
+
 TASK_COLUMNS_OF_TASKS = """
     tasks.id, tasks.namespace, tasks.owner, tasks.state, tasks.prompt, tasks.spec,
     tasks.slot_id, tasks.chain_id, tasks.replica_id, tasks.request_id, tasks.created_at,
@@ -45,7 +60,7 @@ WITH ins AS (
                        reserved_micros, continues, forks)
     VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, 0, 0, 1, $11, $12, $13)
     ON CONFLICT (namespace, request_id) WHERE request_id <> '' DO NOTHING
-    RETURNING {TASK_COLUMNS}
+    RETURNING {WRITTEN_TASK_COLUMNS}
 ), event AS (
     INSERT INTO task_events (task_id, seq, time, payload) SELECT id, 1, $10, $14 FROM ins
 ), money AS (
@@ -147,7 +162,7 @@ WITH settling AS (
     UPDATE tasks SET state = $3, result = $4, end_time = $5, reserved_micros = 0,
         session_id = $6, lease_expires_at = NULL, version = version + 1, last_seq = last_seq + 2
     FROM settling WHERE tasks.id = settling.id
-    RETURNING {TASK_COLUMNS_OF_TASKS}, settling.reserved_micros AS released
+    RETURNING {WRITTEN_TASK_COLUMNS_OF_TASKS}, settling.reserved_micros AS released
 ), events AS (
     INSERT INTO task_events (task_id, seq, time, payload)
     SELECT id, last_seq - 1, $5, $7 FROM done
@@ -420,7 +435,8 @@ VALUES ($1, clock_timestamp(), clock_timestamp(), 0)
 ON CONFLICT (id) DO UPDATE SET heartbeat_at = clock_timestamp(), stopped = 0
 """
 # $1 replica, $2 lease length (seconds), $3 ids of the tasks it runs: the heartbeat and the
-# renewal of those leases in one statement, timed by the database clock
+# renewal of those leases in one statement, timed by the database clock; also how many other
+# replicas are live (a replica alone sends no NOTIFY)
 HEARTBEAT = """
 WITH beat AS (
     UPDATE replicas SET heartbeat_at = clock_timestamp() WHERE id = $1 AND stopped = 0
@@ -430,7 +446,10 @@ WITH beat AS (
     WHERE id = ANY($3::text[]) AND replica_id = $1 AND lease_expires_at IS NOT NULL
       AND EXISTS (SELECT 1 FROM beat)
 )
-SELECT count(*) FROM beat
+SELECT (SELECT count(*) FROM beat) AS beats,
+       (SELECT count(*) FROM replicas
+        WHERE id <> $1 AND stopped = 0
+          AND heartbeat_at >= clock_timestamp() - make_interval(secs => $2)) AS others
 """
 STOP_REPLICA = "UPDATE replicas SET stopped = 1 WHERE id = $1"
 LIVE_REPLICA_IDS = """

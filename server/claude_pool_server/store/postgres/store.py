@@ -146,13 +146,22 @@ def budget_shard(task_id: str) -> int:
     return zlib.crc32(task_id.encode()) % q.BUDGET_SHARDS
 
 
-def task_from(row: asyncpg.Record) -> Task:
-    result = row["result"]
+def task_from(
+    row: asyncpg.Record, spec: TaskSpec | None = None, result: TaskResult | None = None
+) -> Task:
+    """A task from its row; `spec` and `result` are the caller's copies where the statement did
+    not return those columns (queries.WRITTEN_TASK_COLUMNS)."""
+    spec_json = row.get("spec")
+    if spec_json is not None or spec is None:
+        spec = from_json(TaskSpec, spec_json)
+    result_json = row.get("result")
+    if result_json is not None:
+        result = from_json(TaskResult, result_json)
     return Task(
         id=row["id"],
         state=TaskState(row["state"]),
         prompt=row["prompt"],
-        spec=from_json(TaskSpec, row["spec"]),
+        spec=spec,
         create_time=row["created_at"],
         namespace=row["namespace"],
         owner=row["owner"],
@@ -160,7 +169,7 @@ def task_from(row: asyncpg.Record) -> Task:
         forks=row["forks"],
         session_id=row["session_id"],
         slot_id=row["slot_id"],
-        result=from_json(TaskResult, result) if result is not None else None,
+        result=result,
         rejection_count=row["rejection_count"],
         reserved_micros=row["reserved_micros"],
         attempt=row["attempt"],
@@ -408,7 +417,7 @@ class PostgresStore:
                 raise StoreUnavailable("a task with this request_id vanished while submitting")
             return task_from(earlier)
         self._wake(f"task:{task.id}", "tasks")
-        return task_from(row)
+        return task_from(row, spec=task.spec)
 
     @reachable
     async def get_task(self, task_id: str) -> Task | None:
@@ -609,7 +618,7 @@ class PostgresStore:
         if row is None:
             return None
         self._wake(f"task:{task.id}", "tasks")
-        return task_from(row)
+        return task_from(row, spec=task.spec, result=done.result)
 
     @reachable
     async def delete_task(self, task_id: str) -> bool:
@@ -856,6 +865,7 @@ class PostgresStore:
     @reachable
     async def register_replica(self, replica_id: str) -> None:
         await self.pool.execute(q.UPSERT_REPLICA, replica_id)
+        self.notifier.announce(replica_id)
 
     @reachable
     async def allocate_slot_ids(self, replica_id: str, count: int) -> list[str]:
@@ -879,10 +889,10 @@ class PostgresStore:
     ) -> bool:
         # times are the database's: a statement held up by a stalled server must not write a
         # lease that has already run out when it finally executes
-        beats = await self.pool.fetchval(
-            q.HEARTBEAT, replica_id, float(lease_seconds), list(running)
-        )
-        return bool(beats)
+        row = await self.pool.fetchrow(q.HEARTBEAT, replica_id, float(lease_seconds), list(running))
+        assert row is not None  # scalar subqueries: always one row
+        self.notifier.other_replicas(row["others"])
+        return bool(row["beats"])
 
     @reachable
     async def deregister_replica(self, replica_id: str) -> None:
@@ -900,12 +910,14 @@ class PostgresStore:
         changed: list[tuple[Task, Task]] = []
         async with self.pool.acquire() as conn, conn.transaction():
             if renewal is not None:
-                await conn.fetchval(
+                beat = await conn.fetchrow(
                     q.HEARTBEAT,
                     renewal.replica_id,
                     float(renewal.lease_seconds),
                     list(renewal.running),
                 )
+                assert beat is not None  # scalar subqueries: always one row
+                self.notifier.other_replicas(beat["others"])
             for row in await conn.fetch(q.LOCK_EXPIRED_LEASES):
                 before = task_from(row)
                 stored = await self._write_change(
