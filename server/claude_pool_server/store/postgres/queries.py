@@ -33,13 +33,6 @@ WRITTEN_TASK_COLUMNS = """
     reserved_micros, continues, forks, session_id
 """
 
-WRITTEN_TASK_COLUMNS_OF_TASKS = """
-    tasks.id, tasks.namespace, tasks.owner, tasks.state, tasks.prompt, tasks.slot_id,
-    tasks.chain_id, tasks.replica_id, tasks.request_id, tasks.created_at, tasks.start_time,
-    tasks.end_time, tasks.version, tasks.attempt, tasks.last_seq, tasks.rejection_count,
-    tasks.reserved_micros, tasks.continues, tasks.forks, tasks.session_id
-"""
-
 TASK_COLUMNS_OF_TASKS = """
     tasks.id, tasks.namespace, tasks.owner, tasks.state, tasks.prompt, tasks.spec,
     tasks.slot_id, tasks.chain_id, tasks.replica_id, tasks.request_id, tasks.created_at,
@@ -152,17 +145,14 @@ SELECT claimed.* FROM claimed
 # $8 finished payload (task document; version and last_seq are filled in here), $9 spend,
 # $10 unfinished change, $11 slot id ("" for none), $12 slot record, $13 slot state,
 # $14 session turn? (bool), $15 transcript chunk, $16 model, $17 forked_from, $18 start_key,
-# $19 session slot id, $20 budget shard
+# $19 session slot id, $20 budget shard, $21 the reservation released (the task's as claimed:
+# it changes only with the state, and the statement applies only to the running attempt)
 FINISH_RUN = f"""
-WITH settling AS (
-    SELECT id, reserved_micros FROM tasks
-    WHERE id = $1 AND attempt = $2 AND state = 'running'
-    FOR UPDATE
-), done AS (
+WITH done AS (
     UPDATE tasks SET state = $3, result = $4, end_time = $5, reserved_micros = 0,
         session_id = $6, lease_expires_at = NULL, version = version + 1, last_seq = last_seq + 2
-    FROM settling WHERE tasks.id = settling.id
-    RETURNING {WRITTEN_TASK_COLUMNS_OF_TASKS}, settling.reserved_micros AS released
+    WHERE id = $1 AND attempt = $2 AND state = 'running'
+    RETURNING {WRITTEN_TASK_COLUMNS}
 ), events AS (
     INSERT INTO task_events (task_id, seq, time, payload)
     SELECT id, last_seq - 1, $5, $7 FROM done
@@ -177,7 +167,7 @@ WITH settling AS (
     ORDER BY budget.namespace FOR UPDATE OF budget
 ), money AS (
     UPDATE budget SET spent_micros = budget.spent_micros + $9,
-        reserved_micros = greatest(0, budget.reserved_micros - done.released),
+        reserved_micros = greatest(0, budget.reserved_micros - $21),
         unfinished = greatest(0, budget.unfinished + $10)
     FROM done, budget_rows WHERE budget.namespace = budget_rows.namespace AND budget.shard = $20
 ), slot AS (

@@ -614,6 +614,7 @@ class PostgresStore:
             turn.start_key if turn else "",
             turn.slot_id if turn else "",
             budget_shard(task.id),
+            task.reserved_micros,
         )
         if row is None:
             return None

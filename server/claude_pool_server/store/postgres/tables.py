@@ -37,8 +37,10 @@ tasks = Table(
     "tasks",
     metadata,
     Column("id", Text, primary_key=True),
-    # submission order: claims take the lowest, lists show the highest first
-    Column("seq_no", BigInteger, Identity(always=True), nullable=False, unique=True),
+    # submission order: claims take the lowest, lists show the highest first; unique by
+    # construction (an identity), so no index of its own (one more entry per row version on
+    # the hot path): ix_tasks_namespace_seq_no serves the listings
+    Column("seq_no", BigInteger, Identity(always=True), nullable=False),
     Column("namespace", Text, nullable=False, server_default="default"),
     Column("owner", Text, nullable=False, server_default=""),
     Column("state", Text, nullable=False),

@@ -1,9 +1,11 @@
-"""budget in shards: BUDGET_SHARDS rows per namespace, the money their sum
+"""budget in shards: BUDGET_SHARDS rows per namespace, the money their sum; tasks.seq_no unindexed
 
 Every submission and every settlement updated the pool's one budget row and held its lock until
 its commit was flushed, so concurrent tasks queued on it. The existing rows become shard 0; the
 other shards are created empty; a task still unsettled has its reservation and its `unfinished`
 count moved to its own shard (the one its settlement will release), so the sums stay the same.
+The unique constraint on tasks.seq_no (an identity, unique by construction) goes: it was one
+more index entry for every row version a task's claim and finish write.
 
 Revision ID: 0004
 Revises: 0003
@@ -30,6 +32,7 @@ def shard_of(task_id: str) -> int:
 
 
 def upgrade() -> None:
+    op.drop_constraint("uq_tasks_seq_no", "tasks", type_="unique")
     op.add_column(
         "budget", sa.Column("shard", sa.SmallInteger(), server_default="0", nullable=False)
     )
@@ -78,3 +81,4 @@ def downgrade() -> None:
     op.drop_constraint("pk_budget", "budget", type_="primary")
     op.create_primary_key("pk_budget", "budget", ["namespace"])
     op.drop_column("budget", "shard")
+    op.create_unique_constraint("uq_tasks_seq_no", "tasks", ["seq_no"])
