@@ -70,6 +70,9 @@ class ReplicaKeeper:
 
     async def start(self) -> None:
         await self.store.register_replica(self.replica_id)
+        # a first beat now rather than after heartbeat_seconds: the store learns at once
+        # whether other replicas share the database (alone, it sends no NOTIFY)
+        await self.store.heartbeat(self.replica_id, self.settings.lease_seconds, ())
         self._task = asyncio.create_task(self._loop(), name="replica-keeper")
 
     async def stop(self) -> None:
