@@ -17,9 +17,11 @@ from claude_pool_server.domain.errors import (
     TaskNotFound,
 )
 from claude_pool_server.domain.policy import NamespacePolicy
+from claude_pool_server.domain.ports import Renewal
 from claude_pool_server.domain.runs import SessionMode
 from claude_pool_server.domain.sessions import SessionPolicy
 from claude_pool_server.domain.tasks import (
+    Task,
     TaskOverrides,
     TaskQuery,
     TaskSpec,
@@ -31,6 +33,7 @@ from claude_pool_server.engine.pool import Pool
 from claude_pool_server.engine.settings import PoolSettings
 from claude_pool_server.store.memory import InMemoryStore
 from claude_pool_server.workspace.git import GitWorkspaces
+from tests.unit.engine_harness import running
 
 pytestmark = pytest.mark.asyncio
 
@@ -306,3 +309,24 @@ async def test_the_slot_policy_keeps_one_session_per_slot_and_ends_it_on_failure
     changed = await pool.run(ALICE, TaskSpec("a model change", overrides=TaskOverrides(model="m2")))
     assert changed.session_id != first.session_id
     await pool.shutdown(1)
+
+
+class SlowRecoveryStore(InMemoryStore):
+    """A fake of a database catching up after a stall: it answers the heartbeat at once, but
+    recovery takes longer than a heartbeat is allowed."""
+
+    async def recover(self, max_attempts: int, renewal: Renewal | None = None) -> list[Task]:
+        await asyncio.sleep(0.6)
+        return await super().recover(max_attempts, renewal)
+
+
+async def test_a_slow_recovery_after_an_answered_heartbeat_is_not_a_lost_database() -> None:
+    """Health must tell the truth both ways: the database answered, so the replica stays
+    SERVING and answers calls while a slow recovery finishes (it used to flip to UNAVAILABLE
+    right after a stall ended, when the backlog made recovery slow)."""
+    async with running(store=SlowRecoveryStore(), heartbeat_seconds=0.1) as h:
+        replicas = h.pool.replicas
+        for _ in range(4):  # each beat waits 0.2 s for a recovery that needs 0.6 s
+            await replicas.beat()
+            assert replicas.healthy, replicas.problem
+            assert replicas.store_problem() == ""

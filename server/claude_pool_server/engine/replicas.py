@@ -55,6 +55,7 @@ class ReplicaKeeper:
         self._draining = draining
         self._task: asyncio.Task[None] | None = None
         self._beating: asyncio.Task[None] | None = None
+        self._answered = False  # the current beat's heartbeat statement came back
         self.store_reachable = True
         self._store_detail = ""
         self.problem = ""  # why the replica is unhealthy ("" when healthy)
@@ -115,12 +116,18 @@ class ReplicaKeeper:
         """
         limit = self.settings.heartbeat_seconds * 2
         if self._beating is None or self._beating.done():
+            self._answered = False
             self._beating = asyncio.create_task(self._beat_once(), name="replica-beat")
-        done, _ = await asyncio.wait({self._beating}, timeout=limit)
+        beating = self._beating
+        done, _ = await asyncio.wait({beating}, timeout=limit)
         try:
+            if not done and self._answered:
+                # the database answered the heartbeat; recovery or retention is still busy
+                # (a database catching up after a stall): not a reason to say it is away
+                return
             if not done:
                 raise TimeoutError
-            self._beating.result()
+            beating.result()
         except (StoreUnavailable, TimeoutError) as exc:  # keep the slots, try again next beat
             detail = f"no answer within {limit:g}s" if isinstance(exc, TimeoutError) else exc.detail
             self._store_detail = detail
@@ -138,6 +145,7 @@ class ReplicaKeeper:
         alive = await self.store.heartbeat(
             self.replica_id, self.settings.lease_seconds, tuple(self._running())
         )
+        self._answered = True
         self.store_reachable = True
         if not alive and not self._draining():
             log.warning("replica %s was declared dead while away; starting over", self.replica_id)
