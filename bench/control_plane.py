@@ -18,7 +18,8 @@ other, round after round, in a rotating order:
   until it is COMPLETED; tasks/s is N over the time from the first submit to the last completion.
 - store-memory / store-postgres: the store alone, as the engine calls it per task, without gRPC
   or the engine: the submitters call submit_task, S workers (woken in-process, as in bare) call
-  claim_task, append_events (one text delta) and finish_run (result, slot and session turn).
+  claim_task, append_events (one text delta) and finish_run_and_claim (result, slot and session
+  turn, and the slot's next task when there is one, as a slot worker reports its run).
 - drain-postgres: as store-postgres, but the N tasks are queued first (not timed) and
   `--drain-workers` workers (32) then drain the backlog, claiming all the time: the shape where
   a claim without SKIP LOCKED queues behind the claim holding the oldest row
@@ -74,7 +75,7 @@ from claude_pool_server.config import ServerConfig
 from claude_pool_server.domain import lifecycle
 from claude_pool_server.domain.budget import Limits
 from claude_pool_server.domain.ids import new_id
-from claude_pool_server.domain.ports import ClaudeDriver, PoolStore, RunReport
+from claude_pool_server.domain.ports import ClaudeDriver, NextClaim, PoolStore, RunReport
 from claude_pool_server.domain.sessions import SessionTurn
 from claude_pool_server.domain.slots import Slot
 from claude_pool_server.domain.tasks import (
@@ -432,19 +433,24 @@ async def run_store(
 
     async def work(slot: Slot, jobs: int) -> None:
         nonlocal completed
+        task: Task | None = None
         while True:
-            await available.acquire()
-            task = await store.claim_task(slot, replica, 20.0)
-            if task is None:  # its row is still being inserted or claimed: look again
-                available.release()
-                await asyncio.sleep(0.001)
-                continue
+            if task is None:
+                await available.acquire()
+                task = await store.claim_task(slot, replica, 20.0)
+                if task is None:  # its row is still being inserted or claimed: look again
+                    available.release()
+                    await asyncio.sleep(0.001)
+                    continue
             await store.append_events(task.id, [TextDelta("ok", attempt=task.attempt)])
             session = str(uuid.uuid4())
             result = TaskResult(output="ok", success=True, cost_micros=1, session_id=session)
             turn = SessionTurn(session, b"turn", "fake-model", start_key="k", slot_id=slot.id)
             report = RunReport(task.id, task.attempt, result, slot, turn, task)
-            await store.finish_run(report)
+            # as a slot worker does: the report takes the slot's next task when there is one
+            _, task = await store.finish_run_and_claim(report, NextClaim(replica, 20.0))
+            if task is not None:
+                await available.acquire()  # the submission it came from
             completed += 1
             if completed == jobs:
                 done.set()

@@ -23,7 +23,7 @@ from claude_pool_server.domain.errors import (
     TaskNotFound,
 )
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.ports import PoolStore, Renewal, RunReport
+from claude_pool_server.domain.ports import NextClaim, PoolStore, Renewal, RunReport
 from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.sessions import SessionTurn
 from claude_pool_server.domain.slots import Slot, SlotConfig, SlotState
@@ -255,6 +255,55 @@ async def test_task_counts_by_namespace(store: PoolStore) -> None:
 
 
 # --- finishing a run ------------------------------------------------------------------------------
+
+
+async def finish_and_claim(
+    store: PoolStore, task: Task, result: TaskResult, slot: Slot
+) -> tuple[Task | None, Task | None]:
+    report = RunReport(task.id, task.attempt, result, slot, task=task)
+    return await store.finish_run_and_claim(report, NextClaim("r", LEASE))
+
+
+async def test_a_run_end_can_claim_the_slots_next_task_in_the_same_call(store: PoolStore) -> None:
+    first, second, third = await submit(
+        store, new_task("one", reserved=100), new_task("two"), new_task("three")
+    )
+    running = await claim(store, "slot-5")
+    assert running is not None and running.id == first.id
+    idle = Slot("slot-5", replica_id="r", tasks_completed=1, cost_micros=42)
+    done, claimed = await finish_and_claim(store, running, ok(), idle)
+    assert done is not None and done.state is TaskState.COMPLETED
+    assert await store.get_task(first.id) == done
+    assert claimed is not None and claimed.id == second.id  # the oldest pending one
+    assert (claimed.state, claimed.slot_id, claimed.attempt) == (TaskState.RUNNING, "slot-5", 1)
+    assert await store.get_task(second.id) == claimed
+    [event] = await store.read_events(second.id, 1, 10)
+    assert event.payload == StateChanged(TaskState.RUNNING, slot_id="slot-5")
+    slot = await store.get_slot("slot-5")
+    assert slot is not None and (slot.state, slot.current_task_id) == (SlotState.BUSY, second.id)
+    assert slot.tasks_completed == 1  # the run's counters, written once with the claim
+    assert await store.get_budget(None) == BudgetState(42, 0, 2)
+    # the last one: nothing left to claim, the slot is written idle
+    done_two, running_three = await finish_and_claim(store, claimed, ok(), idle)
+    assert done_two is not None
+    assert running_three is not None and running_three.id == third.id
+    done_three, nothing = await finish_and_claim(store, running_three, ok(), idle)
+    assert done_three is not None and nothing is None
+    assert await store.get_slot("slot-5") == idle
+
+
+async def test_a_stale_or_cancelled_run_end_claims_nothing(store: PoolStore) -> None:
+    first, second = await submit(store, new_task("one", reserved=100), new_task("two"))
+    running = await claim(store, "slot-6")
+    assert running is not None
+    await store.transition(first.id, lambda t: lifecycle.cancelled(t, "test", datetime.now(UTC)))
+    idle = Slot("slot-6", replica_id="r")
+    recorded, claimed = await finish_and_claim(store, running, ok(cost=9), idle)
+    assert recorded is not None and recorded.state is TaskState.CANCELLED
+    assert claimed is None
+    assert (await store.get_task(second.id)) == second  # still pending, untouched
+    stale = dataclasses.replace(running, attempt=running.attempt + 1)
+    assert await finish_and_claim(store, stale, ok(), idle) == (None, None)
 
 
 async def test_a_run_end_settles_task_events_money_slot_and_session_at_once(

@@ -17,9 +17,10 @@ from claude_pool_server.domain.errors import (
     TaskNotFound,
 )
 from claude_pool_server.domain.policy import NamespacePolicy
-from claude_pool_server.domain.ports import Renewal
+from claude_pool_server.domain.ports import NextClaim, Renewal, RunReport
 from claude_pool_server.domain.runs import SessionMode
 from claude_pool_server.domain.sessions import SessionPolicy
+from claude_pool_server.domain.slots import Slot
 from claude_pool_server.domain.tasks import (
     Task,
     TaskOverrides,
@@ -33,7 +34,7 @@ from claude_pool_server.engine.pool import Pool
 from claude_pool_server.engine.settings import PoolSettings
 from claude_pool_server.store.memory import InMemoryStore
 from claude_pool_server.workspace.git import GitWorkspaces
-from tests.unit.engine_harness import running
+from tests.unit.engine_harness import eventually, running, slow
 
 pytestmark = pytest.mark.asyncio
 
@@ -330,3 +331,55 @@ async def test_a_slow_recovery_after_an_answered_heartbeat_is_not_a_lost_databas
             await replicas.beat()
             assert replicas.healthy, replicas.problem
             assert replicas.store_problem() == ""
+
+
+class CountingStore(InMemoryStore):
+    """A fake that counts how the slots take their tasks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.claims: list[str] = []  # "claim" (a store call of its own) or "with report"
+
+    async def claim_task(self, slot: Slot, replica_id: str, lease_seconds: float) -> Task | None:
+        task = await super().claim_task(slot, replica_id, lease_seconds)
+        if task is not None:
+            self.claims.append("claim")
+        return task
+
+    async def finish_run_and_claim(
+        self, report: RunReport, claim: NextClaim
+    ) -> tuple[Task | None, Task | None]:
+        stored, claimed = await InMemoryStore.finish_run_and_claim(self, report, claim)
+        if claimed is not None:
+            self.claims[-1] = "with report"  # the inner claim_task counted it as "claim"
+        return stored, claimed
+
+
+async def test_a_busy_slot_takes_its_next_task_with_the_report_of_its_run() -> None:
+    """A backlog on one slot: after the first claim, each next task comes with the report of
+    the run before it (one store call, not two), in submission order."""
+    store = CountingStore()
+    async with running(lambda r: slow(chunks=2, delay=0.02), store=store, slots=1) as h:
+        tasks = [await h.pool.submit(ALICE, TaskSpec(f"t{i}")) for i in range(4)]
+        for task in tasks:
+            assert (await h.wait_task(ALICE, task.id)).state is TaskState.COMPLETED
+        assert h.prompts() == [f"t{i}" for i in range(4)]
+        assert store.claims == ["claim", "with report", "with report", "with report"]
+        assert h.pool.slots.workers  # one slot, idle again
+        assert not any(w.busy for w in h.pool.slots.workers.values())
+
+
+async def test_a_draining_pool_takes_no_next_task_with_a_report() -> None:
+    store = CountingStore()
+    async with running(lambda r: slow(chunks=10, delay=0.02), store=store, slots=1) as h:
+        first = await h.pool.submit(ALICE, TaskSpec("first"))
+        waiting = await h.pool.submit(ALICE, TaskSpec("waiting"))
+
+        async def first_runs() -> bool:
+            return (await store.get_task(first.id)).state is TaskState.RUNNING  # type: ignore[union-attr]
+
+        await eventually(first_runs)
+        await h.pool.drain(timeout=5)
+        assert (await store.get_task(first.id)).state is TaskState.COMPLETED  # type: ignore[union-attr]
+        assert (await store.get_task(waiting.id)).state is TaskState.PENDING  # type: ignore[union-attr]
+        assert store.claims == ["claim"]

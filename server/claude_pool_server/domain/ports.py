@@ -69,6 +69,14 @@ class RunReport:
 
 
 @dataclass(frozen=True)
+class NextClaim:
+    """A slot worker that will take its next task as it reports its run (finish_run_and_claim)."""
+
+    replica_id: str
+    lease_seconds: float
+
+
+@dataclass(frozen=True)
 class Renewal:
     """A replica's heartbeat: it is alive, and these are the tasks it runs."""
 
@@ -124,6 +132,15 @@ class PoolStore(Protocol):
 
     async def finish_run(self, report: RunReport) -> Task | None:
         """Apply a run's end (see RunReport); None when the report was stale."""
+        ...
+
+    async def finish_run_and_claim(
+        self, report: RunReport, claim: NextClaim
+    ) -> tuple[Task | None, Task | None]:
+        """finish_run, and when it was a FINISH of the running attempt, CLAIM the next task for
+        `report.slot` (IDLE) as claim_task does, in the same store call: a busy slot takes its
+        next task without another round trip. Returns (finish_run's task, the claimed task or
+        None)."""
         ...
 
     async def delete_task(self, task_id: str) -> bool:

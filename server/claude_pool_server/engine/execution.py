@@ -20,7 +20,14 @@ from dataclasses import dataclass, replace
 
 from claude_pool_server.domain.context import ContextEntry
 from claude_pool_server.domain.errors import PoolError, StoreUnavailable
-from claude_pool_server.domain.ports import ClaudeDriver, CliRun, PoolStore, RunReport, Workspaces
+from claude_pool_server.domain.ports import (
+    ClaudeDriver,
+    CliRun,
+    NextClaim,
+    PoolStore,
+    RunReport,
+    Workspaces,
+)
 from claude_pool_server.domain.runs import RunOutcome, RunRequest, SessionMode
 from claude_pool_server.domain.sessions import SessionTurn
 from claude_pool_server.domain.slots import Slot, SlotConfig
@@ -88,6 +95,7 @@ class Execution:
     task: Task | None  # the task as stored afterwards; None when the report was stale
     outcome: RunOutcome
     session_id: str  # the session the run used ("" when none was kept)
+    next_task: Task | None = None  # claimed for the same slot with the report (claim_next)
 
 
 class ContextCache:
@@ -195,11 +203,14 @@ class Executor:
         slot: Slot | None,
         slot_after: Callable[[RunOutcome], Slot | None] = lambda outcome: None,
         on_text: Callable[[str], None] | None = None,
+        claim_next: Callable[[Slot], NextClaim | None] = lambda slot: None,
     ) -> Execution:
-        """Run a claimed task to its end and report it; never raises for a failed run."""
+        """Run a claimed task to its end and report it; never raises for a failed run. When
+        `claim_next(slot after the run)` says so, the report also claims the slot's next task
+        (Execution.next_task), in the same store call."""
         self.in_flight.add(task.id)
         try:
-            return await self._execute(task, slot, slot_after, on_text)
+            return await self._execute(task, slot, slot_after, on_text, claim_next)
         finally:
             self.in_flight.discard(task.id)
 
@@ -209,6 +220,7 @@ class Executor:
         slot: Slot | None,
         slot_after: Callable[[RunOutcome], Slot | None],
         on_text: Callable[[str], None] | None,
+        claim_next: Callable[[Slot], NextClaim | None],
     ) -> Execution:
         key = ""
         request: RunRequest | None = None
@@ -241,11 +253,26 @@ class Executor:
                 start_key=key,
                 slot_id=slot.id if slot is not None else "",
             )
-        report = RunReport(
-            task.id, task.attempt, result_of(outcome), slot_after(outcome), turn, task
-        )
-        stored = await self._report(report)
-        return Execution(stored, outcome, turn.session_id if turn else "")
+        after = slot_after(outcome)
+        report = RunReport(task.id, task.attempt, result_of(outcome), after, turn, task)
+        claim = claim_next(after) if after is not None else None
+        next_task = None
+        if claim is not None:
+            stored, next_task = await self._report_and_claim(report, claim)
+        else:
+            stored = await self._report(report)
+        return Execution(stored, outcome, turn.session_id if turn else "", next_task)
+
+    async def _report_and_claim(
+        self, report: RunReport, claim: NextClaim
+    ) -> tuple[Task | None, Task | None]:
+        """The report with the slot's next claim; a store outage falls back to the report alone
+        (which waits the outage out), and the slot's loop claims afterwards."""
+        try:
+            return await self.store.finish_run_and_claim(report, claim)
+        except StoreUnavailable as exc:
+            log.warning("task %s: report waits for the store: %s", report.task_id, exc.message)
+            return await self._report(report), None
 
     async def _report(self, report: RunReport) -> Task | None:
         """Store a run's report, waiting out a store outage: a finished run's result and cost

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from claude_pool_server.domain.errors import PoolError
-from claude_pool_server.domain.ports import PoolStore
+from claude_pool_server.domain.ports import NextClaim, PoolStore
 from claude_pool_server.domain.runs import RunOutcome
 from claude_pool_server.domain.sessions import SessionPolicy
 from claude_pool_server.domain.slots import Slot, SlotState
@@ -113,16 +113,26 @@ class SlotWorker:
                 self.slot, self.replica_id, self.settings.lease_seconds
             )
             if task is not None:
-                self.busy = True
-                self.current_task_id = task.id
-                self.current_attempt = task.attempt
-                self.slot = dataclasses.replace(
-                    self.slot,
-                    state=SlotState.BUSY,
-                    current_task_id=task.id,
-                    current_namespace=task.namespace,
-                )
+                self._took(task)
             return task
+
+    def _took(self, task: Task) -> None:
+        """The slot holds `task` now (the store wrote it BUSY with it)."""
+        self.busy = True
+        self.current_task_id = task.id
+        self.current_attempt = task.attempt
+        self.slot = dataclasses.replace(
+            self.slot,
+            state=SlotState.BUSY,
+            current_task_id=task.id,
+            current_namespace=task.namespace,
+        )
+
+    def _next_claim(self, slot_after: Slot) -> NextClaim | None:
+        """Whether the report of a run takes the slot's next task in the same store call."""
+        if self._stopping or self._draining() or slot_after.state is not SlotState.IDLE:
+            return None
+        return NextClaim(self.replica_id, self.settings.lease_seconds)
 
     async def claim_now(self) -> Task | None:
         """ClaimTask: take the oldest pending task now and run it in the background."""
@@ -140,14 +150,26 @@ class SlotWorker:
     # running -----------------------------------------------------------------------------------
 
     async def _execute(self, task: Task) -> None:
-        self.busy = True
-        self.current_task_id = task.id
-        self.current_attempt = task.attempt
+        """Run `task`, and then each task its report claimed, until a report claims none."""
+        running: Task | None = task
         try:
-            await self.executor.execute(task, self.slot, self._slot_after)
-        except Exception:
-            log.exception("task %s: its report failed on %s", task.id, self.slot_id)
-            self.slot = self._slot_after(None)
+            while running is not None:
+                self.busy = True
+                self.current_task_id = running.id
+                self.current_attempt = running.attempt
+                claimed = None
+                try:
+                    execution = await self.executor.execute(
+                        running, self.slot, self._slot_after, claim_next=self._next_claim
+                    )
+                    claimed = execution.next_task
+                except Exception:
+                    log.exception("task %s: its report failed on %s", running.id, self.slot_id)
+                    self.slot = self._slot_after(None)
+                if claimed is not None:
+                    self._took(claimed)
+                    self.last_tick = time.monotonic()
+                running = claimed
         finally:
             self.current_task_id = ""
             self.busy = False

@@ -24,7 +24,7 @@ from opentelemetry.trace import Span, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from claude_pool_server.domain.lifecycle import Change
-from claude_pool_server.domain.ports import Notifier, PoolStore, RunReport
+from claude_pool_server.domain.ports import NextClaim, Notifier, PoolStore, RunReport
 from claude_pool_server.domain.tasks import EventPayload, Task, TaskEvent, TaskState, TextDelta
 from claude_pool_server.observability.metrics import PoolMetrics
 
@@ -126,6 +126,20 @@ class MeasuredStore:
 
     async def finish_run(self, report: RunReport) -> Task | None:
         stored: Task | None = await self._timed("finish_run", self._store.finish_run)(report)
+        self._finished(report, stored)
+        return stored
+
+    async def finish_run_and_claim(
+        self, report: RunReport, claim: NextClaim
+    ) -> tuple[Task | None, Task | None]:
+        timed = self._timed("finish_run_and_claim", self._store.finish_run_and_claim)
+        stored, claimed = cast(tuple[Task | None, Task | None], await timed(report, claim))
+        self._finished(report, stored)
+        if claimed is not None:
+            self._started(claimed)
+        return stored, claimed
+
+    def _finished(self, report: RunReport, stored: Task | None) -> None:
         key = (report.task_id, report.attempt)
         run = self._runs.pop(key, None)
         namespace = report.task.namespace if report.task is not None else ""
@@ -145,7 +159,6 @@ class MeasuredStore:
             if state is TaskState.FAILED:
                 span.set_status(Status(StatusCode.ERROR, failure or "failed"))
             span.end()
-        return stored
 
     def _started(self, task: Task) -> None:
         now = datetime.now(UTC)

@@ -35,7 +35,7 @@ from claude_pool_server.domain.lifecycle import (
     record_cancelled_run,
 )
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.ports import Renewal, RunReport
+from claude_pool_server.domain.ports import NextClaim, Renewal, RunReport
 from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.sessions import Session, SessionPage, SessionTurn
 from claude_pool_server.domain.slot_ids import free_slot_ids
@@ -326,6 +326,20 @@ class InMemoryStore:
         await self._notify(stored, bool(change.events))
         await self.notifier.publish("tasks")
         return stored
+
+    async def finish_run_and_claim(
+        self, report: RunReport, claim: NextClaim
+    ) -> tuple[Task | None, Task | None]:
+        current = self._tasks.get(report.task_id)
+        finishing = (
+            current is not None
+            and current.state is TaskState.RUNNING
+            and current.attempt == report.attempt
+        )
+        stored = await self.finish_run(report)
+        if not finishing or stored is None or report.slot is None:
+            return stored, None
+        return stored, await self.claim_task(report.slot, claim.replica_id, claim.lease_seconds)
 
     async def delete_task(self, task_id: str) -> bool:
         task = self._tasks.get(task_id)

@@ -147,8 +147,8 @@ SELECT claimed.* FROM claimed
 # $14 session turn? (bool), $15 transcript chunk, $16 model, $17 forked_from, $18 start_key,
 # $19 session slot id, $20 budget shard, $21 the reservation released (the task's as claimed:
 # it changes only with the state, and the statement applies only to the running attempt)
-FINISH_RUN = f"""
-WITH done AS (
+_FINISHING = f"""
+done AS (
     UPDATE tasks SET state = $3, result = $4, end_time = $5, reserved_micros = 0,
         session_id = $6, lease_expires_at = NULL, version = version + 1, last_seq = last_seq + 2
     WHERE id = $1 AND attempt = $2 AND state = 'running'
@@ -170,10 +170,6 @@ WITH done AS (
         reserved_micros = greatest(0, budget.reserved_micros - $21),
         unfinished = greatest(0, budget.unfinished + $10)
     FROM done, budget_rows WHERE budget.namespace = budget_rows.namespace AND budget.shard = $20
-), slot AS (
-    INSERT INTO slots (id, replica_id, state, data)
-    SELECT $11, $12::jsonb ->> 'replica_id', $13, $12::jsonb FROM done WHERE $11 <> ''
-    ON CONFLICT (id) DO UPDATE SET state = $13, data = $12::jsonb
 ), session AS (
     INSERT INTO sessions (id, namespace, owner, create_time, update_time, forked_from,
                           first_task_id, last_task_id, turns, cost_micros, model,
@@ -188,8 +184,64 @@ WITH done AS (
 ), chunk AS (
     INSERT INTO session_chunks (session_id, chunk)
     SELECT $6, $15::bytea FROM done WHERE $14::boolean
+)"""
+
+FINISH_RUN = f"""
+WITH {_FINISHING}, slot AS (
+    INSERT INTO slots (id, replica_id, state, data)
+    SELECT $11, $12::jsonb ->> 'replica_id', $13, $12::jsonb FROM done WHERE $11 <> ''
+    ON CONFLICT (id) DO UPDATE SET state = $13, data = $12::jsonb
 )
 SELECT done.* FROM done
+"""
+
+# FINISH_RUN, and for the slot ($11, IDLE again in $12) its next task as CLAIM_TASK takes it,
+# when the finish applied: a busy slot's next claim costs no round trip of its own. The slot is
+# written once, BUSY with the claimed task or as $12. A continuation of the session just
+# finished is not claimable here (the statement's snapshot still sees it running); the
+# notification after it wakes a slot for it. Rows: kind 'done' (no spec or result: the caller
+# has them), then kind 'claimed' when a task was claimed.
+# $1-$21 as FINISH_RUN, $22 replica id, $23 lease length (seconds), $24 running event payload
+FINISH_AND_CLAIM = f"""
+WITH {_FINISHING}, candidate AS (
+    SELECT id FROM tasks
+    WHERE state = 'pending'
+      AND (pinned_slot_id = '' OR pinned_slot_id = $11)
+      AND (continues = '' OR NOT EXISTS (
+            SELECT 1 FROM tasks running
+            WHERE running.state = 'running' AND running.session_id = tasks.continues))
+      AND EXISTS (SELECT 1 FROM done)
+    ORDER BY seq_no
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE tasks SET state = 'running', slot_id = $11, replica_id = $22, attempt = attempt + 1,
+        start_time = $5, lease_expires_at = clock_timestamp() + make_interval(secs => $23),
+        version = version + 1, last_seq = last_seq + 1,
+        session_id = CASE WHEN continues <> '' THEN continues ELSE session_id END
+    FROM candidate WHERE tasks.id = candidate.id
+    RETURNING {TASK_COLUMNS_OF_TASKS}
+), claim_event AS (
+    INSERT INTO task_events (task_id, seq, time, payload)
+    SELECT id, last_seq, $5, $24 FROM claimed
+), slot AS (
+    INSERT INTO slots (id, replica_id, state, data)
+    SELECT $11, $12::jsonb ->> 'replica_id',
+           CASE WHEN claimed.id IS NULL THEN $13 ELSE 'busy' END,
+           CASE WHEN claimed.id IS NULL THEN $12::jsonb
+                ELSE $12::jsonb || jsonb_build_object('state', 'busy',
+                    'current_task_id', claimed.id, 'current_namespace', claimed.namespace)
+           END
+    FROM done LEFT JOIN claimed ON true
+    ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, data = EXCLUDED.data
+)
+SELECT 'done' AS kind, id, namespace, owner, state, prompt, NULL::jsonb AS spec, slot_id,
+       chain_id, replica_id, request_id, created_at, start_time, end_time, version, attempt,
+       last_seq, rejection_count, reserved_micros, continues, forks, session_id,
+       NULL::jsonb AS result
+FROM done
+UNION ALL
+SELECT 'claimed', claimed.* FROM claimed
 """
 
 # $1 task id, $2 count, $3 time, $4 payloads (jsonb[])

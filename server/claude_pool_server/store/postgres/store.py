@@ -47,7 +47,7 @@ from claude_pool_server.domain.lifecycle import (
     record_cancelled_run,
 )
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.ports import Renewal, RunReport
+from claude_pool_server.domain.ports import NextClaim, Renewal, RunReport
 from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.sessions import Session, SessionPage
 from claude_pool_server.domain.slot_ids import free_slot_ids
@@ -260,6 +260,41 @@ class _OutputTail:
 
     def forget(self, task_id: str) -> None:
         self._tasks.pop(task_id, None)
+
+
+def _finish_arguments(
+    report: RunReport, task: Task, now: datetime
+) -> tuple[TaskResult | None, tuple[Any, ...]]:
+    """FINISH_RUN's parameters ($1-$21) for the running `task`, and the result it stores."""
+    change = finished(task, report.result, now)
+    done = change.task
+    budget = change.budget
+    turn = report.session if report.result.success else None
+    slot = report.slot
+    state_event, finish_event = change.events
+    return done.result, (
+        task.id,
+        report.attempt,
+        done.state.value,
+        to_json(done.result),
+        now,
+        done.session_id,
+        payload_to_json(state_event),
+        payload_to_json(finish_event),
+        budget.spend if budget else 0,
+        budget.unfinished if budget else 0,
+        slot.id if slot else "",
+        to_json(slot) if slot else {},
+        slot.state.value if slot else "",
+        turn is not None,
+        turn.transcript if turn else b"",
+        turn.model if turn else "",
+        turn.forked_from if turn else "",
+        turn.start_key if turn else "",
+        turn.slot_id if turn else "",
+        budget_shard(task.id),
+        task.reserved_micros,
+    )
 
 
 class _Duplicate(Exception):
@@ -586,40 +621,36 @@ class PostgresStore:
 
     async def _finish_running(self, report: RunReport, task: Task, now: datetime) -> Task | None:
         """The one-statement finish (queries.FINISH_RUN); None when the task moved on."""
-        change = finished(task, report.result, now)
-        done = change.task
-        budget = change.budget
-        turn = report.session if report.result.success else None
-        slot = report.slot
-        state_event, finish_event = change.events
-        row = await self.pool.fetchrow(
-            q.FINISH_RUN,
-            task.id,
-            report.attempt,
-            done.state.value,
-            to_json(done.result),
-            now,
-            done.session_id,
-            payload_to_json(state_event),
-            payload_to_json(finish_event),
-            budget.spend if budget else 0,
-            budget.unfinished if budget else 0,
-            slot.id if slot else "",
-            to_json(slot) if slot else {},
-            slot.state.value if slot else "",
-            turn is not None,
-            turn.transcript if turn else b"",
-            turn.model if turn else "",
-            turn.forked_from if turn else "",
-            turn.start_key if turn else "",
-            turn.slot_id if turn else "",
-            budget_shard(task.id),
-            task.reserved_micros,
-        )
+        result, args = _finish_arguments(report, task, now)
+        row = await self.pool.fetchrow(q.FINISH_RUN, *args)
         if row is None:
             return None
         self._wake(f"task:{task.id}", "tasks")
-        return task_from(row, spec=task.spec, result=done.result)
+        return task_from(row, spec=task.spec, result=result)
+
+    @reachable
+    async def finish_run_and_claim(
+        self, report: RunReport, claim: NextClaim
+    ) -> tuple[Task | None, Task | None]:
+        task, slot = report.task, report.slot
+        if task is None or task.state is not TaskState.RUNNING or slot is None:
+            return await self.finish_run(report), None
+        now = datetime.now(UTC)
+        result, args = _finish_arguments(report, task, now)
+        running = payload_to_json(StateChanged(TaskState.RUNNING, slot_id=slot.id))
+        try:
+            rows = await self.pool.fetch(
+                q.FINISH_AND_CLAIM, *args, claim.replica_id, float(claim.lease_seconds), running
+            )
+        except asyncpg.UniqueViolationError:
+            rows = []  # its claim met another of the same session: finish alone, claim later
+        kinds = {row["kind"]: row for row in rows}
+        if "done" not in kinds:  # cancelled meanwhile, fenced, or the claim above was refused
+            return await self.finish_run(report), None
+        stored = task_from(kinds["done"], spec=task.spec, result=result)
+        claimed = task_from(kinds["claimed"]) if "claimed" in kinds else None
+        self._wake(f"task:{task.id}", "tasks", *([f"task:{claimed.id}"] if claimed else []))
+        return stored, claimed
 
     @reachable
     async def delete_task(self, task_id: str) -> bool:
