@@ -38,9 +38,9 @@ machine was (all cores, and what other processes used), and the SQL statements t
 executed per task, counted by pg_stat_statements on the server side (every top-level statement
 execution, BEGIN/COMMIT and the pool's connection-reset statements included), with a breakdown.
 
-`--claim-without-skip-locked` runs the Postgres store with `SKIP LOCKED` taken out of its claim
-(queries.CLAIM_TASK, patched in this process only), to see what the claim's SKIP LOCKED is worth
-(compare with a run without it, made right before or after).
+`--claim-without-skip-locked` runs the Postgres store with `SKIP LOCKED` taken out of its claims
+(queries.CLAIM_TASK and FINISH_AND_CLAIM, patched in this process only), to see what the
+claims' SKIP LOCKED is worth (compare with a run without it, made right before or after).
 
 Run by hand (never by pytest); record the output in BENCHMARKS.md with the command line.
 """
@@ -723,10 +723,12 @@ def report(outcomes: dict[str, list[Outcome]], args: argparse.Namespace) -> dict
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     if args.claim_without_skip_locked:
-        patched = q.CLAIM_TASK.replace("FOR UPDATE SKIP LOCKED", "FOR UPDATE")
-        assert patched != q.CLAIM_TASK
-        q.CLAIM_TASK = patched
-        QUERY_NAMES[shape(patched)] = "CLAIM_TASK (without SKIP LOCKED)"
+        for name in ("CLAIM_TASK", "FINISH_AND_CLAIM"):  # every claim the store makes
+            original = getattr(q, name)
+            patched = original.replace("FOR UPDATE SKIP LOCKED", "FOR UPDATE")
+            assert patched != original
+            setattr(q, name, patched)
+            QUERY_NAMES[shape(patched)] = f"{name} (without SKIP LOCKED)"
     names = [n for n in CONTENDERS if n in args.only.split(",")]
     async with BenchPostgres.running() as pg:
         print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %z')}; load average: {os.getloadavg()}")

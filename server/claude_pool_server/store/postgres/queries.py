@@ -93,25 +93,37 @@ ON CONFLICT DO NOTHING
 
 # $1 slot id, $2 replica id, $3 now, $4 lease length (seconds, on the database clock),
 # $5 running event payload, $6 slot record (jsonb, current task filled in here)
-CLAIM_TASK = f"""
-WITH candidate AS (
+
+
+def _claiming(slot: str, replica: str, now: str, lease: str, *, only_if: str = "true") -> str:
+    """The CTEs `candidate` and `claimed` of a claim for `slot` (the parameters' $n): the oldest
+    claimable pending task (not pinned to another slot; not continuing a session a running task
+    holds), RUNNING with a lease on the database clock. CLAIM_TASK and FINISH_AND_CLAIM share
+    them so that what is claimable is said once."""
+    return f"""candidate AS (
     SELECT id FROM tasks
     WHERE state = 'pending'
-      AND (pinned_slot_id = '' OR pinned_slot_id = $1)
+      AND (pinned_slot_id = '' OR pinned_slot_id = {slot})
       AND (continues = '' OR NOT EXISTS (
             SELECT 1 FROM tasks running
             WHERE running.state = 'running' AND running.session_id = tasks.continues))
+      AND {only_if}
     ORDER BY seq_no
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
-    UPDATE tasks SET state = 'running', slot_id = $1, replica_id = $2, attempt = attempt + 1,
-        start_time = $3, lease_expires_at = clock_timestamp() + make_interval(secs => $4),
+    UPDATE tasks SET state = 'running', slot_id = {slot}, replica_id = {replica},
+        attempt = attempt + 1, start_time = {now},
+        lease_expires_at = clock_timestamp() + make_interval(secs => {lease}),
         version = version + 1, last_seq = last_seq + 1,
         session_id = CASE WHEN continues <> '' THEN continues ELSE session_id END
     FROM candidate WHERE tasks.id = candidate.id
     RETURNING {TASK_COLUMNS_OF_TASKS}
-), event AS (
+)"""
+
+
+CLAIM_TASK = f"""
+WITH {_claiming("$1", "$2", "$3", "$4")}, event AS (
     INSERT INTO task_events (task_id, seq, time, payload) SELECT id, last_seq, $3, $5 FROM claimed
 ), slot AS (
     INSERT INTO slots (id, replica_id, state, data)
@@ -202,26 +214,9 @@ SELECT done.* FROM done
 # notification after it wakes a slot for it. Rows: kind 'done' (no spec or result: the caller
 # has them), then kind 'claimed' when a task was claimed.
 # $1-$21 as FINISH_RUN, $22 replica id, $23 lease length (seconds), $24 running event payload
+_CLAIMING_NEXT = _claiming("$11", "$22", "$5", "$23", only_if="EXISTS (SELECT 1 FROM done)")
 FINISH_AND_CLAIM = f"""
-WITH {_FINISHING}, candidate AS (
-    SELECT id FROM tasks
-    WHERE state = 'pending'
-      AND (pinned_slot_id = '' OR pinned_slot_id = $11)
-      AND (continues = '' OR NOT EXISTS (
-            SELECT 1 FROM tasks running
-            WHERE running.state = 'running' AND running.session_id = tasks.continues))
-      AND EXISTS (SELECT 1 FROM done)
-    ORDER BY seq_no
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-), claimed AS (
-    UPDATE tasks SET state = 'running', slot_id = $11, replica_id = $22, attempt = attempt + 1,
-        start_time = $5, lease_expires_at = clock_timestamp() + make_interval(secs => $23),
-        version = version + 1, last_seq = last_seq + 1,
-        session_id = CASE WHEN continues <> '' THEN continues ELSE session_id END
-    FROM candidate WHERE tasks.id = candidate.id
-    RETURNING {TASK_COLUMNS_OF_TASKS}
-), claim_event AS (
+WITH {_FINISHING}, {_CLAIMING_NEXT}, claim_event AS (
     INSERT INTO task_events (task_id, seq, time, payload)
     SELECT id, last_seq, $5, $24 FROM claimed
 ), slot AS (
