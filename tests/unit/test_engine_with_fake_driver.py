@@ -149,6 +149,25 @@ async def test_a_failed_run_ends_failed_and_releases_its_reservation() -> None:
     await pool.shutdown(1)
 
 
+async def test_a_driver_that_raises_ends_its_task_failed_and_frees_the_slot() -> None:
+    def broken(request: object) -> FakeReply:
+        raise RuntimeError("driver bug")
+
+    pool = await started(
+        settings(budget_micros=10_000, default_task_reservation_micros=1_000, slots=1),
+        FakeDriver(reply=broken),
+    )
+    task = await asyncio.wait_for(pool.run(ALICE, TaskSpec("boom")), 5)
+    assert task.state is TaskState.FAILED
+    assert task.result is not None and task.result.failure is not None
+    assert "internal error" in task.result.failure.message
+    budget = await pool.store.get_budget(None)
+    assert budget.reserved_micros == 0
+    (slot,) = await pool.store.list_slots()
+    assert slot.current_task_id == ""
+    await pool.shutdown(1)
+
+
 async def test_tasks_pinned_to_a_slot_run_there() -> None:
     pool = await started(settings(slots=3), FakeDriver())
     task = await pool.run(ALICE, TaskSpec("pinned", slot_id="slot-2"))

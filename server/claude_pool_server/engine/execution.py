@@ -4,8 +4,9 @@ It builds the run request (configuration task > slot > pool, the namespace's sha
 the system prompt, the slot's messages before the prompt, the working directory confined to the
 work roots, the session plan, the budget envelope), streams the run's output to the event log,
 stops the run when the task is cancelled or the run was fenced (another replica owns the task
-now), and reports the end as one store call (`finish_run`): task, events, money, slot and
-session turn together.
+now), and reports the end as one store call: task, events, money, slot and session turn
+together (`finish_run`), and, when the worker may go on, the slot's next task claimed in the same
+call (`finish_run_and_claim`).
 """
 
 from __future__ import annotations
@@ -239,7 +240,19 @@ class Executor:
                 failure=TaskFailure(FailureKind.PROCESS_ERROR, "internal error preparing the run"),
             )
         if request is not None:
-            outcome = await self._run(task, request, on_text)
+            try:
+                outcome = await self._run(task, request, on_text)
+            except Exception:
+                # A driver that raises instead of ending with an outcome still gets its task a
+                # report: otherwise the task would stay RUNNING, its lease renewed, for good.
+                log.exception("task %s: its run raised", task.id)
+                outcome = RunOutcome(
+                    False,
+                    "",
+                    failure=TaskFailure(
+                        FailureKind.PROCESS_ERROR, "internal error running the task"
+                    ),
+                )
         turn = None
         # a run no slot makes (a routing call) keeps no session: nobody continues it
         keep = slot is not None and request is not None

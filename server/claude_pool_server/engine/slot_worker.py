@@ -150,13 +150,11 @@ class SlotWorker:
     # running -----------------------------------------------------------------------------------
 
     async def _execute(self, task: Task) -> None:
-        """Run `task`, and then each task its report claimed, until a report claims none."""
+        """Run `task` (already taken by `_took`), and then each task its report claimed, until a
+        report claims none."""
         running: Task | None = task
         try:
             while running is not None:
-                self.busy = True
-                self.current_task_id = running.id
-                self.current_attempt = running.attempt
                 claimed = None
                 try:
                     execution = await self.executor.execute(
@@ -168,7 +166,6 @@ class SlotWorker:
                     self.slot = self._slot_after(None)
                 if claimed is not None:
                     self._took(claimed)
-                    self.last_tick = time.monotonic()
                 running = claimed
         finally:
             self.current_task_id = ""
