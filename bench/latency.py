@@ -14,8 +14,12 @@ difference (one process, one clock). Three set-ups run side by side, their tasks
   the watcher on replica B (A writes the delta, B hears NOTIFY on its LISTEN connection and
   reads it back).
 
-Both replicas and the client share this process and its event loop. The embedded PostgreSQL is
-the tests' (tests/support/postgres.py: CLAUDE_POOL_TEST_DATABASE_URL, else embedded).
+The watcher runs in a process of its own (`--watchers process`, as a remote client would: it
+does not share the server's event loop and GIL; the arrival stamp is time.perf_counter() there,
+CLOCK_MONOTONIC, one clock for the whole machine), in the bench's own process (`in-process`, the
+set-up of the first measurements: the client's gRPC work runs on the server's loop), or both,
+interleaved (`both`, the default). The embedded PostgreSQL is the tests'
+(tests/support/postgres.py: CLAUDE_POOL_TEST_DATABASE_URL, else embedded).
 Targets (issue G): p99 < 5 ms on one replica, p99 < 25 ms across two.
 Run by hand (never by pytest); record the output in BENCHMARKS.md with the command line.
 """
@@ -25,12 +29,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,7 +111,48 @@ class Setup:
     watch_on: RunningServer  # the replica the watcher talks to
     driver: PacedDriver
     slot_id: str
+    watcher: WatcherProcess | None = None  # None: the watcher runs in this process
     latencies: list[float] = field(default_factory=list)
+
+
+class WatcherProcess:
+    """A watcher client in a process of its own (`--serve-watcher`): JSON lines on its stdin ask
+    it to submit and watch one task; it says "go" when the task runs (the bench then lets the
+    driver start) and sends back each delta's arrival time."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self._process = process
+
+    @classmethod
+    async def start(cls) -> WatcherProcess:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.latency", "--serve-watcher",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        return cls(process)
+
+    async def one_task(self, setup: Setup) -> None:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        request = {"run_on": setup.run_on.address, "watch_on": setup.watch_on.address,
+                   "slot_id": setup.slot_id}  # fmt: skip
+        self._process.stdin.write(json.dumps(request).encode() + b"\n")
+        await self._process.stdin.drain()
+        while True:
+            line = await self._process.stdout.readline()
+            if not line:
+                raise RuntimeError("the watcher process ended")
+            message = json.loads(line)
+            if "go" in message:
+                setup.driver.gate(message["go"]).set()
+                continue
+            for index, received in message["received"]:
+                setup.latencies.append(received - setup.driver.sent[(message["done"], index)])
+            return
+
+    async def close(self) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()
+        await self._process.wait()
 
 
 async def start_replica(store: PoolStore, driver: PacedDriver, work: Path) -> RunningServer:
@@ -117,39 +164,68 @@ async def start_replica(store: PoolStore, driver: PacedDriver, work: Path) -> Ru
     return await start_server(config, driver=driver, store=store)
 
 
-def stub_of(
-    server: RunningServer,
-) -> tuple[grpc.aio.Channel, pool_service_pb2_grpc.PoolServiceStub]:
-    channel = grpc.aio.insecure_channel(server.address)
-    return channel, pool_service_pb2_grpc.PoolServiceStub(channel)
-
-
-async def one_task(setup: Setup) -> None:
-    run_channel, run_stub = stub_of(setup.run_on)
-    watch_channel, watch_stub = stub_of(setup.watch_on)
-    try:
+async def submit_and_watch(
+    run_on: str, watch_on: str, slot_id: str, go: Callable[[str], None]
+) -> tuple[str, list[tuple[int, float]]]:
+    """Submit a paced task on `run_on`, watch it on `watch_on`, call `go(task id)` when it runs;
+    the arrival time of each text delta, by its index."""
+    received: list[tuple[int, float]] = []
+    async with (
+        grpc.aio.insecure_channel(run_on) as run_channel,
+        grpc.aio.insecure_channel(watch_on) as watch_channel,
+    ):
+        run_stub = pool_service_pb2_grpc.PoolServiceStub(run_channel)
+        watch_stub = pool_service_pb2_grpc.PoolServiceStub(watch_channel)
         request = pool_service_pb2.SubmitTaskRequest(
-            task=task_pb2.TaskSpec(prompt="paced", slot_id=setup.slot_id),
-            request_id=str(uuid.uuid4()),
+            task=task_pb2.TaskSpec(prompt="paced", slot_id=slot_id), request_id=str(uuid.uuid4())
         )
         task = (await run_stub.SubmitTask(request)).task
-        gate = setup.driver.gate(task.id)
         stream = watch_stub.WatchTask(pool_service_pb2.WatchTaskRequest(task_id=task.id))
         async for response in stream:
             event = response.event
-            received = time.perf_counter()
+            arrived = time.perf_counter()
             if event.HasField("state_change") and (
                 event.state_change.state == task_pb2.TASK_STATE_RUNNING
             ):
-                gate.set()
+                go(task.id)
             elif event.HasField("text_delta"):
-                sent = setup.driver.sent[(task.id, int(event.text_delta.text))]
-                setup.latencies.append(received - sent)
+                received.append((int(event.text_delta.text), arrived))
             elif event.HasField("finished"):
                 break
-    finally:
-        await run_channel.close()
-        await watch_channel.close()
+    return task.id, received
+
+
+async def one_task(setup: Setup) -> None:
+    if setup.watcher is not None:
+        await setup.watcher.one_task(setup)
+        return
+    task_id, received = await submit_and_watch(
+        setup.run_on.address,
+        setup.watch_on.address,
+        setup.slot_id,
+        lambda task_id: setup.driver.gate(task_id).set(),
+    )
+    for index, arrived in received:
+        setup.latencies.append(arrived - setup.driver.sent[(task_id, index)])
+
+
+async def serve_watcher() -> None:
+    """The watcher process: one task per line on stdin, until stdin closes."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+
+    def say(message: dict[str, object]) -> None:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+    while line := await reader.readline():
+        request = json.loads(line)
+        task_id, received = await submit_and_watch(
+            request["run_on"], request["watch_on"], request["slot_id"],
+            lambda task_id: say({"go": task_id}),
+        )  # fmt: skip
+        say({"done": task_id, "received": received})
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -176,11 +252,20 @@ async def main(args: argparse.Namespace) -> None:
         two_url = await pg.fresh()
         pg_a, pg_a_driver = await replica(PostgresStore(two_url))
         pg_b, _ = await replica(PostgresStore(two_url))
-        setups = [
-            Setup("memory, one replica", memory, memory, memory_driver, slot_of(memory)),
-            Setup("postgres, one replica", pg_one, pg_one, pg_one_driver, slot_of(pg_one)),
-            Setup("postgres, two replicas", pg_a, pg_b, pg_a_driver, slot_of(pg_a)),
-        ]
+        watcher = await WatcherProcess.start()
+        stack.push_async_callback(watcher.close)
+        setups = []
+        for where, process in (("own process", watcher), ("in-process", None)):
+            if args.watchers not in ("both", "process" if process else "in-process"):
+                continue
+            setups += [
+                Setup(f"memory, one replica, watcher {where}", memory, memory, memory_driver,
+                      slot_of(memory), process),
+                Setup(f"postgres, one replica, watcher {where}", pg_one, pg_one, pg_one_driver,
+                      slot_of(pg_one), process),
+                Setup(f"postgres, two replicas, watcher {where}", pg_a, pg_b, pg_a_driver,
+                      slot_of(pg_a), process),
+            ]  # fmt: skip
         for setup in setups:  # warm up: prepared statements, codecs, LISTEN
             await one_task(setup)
             setup.latencies.clear()
@@ -203,11 +288,11 @@ async def main(args: argparse.Namespace) -> None:
     for setup in setups:
         values = [x * 1000 for x in setup.latencies]
         print(
-            f"  {setup.name:24s} n={len(values):5d}  p50 {statistics.median(values):6.2f} ms"
+            f"  {setup.name:48s} n={len(values):5d}  p50 {statistics.median(values):6.2f} ms"
             f"  p90 {pct(values, 0.9):6.2f}  p99 {pct(values, 0.99):6.2f}"
             f"  max {max(values):7.2f} ms"
         )
-    deltas = args.tasks * args.deltas
+    deltas = args.tasks * args.deltas * (2 if args.watchers == "both" else 1)
     for name, url in (("postgres, one replica", one_url), ("postgres, two replicas", two_url)):
         counts = statements[url]
         top = ", ".join(f"{k} {v / deltas:.2f}" for k, v in counts.most_common(4))
@@ -220,4 +305,7 @@ if __name__ == "__main__":
     parser.add_argument("--tasks", type=int, default=10)
     parser.add_argument("--deltas", type=int, default=100)
     parser.add_argument("--interval-ms", type=float, default=10.0)
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--watchers", choices=("both", "process", "in-process"), default="both")
+    parser.add_argument("--serve-watcher", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    asyncio.run(serve_watcher() if arguments.serve_watcher else main(arguments))
