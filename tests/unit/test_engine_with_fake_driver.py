@@ -34,7 +34,7 @@ from claude_pool_server.engine.pool import Pool
 from claude_pool_server.engine.settings import PoolSettings
 from claude_pool_server.store.memory import InMemoryStore
 from claude_pool_server.workspace.git import GitWorkspaces
-from tests.unit.engine_harness import eventually, running, slow
+from tests.unit.engine_harness import Harness, eventually, running, slow
 
 pytestmark = pytest.mark.asyncio
 
@@ -358,8 +358,10 @@ class CountingStore(InMemoryStore):
     def __init__(self) -> None:
         super().__init__()
         self.claims: list[str] = []  # "claim" (a store call of its own) or "with report"
+        self.attempts = 0  # claim_task calls, whether they took a task or not
 
     async def claim_task(self, slot: Slot, replica_id: str, lease_seconds: float) -> Task | None:
+        self.attempts += 1
         task = await super().claim_task(slot, replica_id, lease_seconds)
         if task is not None:
             self.claims.append("claim")
@@ -402,3 +404,77 @@ async def test_a_draining_pool_takes_no_next_task_with_a_report() -> None:
         assert (await store.get_task(first.id)).state is TaskState.COMPLETED  # type: ignore[union-attr]
         assert (await store.get_task(waiting.id)).state is TaskState.PENDING  # type: ignore[union-attr]
         assert store.claims == ["claim"]
+
+
+# No poll to fall back on in the next tests: a missed wake-up fails them by their time bound.
+NO_POLL = 60.0
+
+
+async def test_a_submission_wakes_one_idle_slot_not_every_one() -> None:
+    """With 8 idle slots a task costs a handful of claims, whatever the number of slots: the
+    one that takes it, one by the slot it passes the turn to, the claim its report makes and,
+    after the finish (which may free a continuation), one more turn and the worker's own look.
+    Waking every idle slot made each of them claim, at each submission and each finish."""
+    store = CountingStore()
+    async with running(store=store, slots=8, poll_interval_seconds=NO_POLL) as h:
+        await eventually(lambda: _all_parked(h, 8))
+        store.attempts = 0
+        for i in range(5):
+            task = await h.pool.submit(ALICE, TaskSpec(f"t{i}"))
+            assert (await h.wait_task(ALICE, task.id)).state is TaskState.COMPLETED
+            await eventually(lambda: _all_parked(h, 8))
+        assert store.attempts <= 5 * 5, store.attempts
+
+
+async def test_a_burst_starts_on_every_idle_slot_and_a_pinned_task_wakes_its_slot() -> None:
+    store = CountingStore()
+    async with running(
+        lambda r: slow(chunks=20, delay=0.05), store=store, slots=4, poll_interval_seconds=NO_POLL
+    ) as h:
+        await eventually(lambda: _all_parked(h, 4))
+        burst = [await h.pool.submit(ALICE, TaskSpec(f"b{i}")) for i in range(4)]
+
+        async def all_running() -> bool:
+            tasks = [await store.get_task(t.id) for t in burst]
+            return all(t is not None and t.state is TaskState.RUNNING for t in tasks)
+
+        await eventually(all_running, within=1.0)  # each claim passed the turn on
+        for task in burst:
+            await h.wait_task(ALICE, task.id, within=5.0)
+        await eventually(lambda: _all_parked(h, 4))
+        last_slot = sorted(h.pool.slots.workers)[-1]
+        pinned = await h.pool.submit(ALICE, TaskSpec("pinned", slot_id=last_slot))
+        done = await h.wait_task(ALICE, pinned.id, within=3.0)
+        assert done.state is TaskState.COMPLETED and done.slot_id == last_slot
+
+
+async def test_one_notification_for_many_tasks_starts_them_all() -> None:
+    """Another replica's NOTIFYs come batched: one wake-up for several new tasks. The slot that
+    takes the turn passes it on with each task it finds, so every idle slot starts one."""
+    async with running(
+        lambda r: slow(chunks=20, delay=0.05), slots=4, poll_interval_seconds=NO_POLL
+    ) as h:
+        await eventually(lambda: _all_parked(h, 4))
+        notifier = h.store.notifier
+        publish = notifier.publish
+
+        async def elsewhere(topic: str) -> None:
+            return None  # as if submitted on another replica: no wake-up here yet
+
+        notifier.publish = elsewhere  # type: ignore[method-assign]
+        tasks = [await h.pool.submit(ALICE, TaskSpec(f"r{i}")) for i in range(4)]
+        notifier.publish = publish  # type: ignore[method-assign]
+        notifier.bump("tasks")  # the one notification for all four
+
+        async def all_running() -> bool:
+            states = [(await h.store.get_task(t.id)) for t in tasks]
+            return all(t is not None and t.state is TaskState.RUNNING for t in states)
+
+        await eventually(all_running, within=1.0)
+
+
+async def _all_parked(h: Harness, workers: int) -> bool:
+    """Every slot worker idle and waiting (nothing left to claim)."""
+    return h.store.notifier.waiting() >= workers and not any(
+        w.busy for w in h.pool.slots.workers.values()
+    )

@@ -25,11 +25,17 @@ async def _storm(seed: int, waiters: int, rounds: int) -> list[str]:
     errors: list[str] = []
 
     async def waiter() -> None:
-        # Like a slot worker or a watcher: wait, re-check, wait again, until cancelled.
+        # Like a watcher (wait) or an idle slot worker (wait_turn): wait, re-check, wait again,
+        # until cancelled.
+        turns = rnd.random() < 0.5
         try:
             while True:
-                seen = notifier.version("tasks")
-                await notifier.wait("tasks", seen, rnd.choice([0.0, 0.0005, 0.001, 0.01]))
+                seen, own = notifier.version("tasks"), notifier.version("tasks:s")
+                timeout = rnd.choice([0.0, 0.0005, 0.001, 0.01])
+                if turns:
+                    await notifier.wait_turn("tasks", seen, "tasks:s", own, timeout)
+                else:
+                    await notifier.wait("tasks", seen, timeout)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - the test reports any error at all
@@ -71,6 +77,17 @@ async def _storm(seed: int, waiters: int, rounds: int) -> list[str]:
             errors.append("a publish after the storm did not wake a waiter")
     except TimeoutError:
         errors.append("publish or wait blocked after the storm")
+    # ... and a turn still goes to a live turn-waiter, not to one cancelled in the storm
+    turn = asyncio.create_task(notifier.wait_turn("tasks", notifier.version("tasks"), "x", 0, 5))
+    await asyncio.sleep(0.01)
+    notifier.bump("tasks")
+    try:
+        if not await asyncio.wait_for(turn, 2.0):
+            errors.append("a bump after the storm gave no turn")
+    except TimeoutError:
+        errors.append("a bump after the storm woke no turn-waiter")
+    if notifier.waiting():
+        errors.append(f"{notifier.waiting()} waiters still parked after the storm")
     return errors
 
 
@@ -106,3 +123,44 @@ async def test_a_waiter_without_a_deadline_waits_for_the_publish() -> None:
     assert not waiting.done()
     notifier.bump("a")
     assert await asyncio.wait_for(waiting, 1.0) == 1
+
+
+async def test_each_change_wakes_one_turn_waiter_in_parking_order() -> None:
+    """Idle slot workers wait for turns: a submission wakes one of them, not all."""
+    notifier = LocalNotifier()
+    woken: list[tuple[str, bool]] = []
+
+    async def worker(name: str) -> None:
+        seen = notifier.version("tasks")
+        turn = await notifier.wait_turn("tasks", seen, f"tasks:{name}", 0, 5.0)
+        woken.append((name, turn))
+
+    workers = {}
+    for name in ("a", "b", "c", "d"):
+        workers[name] = asyncio.create_task(worker(name))
+        await asyncio.sleep(0.005)
+    notifier.bump("tasks")
+    await asyncio.sleep(0.02)
+    assert woken == [("a", True)]  # one change, one waiter: the longest parked
+    notifier.pass_turn("tasks")
+    await asyncio.sleep(0.02)
+    assert woken == [("a", True), ("b", True)]
+    notifier.bump("tasks:d")  # a task pinned to d's slot wakes d, out of turn
+    await asyncio.sleep(0.02)
+    assert woken[-1] == ("d", False)
+    workers["e"] = asyncio.create_task(worker("e"))
+    await asyncio.sleep(0.01)
+    workers["c"].cancel()  # a cancelled waiter does not swallow the next turn
+    await asyncio.sleep(0.01)
+    notifier.bump("tasks")
+    await asyncio.sleep(0.02)
+    assert woken[-1] == ("e", True) and notifier.waiting() == 0
+
+
+async def test_a_turn_waiter_that_missed_a_change_does_not_park() -> None:
+    notifier = LocalNotifier()
+    seen = notifier.version("tasks")
+    notifier.bump("tasks")  # changed while it was claiming
+    assert await asyncio.wait_for(notifier.wait_turn("tasks", seen, "o", 0, 60), 1) is False
+    notifier.bump("o")
+    assert await asyncio.wait_for(notifier.wait_turn("tasks", seen + 1, "o", 0, 60), 1) is False

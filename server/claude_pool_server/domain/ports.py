@@ -33,9 +33,25 @@ from claude_pool_server.domain.tasks import (
 )
 from claude_pool_server.domain.workspaces import Isolated
 
+TASKS_TOPIC = "tasks"  # something may have become claimable
+
+
+def claim_topics(task: Task) -> tuple[str, ...]:
+    """What a store publishes when `task` becomes pending: `tasks` gives one idle slot worker a
+    turn to claim, and a task pinned to a slot also wakes that slot's worker (`tasks:<slot id>`),
+    since no other slot's claim can take it."""
+    if task.spec.slot_id:
+        return TASKS_TOPIC, slot_topic(task.spec.slot_id)
+    return (TASKS_TOPIC,)
+
+
+def slot_topic(slot_id: str) -> str:
+    return f"{TASKS_TOPIC}:{slot_id}"
+
 
 class Notifier(Protocol):
-    """Wakes waiters when something changed on a topic (`tasks`, `task:<id>`, `cancel:<id>`).
+    """Wakes waiters when something changed on a topic (`tasks`, `tasks:<slot id>`,
+    `task:<id>`, `cancel:<id>`).
 
     A hint only: waiters always re-read the store, and time out to poll, so a lost notification
     delays but never loses work.
@@ -47,6 +63,18 @@ class Notifier(Protocol):
 
     async def wait(self, topic: str, seen_version: int, timeout: float) -> int:
         """Return once `version(topic)` passes `seen_version`, or after `timeout` seconds."""
+        ...
+
+    async def wait_turn(
+        self, topic: str, seen_version: int, own_topic: str, own_seen: int, timeout: float
+    ) -> bool:
+        """Like `wait`, but each change of `topic` wakes only one turn-waiter (the longest
+        parked), while any change of `own_topic` wakes this one. True when given a turn."""
+        ...
+
+    def pass_turn(self, topic: str) -> None:
+        """Wake the next turn-waiter of `topic` without a change (a turn it could not use, or
+        one that found work and leaves the next waiter to look for more)."""
         ...
 
 

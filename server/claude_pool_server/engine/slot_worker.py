@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from claude_pool_server.domain.errors import PoolError
-from claude_pool_server.domain.ports import NextClaim, PoolStore
+from claude_pool_server.domain.ports import TASKS_TOPIC, NextClaim, PoolStore, slot_topic
 from claude_pool_server.domain.runs import RunOutcome
 from claude_pool_server.domain.sessions import SessionPolicy
 from claude_pool_server.domain.slots import Slot, SlotState
@@ -82,10 +82,23 @@ class SlotWorker:
         await self.store.put_slot(self.slot)
 
     async def _loop(self) -> None:
+        """Claim, run, repeat; when nothing was claimable, wait for a turn (LocalNotifier): a
+        change of the pending tasks wakes one idle worker, not all of them to race for it, and a
+        worker whose claim found a task passes the turn on, since more may be pending. A task
+        pinned to this slot wakes it directly; the poll interval bounds any missed wake-up."""
         notifier = self.store.notifier
+        own_topic = slot_topic(self.slot_id)
+        poll = self.settings.poll_interval_seconds
+        turn = False
         while not self._stopping:
             self.last_tick = time.monotonic()
-            seen = notifier.version("tasks")
+            seen, own_seen = notifier.version(TASKS_TOPIC), notifier.version(own_topic)
+            if not self._may_claim():
+                if turn:  # a turn this worker cannot use is the next idle worker's
+                    notifier.pass_turn(TASKS_TOPIC)
+                turn = False
+                await notifier.wait(TASKS_TOPIC, seen, poll)
+                continue
             try:
                 task = await self._claim()
             except PoolError as exc:
@@ -95,19 +108,25 @@ class SlotWorker:
                 log.exception("claim failed on %s", self.slot_id)
                 task = None
             if task is not None:
+                notifier.pass_turn(TASKS_TOPIC)
+                turn = False
                 # Shielded: stopping the loop must not kill a running task; drain waits for it.
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.shield(self._spawn_execution(task))
                 continue
-            await notifier.wait("tasks", seen, self.settings.poll_interval_seconds)
+            turn = await notifier.wait_turn(TASKS_TOPIC, seen, own_topic, own_seen, poll)
 
     # claiming ----------------------------------------------------------------------------------
 
+    def _may_claim(self) -> bool:
+        return (
+            not (self.busy or self._stopping or self._draining())
+            and self.slot.state is SlotState.IDLE
+        )
+
     async def _claim(self) -> Task | None:
         async with self._claim_lock:
-            if self.busy or self._stopping or self._draining():
-                return None
-            if self.slot.state is not SlotState.IDLE:
+            if not self._may_claim():
                 return None
             task = await self.store.claim_task(
                 self.slot, self.replica_id, self.settings.lease_seconds
@@ -168,9 +187,10 @@ class SlotWorker:
                     self._took(claimed)
                 running = claimed
         finally:
+            # no publish of its own: the store's report wakes a worker for whatever it made
+            # claimable, and a worker whose loop ran this claims again as the loop goes on
             self.current_task_id = ""
             self.busy = False
-            await self.store.notifier.publish("tasks")
 
     def _slot_after(self, outcome: RunOutcome | None) -> Slot:
         """The slot's record after a run: idle again, its counters, and with the `slot`

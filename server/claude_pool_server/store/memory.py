@@ -35,7 +35,7 @@ from claude_pool_server.domain.lifecycle import (
     record_cancelled_run,
 )
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.ports import NextClaim, Renewal, RunReport
+from claude_pool_server.domain.ports import NextClaim, Renewal, RunReport, claim_topics
 from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.sessions import Session, SessionPage, SessionTurn
 from claude_pool_server.domain.slot_ids import free_slot_ids
@@ -213,7 +213,8 @@ class InMemoryStore:
         if task.request_id:
             self._request_ids[(task.namespace, task.request_id)] = task.id
         await self._notify(stored, True)
-        await self.notifier.publish("tasks")
+        for topic in claim_topics(stored):
+            await self.notifier.publish(topic)
         return stored
 
     async def get_task(self, task_id: str) -> Task | None:
@@ -302,7 +303,8 @@ class InMemoryStore:
         stored = self._write(change, current)
         await self._notify(stored, bool(change.events))
         if stored.state is TaskState.PENDING and current.state is not TaskState.PENDING:
-            await self.notifier.publish("tasks")
+            for topic in claim_topics(stored):
+                await self.notifier.publish(topic)
         if current.state is TaskState.RUNNING and stored.state is TaskState.CANCELLED:
             await self.notifier.publish(f"cancel:{task_id}")
         return stored
@@ -566,8 +568,9 @@ class InMemoryStore:
             stored = self._write(lease_expired(task, max_attempts, now), task)
             changed.append(stored)
             await self._notify(stored, True)
-        if any(t.state is TaskState.PENDING for t in changed):
-            await self.notifier.publish("tasks")
+        requeued = [t for t in changed if t.state is TaskState.PENDING]
+        for topic in dict.fromkeys(topic for t in requeued for topic in claim_topics(t)):
+            await self.notifier.publish(topic)
         live = self._live(now)
         for replica_id, beat in list(self._replicas.items()):
             if beat is not None and replica_id not in live:

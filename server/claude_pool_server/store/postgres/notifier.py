@@ -149,6 +149,16 @@ class PostgresNotifier:
             timeout = max(timeout, LISTENING_POLL_SECONDS)
         return await self._local.wait(topic, seen_version, timeout)
 
+    async def wait_turn(
+        self, topic: str, seen_version: int, own_topic: str, own_seen: int, timeout: float
+    ) -> bool:
+        if self._connected:
+            timeout = max(timeout, LISTENING_POLL_SECONDS)
+        return await self._local.wait_turn(topic, seen_version, own_topic, own_seen, timeout)
+
+    def pass_turn(self, topic: str) -> None:
+        self._local.pass_turn(topic)
+
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
         sender, _, topic = str(payload).partition(" ")
         if sender == self._sender:

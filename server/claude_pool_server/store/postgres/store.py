@@ -47,7 +47,7 @@ from claude_pool_server.domain.lifecycle import (
     record_cancelled_run,
 )
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.ports import NextClaim, Renewal, RunReport
+from claude_pool_server.domain.ports import NextClaim, Renewal, RunReport, claim_topics
 from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.sessions import Session, SessionPage
 from claude_pool_server.domain.slot_ids import free_slot_ids
@@ -451,7 +451,7 @@ class PostgresStore:
             if earlier is None:
                 raise StoreUnavailable("a task with this request_id vanished while submitting")
             return task_from(earlier)
-        self._wake(f"task:{task.id}", "tasks")
+        self._wake(f"task:{task.id}", *claim_topics(task))
         return task_from(row, spec=task.spec)
 
     @reachable
@@ -576,7 +576,7 @@ class PostgresStore:
     def _topics_after(self, before: Task, stored: Task) -> list[str]:
         topics = [f"task:{stored.id}"]
         if stored.state is TaskState.PENDING and before.state is not TaskState.PENDING:
-            topics.append("tasks")
+            topics.extend(claim_topics(stored))
         if before.state is TaskState.RUNNING and stored.state is TaskState.CANCELLED:
             topics.append(f"cancel:{stored.id}")
         return topics
