@@ -47,8 +47,9 @@ class EventBatcher:
         while self._buffer and not self.discard:
             batch, self._buffer = self._buffer[:MAX_WRITE], self._buffer[MAX_WRITE:]
             try:
-                # Shielded: a cancelled writer would drop a batch half-written.
-                await asyncio.shield(self._store.append_events(self._task_id, batch))
+                # Not shielded (a task more, a turn of the event loop on each delta's way): the
+                # writer is never cancelled, `close` waits for it under a shield of its own.
+                await self._store.append_events(self._task_id, batch)
             except PoolError as exc:
                 log.warning("task %s: %d output events not stored: %s", self._task_id,
                             len(batch), exc.message)  # fmt: skip

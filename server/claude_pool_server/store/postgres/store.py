@@ -208,6 +208,11 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
     )
 
 
+def _released(release: asyncio.Task[None]) -> None:
+    if not release.cancelled() and release.exception() is not None:
+        log.warning("a connection's release failed: %r", release.exception())
+
+
 async def _keep_session(connection: asyncpg.Connection) -> None:
     """Hand a connection back to the pool as it is. asyncpg's default reset sends
     `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release: four
@@ -316,6 +321,7 @@ class PostgresStore:
         self.pool_size = pool_size
         self.command_timeout = command_timeout
         self._pool: asyncpg.Pool | None = None
+        self._releases: set[asyncio.Task[None]] = set()  # see _fetchval_release_later
         self._tail = _OutputTail()
         self.notifier = PostgresNotifier(self.dsn, self._send_notify, self._forget_tail)
 
@@ -340,11 +346,26 @@ class PostgresStore:
 
     async def close(self) -> None:
         await self.notifier.close()
+        await asyncio.gather(*self._releases, return_exceptions=True)
         if self._pool is not None:
             try:
                 await asyncio.wait_for(self._pool.close(), 5.0)
             except TimeoutError:
                 self._pool.terminate()
+
+    async def _fetchval_release_later(self, query: str, *args: object) -> Any:
+        """`pool.fetchval`, but the connection goes back to the pool after this returns, not
+        before: asyncpg's release is a task of its own and a reset, 0.2 ms after a quiet spell
+        on the path from a text delta to its watcher (bench.idle_floor, BENCHMARKS.md)."""
+        pool = self.pool
+        connection = await pool.acquire()
+        try:
+            return await connection.fetchval(query, *args)
+        finally:
+            release = asyncio.ensure_future(pool.release(connection))
+            self._releases.add(release)
+            release.add_done_callback(_released)
+            release.add_done_callback(self._releases.discard)
 
     @reachable
     async def _send_notify(self, payloads: list[str]) -> None:
@@ -674,7 +695,7 @@ class PostgresStore:
             return []
         now = datetime.now(UTC)
         topic = f"task:{task_id}"
-        last = await self.pool.fetchval(
+        last = await self._fetchval_release_later(
             q.APPEND_EVENTS,
             task_id,
             len(payloads),
