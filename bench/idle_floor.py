@@ -4,7 +4,7 @@
 
 `bench.latency` paces deltas 10 ms apart, so every step of a delta's path (a task switch in the
 event loop, a round trip to PostgreSQL, a committed write) starts on an idle machine. This
-measures those steps alone, back to back and after `--gap-ms` of sleep, interleaved, on the
+measures those steps alone, after `--gap-ms` of sleep and again at once, interleaved, on the
 embedded PostgreSQL of the tests: the floor under the latency bench's figures, which no change
 to the pool can lower. Run by hand; record the output in BENCHMARKS.md with the command line.
 """
@@ -37,12 +37,12 @@ async def _noop() -> None:
 
 
 async def _measure(steps: dict[str, Step], rounds: int, gap: float) -> dict[str, list[float]]:
-    """Milliseconds per step, `rounds` times, each step back to back and after `gap` idle."""
+    """Milliseconds per step, `rounds` times: once after `gap` of idle, then at once again."""
     times: dict[str, list[float]] = {}
     for _ in range(rounds):
         for name, step in steps.items():
-            for label, pause in (("back to back", 0.0), (f"after {gap * 1000:g} ms idle", gap)):
-                await asyncio.sleep(pause)
+            await asyncio.sleep(gap)
+            for label in (f"after {gap * 1000:g} ms idle", "again at once"):
                 start = time.perf_counter()
                 await step()
                 times.setdefault(f"{name}, {label}", []).append(
@@ -83,7 +83,7 @@ async def main(args: argparse.Namespace) -> None:
         finally:
             await connection.close()
             await store.close()
-    print(f"{args.rounds} rounds, each step back to back and after an idle gap, interleaved")
+    print(f"{args.rounds} rounds, each step after an idle gap and again at once, interleaved")
     for name, values in times.items():
         print(
             f"  {name:56s} p50 {pct(values, 0.5):6.3f} ms  p90 {pct(values, 0.9):6.3f}"
