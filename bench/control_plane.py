@@ -437,7 +437,7 @@ async def run_store(
         while True:
             if task is None:
                 await available.acquire()
-                task = await store.claim_task(slot, replica, 20.0)
+                task = (await store.claim_task(slot, replica, 20.0)).task
                 if task is None:  # its row is still being inserted or claimed: look again
                     available.release()
                     await asyncio.sleep(0.001)

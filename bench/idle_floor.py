@@ -68,7 +68,7 @@ async def main(args: argparse.Namespace) -> None:
                 create_time=datetime.now(UTC), namespace="default", owner="floor",
             )  # fmt: skip
             await store.submit_task(lifecycle.submitted(task, Limits()))
-            claimed = await store.claim_task(slot, replica, 60.0)
+            claimed = (await store.claim_task(slot, replica, 60.0)).task
             assert claimed is not None
             delta = [TextDelta("x", attempt=claimed.attempt)]
             steps: dict[str, Step] = {

@@ -93,7 +93,7 @@ async def submit(store: PoolStore, *tasks: Task, limits: Limits | None = None) -
 
 
 async def claim(store: PoolStore, slot_id: str = "slot-0", replica: str = "r") -> Task | None:
-    return await store.claim_task(Slot(slot_id, replica_id=replica), replica, LEASE)
+    return (await store.claim_task(Slot(slot_id, replica_id=replica), replica, LEASE)).task
 
 
 def ok(output: str = "done", cost: int = 42, session_id: str = "") -> TaskResult:
@@ -189,6 +189,21 @@ async def test_money_of_many_tasks_adds_up_to_whole_numbers(store: PoolStore) ->
 
 
 # --- claiming -------------------------------------------------------------------------------------
+
+
+async def test_a_claim_says_whether_other_tasks_were_pending(store: PoolStore) -> None:
+    """The hint a slot worker passes its turn on by: a false no would leave a task waiting."""
+    await submit(store, new_task("first"), new_task("second"))
+
+    def slot(name: str) -> Slot:
+        return Slot(name, replica_id="r")
+
+    first = await store.claim_task(slot("slot-0"), "r", LEASE)
+    assert first.task is not None and first.task.prompt == "first" and first.more
+    second = await store.claim_task(slot("slot-1"), "r", LEASE)
+    assert second.task is not None and second.task.prompt == "second" and not second.more
+    nothing = await store.claim_task(slot("slot-2"), "r", LEASE)
+    assert nothing.task is None and not nothing.more
 
 
 async def test_claim_takes_the_oldest_pending_task_and_marks_its_slot(store: PoolStore) -> None:

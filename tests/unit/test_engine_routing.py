@@ -14,6 +14,7 @@ import pytest
 from claude_pool_server.api.status import code_for
 from claude_pool_server.domain.chains import ChainStatus
 from claude_pool_server.domain.errors import BudgetExhausted, InvalidArgument
+from claude_pool_server.domain.ports import Claim
 from claude_pool_server.domain.runs import RunRequest, SessionMode
 from claude_pool_server.domain.slots import Slot
 from claude_pool_server.domain.tasks import (
@@ -266,11 +267,11 @@ async def test_a_routing_call_is_pinned_out_of_the_slots_and_runs_while_they_are
         claimed_by_slots: list[Task] = []
         claim = h.store.claim_task
 
-        async def recording(slot: Slot, replica_id: str, lease_seconds: float) -> Task | None:
-            task = await claim(slot, replica_id, lease_seconds)
-            if task is not None:
-                claimed_by_slots.append(task)
-            return task
+        async def recording(slot: Slot, replica_id: str, lease_seconds: float) -> Claim:
+            taken = await claim(slot, replica_id, lease_seconds)
+            if taken.task is not None:
+                claimed_by_slots.append(taken.task)
+            return taken
 
         h.store.claim_task = recording  # type: ignore[method-assign]
         busy = await h.pool.submit(ALICE, TaskSpec("occupy the only slot"))

@@ -49,6 +49,25 @@ def slot_topic(slot_id: str) -> str:
     return f"{TASKS_TOPIC}:{slot_id}"
 
 
+def next_claim_topic(slot_id: str, claimed: Task | None) -> str:
+    """What `finish_run_and_claim` publishes for what its finish may have made claimable (a
+    continuation of the finished session, which the claim in the same statement cannot see yet):
+    with a task claimed, `tasks`, a turn for another idle slot; without, only the slot's own
+    topic, since its worker claims again as it goes on (and waking it covers a worker whose
+    loop was parked while it ran a task taken by ClaimTask). A continuation pinned to another
+    slot then waits for that slot's poll."""
+    return TASKS_TOPIC if claimed is not None else slot_topic(slot_id)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a claim took, if anything, and whether other pending tasks may be claimable (a
+    hint: a slot worker that took a task passes its turn on only then, see SlotWorker)."""
+
+    task: Task | None
+    more: bool = False
+
+
 class Notifier(Protocol):
     """Wakes waiters when something changed on a topic (`tasks`, `tasks:<slot id>`,
     `task:<id>`, `cancel:<id>`).
@@ -140,12 +159,13 @@ class PoolStore(Protocol):
         """Number of tasks in each state, in one namespace (None: all of them)."""
         ...
 
-    async def claim_task(self, slot: Slot, replica_id: str, lease_seconds: float) -> Task | None:
+    async def claim_task(self, slot: Slot, replica_id: str, lease_seconds: float) -> Claim:
         """CLAIM the oldest claimable PENDING task for `slot` and write `slot` BUSY with it.
 
         Claimable: not pinned to another slot, and not continuing a session that a running task
         holds (one writer per session; such tasks run in submission order). Nothing is written
-        when nothing is claimable.
+        when nothing is claimable. `more` says whether another task was pending as it claimed
+        (pinned or blocked ones count: a false yes costs one empty claim, a false no a wait).
         """
         ...
 

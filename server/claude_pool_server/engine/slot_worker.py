@@ -48,6 +48,7 @@ class SlotWorker:
         self.current_attempt = 0
         self.last_tick = time.monotonic()
         self._claim_lock = asyncio.Lock()
+        self._more = False  # the last claim's hint that other tasks were pending
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
         self._executions: set[asyncio.Task[None]] = set()
@@ -84,8 +85,9 @@ class SlotWorker:
     async def _loop(self) -> None:
         """Claim, run, repeat; when nothing was claimable, wait for a turn (LocalNotifier): a
         change of the pending tasks wakes one idle worker, not all of them to race for it, and a
-        worker whose claim found a task passes the turn on, since more may be pending. A task
-        pinned to this slot wakes it directly; the poll interval bounds any missed wake-up."""
+        worker whose claim found a task passes the turn on when the claim says more may be
+        pending (one notification can stand for many tasks). A task pinned to this slot wakes
+        it directly; the poll interval bounds any missed wake-up."""
         notifier = self.store.notifier
         own_topic = slot_topic(self.slot_id)
         poll = self.settings.poll_interval_seconds
@@ -108,7 +110,8 @@ class SlotWorker:
                 log.exception("claim failed on %s", self.slot_id)
                 task = None
             if task is not None:
-                notifier.pass_turn(TASKS_TOPIC)
+                if self._more:  # other tasks may wait: the next idle worker looks too
+                    notifier.pass_turn(TASKS_TOPIC)
                 turn = False
                 # Shielded: stopping the loop must not kill a running task; drain waits for it.
                 with contextlib.suppress(asyncio.CancelledError):
@@ -128,12 +131,13 @@ class SlotWorker:
         async with self._claim_lock:
             if not self._may_claim():
                 return None
-            task = await self.store.claim_task(
+            claim = await self.store.claim_task(
                 self.slot, self.replica_id, self.settings.lease_seconds
             )
-            if task is not None:
-                self._took(task)
-            return task
+            self._more = claim.more
+            if claim.task is not None:
+                self._took(claim.task)
+            return claim.task
 
     def _took(self, task: Task) -> None:
         """The slot holds `task` now (the store wrote it BUSY with it)."""

@@ -24,7 +24,7 @@ from opentelemetry.trace import Span, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from claude_pool_server.domain.lifecycle import Change
-from claude_pool_server.domain.ports import NextClaim, Notifier, PoolStore, RunReport
+from claude_pool_server.domain.ports import Claim, NextClaim, Notifier, PoolStore, RunReport
 from claude_pool_server.domain.tasks import EventPayload, Task, TaskEvent, TaskState, TextDelta
 from claude_pool_server.observability.metrics import PoolMetrics
 
@@ -98,11 +98,11 @@ class MeasuredStore:
         self._metrics.tasks_submitted.labels(task.namespace).inc()
         return task
 
-    async def claim_task(self, *args: Any, **kwargs: Any) -> Task | None:
-        task: Task | None = await self._timed("claim_task", self._store.claim_task)(*args, **kwargs)
-        if task is not None:
-            self._started(task)
-        return task
+    async def claim_task(self, *args: Any, **kwargs: Any) -> Claim:
+        claim: Claim = await self._timed("claim_task", self._store.claim_task)(*args, **kwargs)
+        if claim.task is not None:
+            self._started(claim.task)
+        return claim
 
     async def claim_task_by_id(self, *args: Any, **kwargs: Any) -> Task:
         task: Task = await self._timed("claim_task_by_id", self._store.claim_task_by_id)(

@@ -35,7 +35,15 @@ from claude_pool_server.domain.lifecycle import (
     record_cancelled_run,
 )
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.ports import NextClaim, Renewal, RunReport, claim_topics
+from claude_pool_server.domain.ports import (
+    TASKS_TOPIC,
+    Claim,
+    NextClaim,
+    Renewal,
+    RunReport,
+    claim_topics,
+    next_claim_topic,
+)
 from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.sessions import Session, SessionPage, SessionTurn
 from claude_pool_server.domain.slot_ids import free_slot_ids
@@ -268,11 +276,12 @@ class InMemoryStore:
                 continue
             return task
 
-    async def claim_task(self, slot: Slot, replica_id: str, lease_seconds: float) -> Task | None:
+    async def claim_task(self, slot: Slot, replica_id: str, lease_seconds: float) -> Claim:
         task = self._next_claimable(slot.id)
         if task is None:
-            return None
-        return await self._claim(task, slot, replica_id)
+            return Claim(None)
+        more = bool(self._pending) or any(self._pinned.values())  # stale entries: a false yes
+        return Claim(await self._claim(task, slot, replica_id), more)
 
     async def _claim(self, task: Task, slot: Slot | None, replica_id: str) -> Task:
         change = claimed(task, slot.id if slot else "", replica_id, datetime.now(UTC))
@@ -310,6 +319,9 @@ class InMemoryStore:
         return stored
 
     async def finish_run(self, report: RunReport) -> Task | None:
+        return await self._finish_run(report, TASKS_TOPIC)
+
+    async def _finish_run(self, report: RunReport, wake: str | None) -> Task | None:
         current = self._tasks.get(report.task_id)
         if report.slot is not None:
             self._slots[report.slot.id] = report.slot
@@ -326,7 +338,8 @@ class InMemoryStore:
         if change.events and report.session is not None and report.result.success:
             self._save_turn(stored, report.session, now)
         await self._notify(stored, bool(change.events))
-        await self.notifier.publish("tasks")
+        if wake is not None:
+            await self.notifier.publish(wake)
         return stored
 
     async def finish_run_and_claim(
@@ -338,10 +351,16 @@ class InMemoryStore:
             and current.state is TaskState.RUNNING
             and current.attempt == report.attempt
         )
-        stored = await self.finish_run(report)
-        if not finishing or stored is None or report.slot is None:
-            return stored, None
-        return stored, await self.claim_task(report.slot, claim.replica_id, claim.lease_seconds)
+        if not finishing or report.slot is None:
+            return await self.finish_run(report), None
+        stored = await self._finish_run(report, None)
+        if stored is None:
+            return None, None
+        taken = await self.claim_task(report.slot, claim.replica_id, claim.lease_seconds)
+        # what the finish may have made claimable (a continuation of its session): with a task
+        # claimed, for another slot; without, this slot's worker claims again as it goes on
+        await self.notifier.publish(next_claim_topic(report.slot.id, taken.task))
+        return stored, taken.task
 
     async def delete_task(self, task_id: str) -> bool:
         task = self._tasks.get(task_id)

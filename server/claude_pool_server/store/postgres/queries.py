@@ -132,7 +132,10 @@ WITH {_claiming("$1", "$2", "$3", "$4")}, event AS (
     FROM claimed
     ON CONFLICT (id) DO UPDATE SET state = 'busy', replica_id = $2, data = EXCLUDED.data
 )
-SELECT claimed.* FROM claimed
+SELECT claimed.*, EXISTS (
+    SELECT 1 FROM tasks WHERE state = 'pending' AND id <> claimed.id
+) AS more
+FROM claimed
 """
 
 # $1 task id, $2 replica id, $3 now, $4 lease length (seconds), $5 running event payload

@@ -47,7 +47,14 @@ from claude_pool_server.domain.lifecycle import (
     record_cancelled_run,
 )
 from claude_pool_server.domain.messages import SlotMessage
-from claude_pool_server.domain.ports import NextClaim, Renewal, RunReport, claim_topics
+from claude_pool_server.domain.ports import (
+    Claim,
+    NextClaim,
+    Renewal,
+    RunReport,
+    claim_topics,
+    next_claim_topic,
+)
 from claude_pool_server.domain.replies import StoredReply
 from claude_pool_server.domain.sessions import Session, SessionPage
 from claude_pool_server.domain.slot_ids import free_slot_ids
@@ -507,7 +514,7 @@ class PostgresStore:
         return counts
 
     @reachable
-    async def claim_task(self, slot: Slot, replica_id: str, lease_seconds: float) -> Task | None:
+    async def claim_task(self, slot: Slot, replica_id: str, lease_seconds: float) -> Claim:
         now = datetime.now(UTC)
         args = (
             slot.id,
@@ -524,12 +531,12 @@ class PostgresStore:
             except asyncpg.UniqueViolationError:
                 continue  # two claims of one session met: the other won; claim again
         else:
-            return None
+            return Claim(None)
         if row is None:
-            return None
+            return Claim(None)
         task = task_from(row)
         self._wake(f"task:{task.id}")
-        return task
+        return Claim(task, row["more"])
 
     @reachable
     async def claim_task_by_id(self, task_id: str, replica_id: str, lease_seconds: float) -> Task:
@@ -670,7 +677,11 @@ class PostgresStore:
             return await self.finish_run(report), None
         stored = task_from(kinds["done"], spec=task.spec, result=result)
         claimed = task_from(kinds["claimed"]) if "claimed" in kinds else None
-        self._wake(f"task:{task.id}", "tasks", *([f"task:{claimed.id}"] if claimed else []))
+        self._wake(
+            f"task:{task.id}",
+            next_claim_topic(slot.id, claimed),
+            *([f"task:{claimed.id}"] if claimed else []),
+        )
         return stored, claimed
 
     @reachable
