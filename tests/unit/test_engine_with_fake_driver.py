@@ -352,6 +352,29 @@ async def test_a_slow_recovery_after_an_answered_heartbeat_is_not_a_lost_databas
             assert replicas.store_problem() == ""
 
 
+class StuckRecoveryStore(InMemoryStore):
+    """A fake of a database that stopped answering right after it answered the heartbeat."""
+
+    async def recover(self, max_attempts: int, renewal: Renewal | None = None) -> list[Task]:
+        await asyncio.Event().wait()
+        return []
+
+
+async def test_a_database_that_stops_answering_during_recovery_is_unhealthy_within_a_lease() -> (
+    None
+):
+    """The other way round: a heartbeat that answered does not cover a recovery that never
+    ends (a stall that began mid-beat kept the replica SERVING for as long as it lasted)."""
+    async with running(store=StuckRecoveryStore(), heartbeat_seconds=0.05, lease_seconds=0.5) as h:
+        replicas = h.pool.replicas
+        await replicas.beat()
+        assert replicas.healthy  # answered a moment ago
+        await asyncio.sleep(0.5)
+        await replicas.beat()
+        assert not replicas.healthy and "cannot reach the store" in replicas.problem
+        h.pool.replicas._beating.cancel()  # type: ignore[union-attr]
+
+
 class CountingStore(InMemoryStore):
     """A fake that counts how the slots take their tasks."""
 

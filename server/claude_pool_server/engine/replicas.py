@@ -55,7 +55,7 @@ class ReplicaKeeper:
         self._draining = draining
         self._task: asyncio.Task[None] | None = None
         self._beating: asyncio.Task[None] | None = None
-        self._answered = False  # the current beat's heartbeat statement came back
+        self._answered_at: float | None = None  # when the current beat's heartbeat came back
         self.store_reachable = True
         self._store_detail = ""
         self.problem = ""  # why the replica is unhealthy ("" when healthy)
@@ -116,12 +116,12 @@ class ReplicaKeeper:
         """
         limit = self.settings.heartbeat_seconds * 2
         if self._beating is None or self._beating.done():
-            self._answered = False
+            self._answered_at = None
             self._beating = asyncio.create_task(self._beat_once(), name="replica-beat")
         beating = self._beating
         done, _ = await asyncio.wait({beating}, timeout=limit)
         try:
-            if not done and self._answered:
+            if not done and self._answered_recently():
                 # the database answered the heartbeat; recovery or retention is still busy
                 # (a database catching up after a stall): not a reason to say it is away
                 return
@@ -145,13 +145,20 @@ class ReplicaKeeper:
         alive = await self.store.heartbeat(
             self.replica_id, self.settings.lease_seconds, tuple(self._running())
         )
-        self._answered = True
+        self._answered_at = time.monotonic()
         self.store_reachable = True
         if not alive and not self._draining():
             log.warning("replica %s was declared dead while away; starting over", self.replica_id)
             await self.slots.restart_all()
         await self.recover_once()
         await self._retain()
+
+    def _answered_recently(self) -> bool:
+        """The current beat's heartbeat came back less than a lease ago. Longer, and a beat
+        stuck in recovery is a database that stopped answering after the heartbeat (a stall
+        that began mid-beat): health must say so, not wait for that beat for ever."""
+        answered = self._answered_at
+        return answered is not None and time.monotonic() - answered < self.settings.lease_seconds
 
     async def recover_once(self) -> list[Task]:
         renewal = Renewal(self.replica_id, self.settings.lease_seconds, tuple(self._running()))
