@@ -164,3 +164,15 @@ async def test_a_turn_waiter_that_missed_a_change_does_not_park() -> None:
     assert await asyncio.wait_for(notifier.wait_turn("tasks", seen, "o", 0, 60), 1) is False
     notifier.bump("o")
     assert await asyncio.wait_for(notifier.wait_turn("tasks", seen + 1, "o", 0, 60), 1) is False
+
+
+async def test_a_turn_given_to_a_waiter_cancelled_before_it_woke_goes_to_the_next() -> None:
+    notifier = LocalNotifier()
+    first = asyncio.create_task(notifier.wait_turn("tasks", 0, "a", 0, 5.0))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(notifier.wait_turn("tasks", 0, "b", 0, 5.0))
+    await asyncio.sleep(0.01)
+    notifier.bump("tasks")  # the turn is the first's ...
+    first.cancel()  # ... but it is cancelled before it runs again
+    assert await asyncio.wait_for(second, 1.0) is True
+    assert first.cancelled()

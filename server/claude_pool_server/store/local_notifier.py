@@ -93,9 +93,13 @@ class LocalNotifier:
         self._waiters.setdefault(own_topic, set()).add(waiter)  # woken with None: not a turn
         try:
             async with asyncio.timeout(None if math.isinf(timeout) else timeout):
-                return bool(await waiter)
+                await waiter
         except TimeoutError:
-            return False
+            pass  # a turn given as the time ran out is still taken, below
+        except asyncio.CancelledError:
+            if _given_turn(waiter):  # given a turn, cancelled before it woke: the next one's
+                self.pass_turn(topic)
+            raise
         finally:
             turns = self._turns.get(topic)
             if turns is not None:
@@ -107,3 +111,8 @@ class LocalNotifier:
                 parked.discard(waiter)
                 if not parked:
                     del self._waiters[own_topic]
+        return _given_turn(waiter)
+
+
+def _given_turn(waiter: asyncio.Future[bool]) -> bool:
+    return waiter.done() and not waiter.cancelled() and bool(waiter.result())
