@@ -221,8 +221,7 @@ class InMemoryStore:
         if task.request_id:
             self._request_ids[(task.namespace, task.request_id)] = task.id
         await self._notify(stored, True)
-        for topic in claim_topics(stored):
-            await self.notifier.publish(topic)
+        await self._wake_claimers(stored)
         return stored
 
     async def get_task(self, task_id: str) -> Task | None:
@@ -312,11 +311,15 @@ class InMemoryStore:
         stored = self._write(change, current)
         await self._notify(stored, bool(change.events))
         if stored.state is TaskState.PENDING and current.state is not TaskState.PENDING:
-            for topic in claim_topics(stored):
-                await self.notifier.publish(topic)
+            await self._wake_claimers(stored)
         if current.state is TaskState.RUNNING and stored.state is TaskState.CANCELLED:
             await self.notifier.publish(f"cancel:{task_id}")
         return stored
+
+    async def _wake_claimers(self, *pending: Task) -> None:
+        """Publish what wakes the slot workers that may claim these newly pending tasks."""
+        for topic in dict.fromkeys(topic for task in pending for topic in claim_topics(task)):
+            await self.notifier.publish(topic)
 
     async def finish_run(self, report: RunReport) -> Task | None:
         return await self._finish_run(report, TASKS_TOPIC)
@@ -587,9 +590,7 @@ class InMemoryStore:
             stored = self._write(lease_expired(task, max_attempts, now), task)
             changed.append(stored)
             await self._notify(stored, True)
-        requeued = [t for t in changed if t.state is TaskState.PENDING]
-        for topic in dict.fromkeys(topic for t in requeued for topic in claim_topics(t)):
-            await self.notifier.publish(topic)
+        await self._wake_claimers(*(t for t in changed if t.state is TaskState.PENDING))
         live = self._live(now)
         for replica_id, beat in list(self._replicas.items()):
             if beat is not None and replica_id not in live:

@@ -91,9 +91,6 @@ SELECT ns, shard FROM (VALUES (''), ($1)) AS v(ns), generate_series(0, {BUDGET_S
 ON CONFLICT DO NOTHING
 """
 
-# $1 slot id, $2 replica id, $3 now, $4 lease length (seconds, on the database clock),
-# $5 running event payload, $6 slot record (jsonb, current task filled in here)
-
 
 def _claiming(slot: str, replica: str, now: str, lease: str, *, only_if: str = "true") -> str:
     """The CTEs `candidate` and `claimed` of a claim for `slot` (the parameters' $n): the oldest
@@ -122,6 +119,9 @@ def _claiming(slot: str, replica: str, now: str, lease: str, *, only_if: str = "
 )"""
 
 
+# $1 slot id, $2 replica id, $3 now, $4 lease length (seconds, on the database clock),
+# $5 running event payload, $6 slot record (jsonb, current task filled in here); `more`: another
+# task was pending (a hint, see PoolStore.claim_task)
 CLAIM_TASK = f"""
 WITH {_claiming("$1", "$2", "$3", "$4")}, event AS (
     INSERT INTO task_events (task_id, seq, time, payload) SELECT id, last_seq, $3, $5 FROM claimed
