@@ -210,6 +210,7 @@ def _payload(payload: EventPayload) -> dict[str, Any]:
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
+    await connection.execute(q.SESSION_SETUP)
     await connection.set_type_codec(
         "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
     )
@@ -226,7 +227,7 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     statements and a round trip after each of ours (most of the store's statements, measured by
     bench.control_plane). The store leaves nothing for it to undo: its advisory lock is
     transaction-scoped, it opens no cursor, LISTENs on its own connection (notifier.py) and
-    changes no setting; asyncpg still rolls back a transaction left open."""
+    changes no setting after q.SESSION_SETUP; asyncpg still rolls back a transaction left open."""
 
 
 class _OutputTail:
