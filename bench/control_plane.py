@@ -2,7 +2,7 @@
 
     python -m bench.control_plane [--tasks 1000] [--slots 8] [--submitters 50] [--rounds 3]
         [--only rpc-floor,pool-memory,pool-postgres,store-memory,store-postgres,drain-postgres,
-                bare,pgqueuer-1,pgqueuer-10]
+                bare,pgqueuer-1,pgqueuer-10[,store-postgres-bitmap]]
         [--drain-workers 32] [--claim-without-skip-locked] [--json FILE]
 
 One embedded PostgreSQL (tests/support/postgres.py, restarted once with pg_stat_statements
@@ -24,6 +24,9 @@ other, round after round, in a rotating order:
   `--drain-workers` workers (32) then drain the backlog, claiming all the time: the shape where
   a claim without SKIP LOCKED queues behind the claim holding the oldest row
   (--claim-without-skip-locked).
+- store-postgres-bitmap (only when named in --only): store-postgres with PostgreSQL's planner
+  defaults on the store's connections instead of queries.SESSION_SETUP (bitmap scans allowed),
+  to see what the claims' plan in pending-index order is worth.
 - bare: the floor of a Postgres job queue, per job one INSERT, one claim (a single
   `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`) and one completion
   UPDATE, each its own transaction; S workers on a connection each, woken in-process; inserts
@@ -36,7 +39,8 @@ Per contender: tasks/s (median of the rounds), submit latency p50/p99 (all round
 this process and of PostgreSQL per task, this process's peak RSS, PostgreSQL's PSS, how busy the
 machine was (all cores, and what other processes used), and the SQL statements the database
 executed per task, counted by pg_stat_statements on the server side (every top-level statement
-execution, BEGIN/COMMIT and the pool's connection-reset statements included), with a breakdown.
+execution, BEGIN/COMMIT and the pool's connection-reset statements included), with a breakdown
+and what they cost the server per task: time executing and WAL written.
 
 `--claim-without-skip-locked` runs the Postgres store with `SKIP LOCKED` taken out of its claims
 (queries.CLAIM_TASK and FINISH_AND_CLAIM, patched in this process only), to see what the
@@ -99,6 +103,7 @@ CONTENDERS = (
     "rpc-floor", "pool-memory", "pool-postgres", "store-memory", "store-postgres",
     "drain-postgres", "bare", "pgqueuer-1", "pgqueuer-10",
 )  # fmt: skip
+OPT_IN_CONTENDERS = ("store-postgres-bitmap",)  # run only when named in --only
 WARM_UP_TASKS = 20
 SETTLE_SECONDS = 0.2  # after the last completion, before reading the statement counters
 
@@ -279,22 +284,28 @@ class BenchPostgres:
         finally:
             await admin.close()
 
-    async def statements(self, url: str) -> Counter[str]:
-        """Executions per statement in the database of `url` since the last reset."""
+    async def statements(self, url: str) -> tuple[Counter[str], Counter[str]]:
+        """Executions per statement in the database of `url` since the last reset, and what
+        they cost the server in all: execution time (ms), WAL records and WAL bytes."""
         database = url.rsplit("/", 1)[-1].split("?")[0]
         admin = await self._admin()
         try:
             rows = await admin.fetch(
-                "SELECT s.query, s.calls FROM pg_stat_statements s "
+                "SELECT s.query, s.calls, s.total_exec_time, s.wal_records, s.wal_bytes "
+                "FROM pg_stat_statements s "
                 "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1",
                 database,
             )
         finally:
             await admin.close()
         counts: Counter[str] = Counter()
+        costs: Counter[str] = Counter()
         for row in rows:
             counts[statement_label(row["query"])] += row["calls"]
-        return counts
+            costs["exec_ms"] += row["total_exec_time"]
+            costs["wal_records"] += row["wal_records"]
+            costs["wal_bytes"] += int(row["wal_bytes"])
+        return counts, costs
 
     async def fresh(self) -> str:
         return await self.databases.create()
@@ -313,6 +324,7 @@ class Outcome:
     usage: Usage
     submit_latencies: list[float] = field(default_factory=list)
     statements: Counter[str] = field(default_factory=Counter)
+    costs: Counter[str] = field(default_factory=Counter)  # BenchPostgres.statements
 
     @property
     def rate(self) -> float:
@@ -408,10 +420,11 @@ async def run_pool(
             finished = await asyncio.gather(*waits)
         assert all(t.state == task_pb2.TASK_STATE_COMPLETED for t in finished)
         statements: Counter[str] = Counter()
+        costs: Counter[str] = Counter()
         if pg is not None and isinstance(store, PostgresStore):
             await asyncio.sleep(SETTLE_SECONDS)
-            statements = await pg.statements(store.database_url)
-        return Outcome(name, args.tasks, meter.usage, latencies, statements)
+            statements, costs = await pg.statements(store.database_url)
+        return Outcome(name, args.tasks, meter.usage, latencies, statements, costs)
     finally:
         await client.close()
         await server.stop(grace_seconds=2)
@@ -490,10 +503,11 @@ async def run_store(
             consumer.cancel()
         await asyncio.gather(*consumers, return_exceptions=True)
         statements: Counter[str] = Counter()
+        costs: Counter[str] = Counter()
         if pg is not None and isinstance(store, PostgresStore):
             await asyncio.sleep(SETTLE_SECONDS)
-            statements = await pg.statements(store.database_url)
-        return Outcome(name, args.tasks, meter.usage, latencies, statements)
+            statements, costs = await pg.statements(store.database_url)
+        return Outcome(name, args.tasks, meter.usage, latencies, statements, costs)
     finally:
         await store.close()
 
@@ -558,8 +572,8 @@ async def run_bare(args: argparse.Namespace, pg: BenchPostgres, url: str) -> Out
             consumer.cancel()
         await asyncio.gather(*consumers, return_exceptions=True)
         await asyncio.sleep(SETTLE_SECONDS)
-        statements = await pg.statements(url)
-        return Outcome("bare", args.tasks, meter.usage, latencies, statements)
+        statements, costs = await pg.statements(url)
+        return Outcome("bare", args.tasks, meter.usage, latencies, statements, costs)
     finally:
         for conn in workers:
             await conn.close()
@@ -613,8 +627,8 @@ async def run_pgqueuer(
             for manager in managers:  # completions are logged when the managers stop
                 manager.shutdown.set()
             await asyncio.gather(*running)
-        statements = await pg.statements(url)
-        return Outcome(f"pgqueuer-{batch}", args.tasks, meter.usage, latencies, statements)
+        statements, costs = await pg.statements(url)
+        return Outcome(f"pgqueuer-{batch}", args.tasks, meter.usage, latencies, statements, costs)
     finally:
         for manager in managers:
             manager.shutdown.set()
@@ -623,6 +637,19 @@ async def run_pgqueuer(
         for conn in connections:
             if not conn.is_closed():
                 await conn.close()
+
+
+async def run_with_default_planner(
+    name: str, store: PostgresStore, args: argparse.Namespace, pg: BenchPostgres
+) -> Outcome:
+    """store-postgres with PostgreSQL's planner defaults (bitmap scans allowed), in place of
+    the store's SESSION_SETUP for this run only."""
+    setup = q.SESSION_SETUP
+    q.SESSION_SETUP = "SET enable_bitmapscan = on"
+    try:
+        return await run_store(name, store, args, pg)
+    finally:
+        q.SESSION_SETUP = setup
 
 
 async def run_one(
@@ -638,6 +665,8 @@ async def run_one(
             return await run_pool(name, PostgresStore(url), args, work, pg)
         if name in ("store-postgres", "drain-postgres"):
             return await run_store(name, PostgresStore(url), args, pg)
+        if name == "store-postgres-bitmap":
+            return await run_with_default_planner(name, PostgresStore(url), args, pg)
         if name == "bare":
             return await run_bare(args, pg, url)
         if name.startswith("pgqueuer-"):
@@ -662,7 +691,7 @@ def report(outcomes: dict[str, list[Outcome]], args: argparse.Namespace) -> dict
         f"machine busy: cores in use, and of them other processes)"
     )
     header = (
-        f"{'contender':15s} {'tasks/s':>8s} {'rounds':>24s} {'cpu self':>9s} {'cpu pg':>7s}"
+        f"{'contender':21s} {'tasks/s':>8s} {'rounds':>24s} {'cpu self':>9s} {'cpu pg':>7s}"
         f" {'busy':>5s} {'other':>5s} {'rss MiB':>8s} {'pg PSS':>7s} {'stmts':>6s}"
         f" {'submit p50/p99 ms':>18s}"
     )
@@ -687,7 +716,7 @@ def report(outcomes: dict[str, list[Outcome]], args: argparse.Namespace) -> dict
         p50, p99 = pct(latencies, 0.5) * 1000, pct(latencies, 0.99) * 1000
         rounds = " ".join(f"{x:.0f}" for x in rates)
         print(
-            f"{name:15s} {statistics.median(rates):8.1f} {rounds:>24s} {cpu_self:9.2f}"
+            f"{name:21s} {statistics.median(rates):8.1f} {rounds:>24s} {cpu_self:9.2f}"
             f" {cpu_pg:7.2f} {busy:5.2f} {others:5.2f} {mib(rss):>8s} {mib(pss):>7s}"
             f" {per_task:6.2f} {p50:8.1f} / {p99:7.1f}"
         )
@@ -708,13 +737,21 @@ def report(outcomes: dict[str, list[Outcome]], args: argparse.Namespace) -> dict
         }
     for name, runs in outcomes.items():
         statements = Counter()
+        costs: Counter[str] = Counter()
         for run in runs:
             statements.update(run.statements)
+            costs.update(run.costs)
         if not statements:
             continue
         tasks = sum(r.tasks for r in runs)
         total = sum(statements.values())
-        print(f"\nstatements per task, {name} (pg_stat_statements, {total / tasks:.2f} in all):")
+        print(
+            f"\nstatements per task, {name} (pg_stat_statements, {total / tasks:.2f} in all;"
+            f" per task {costs['exec_ms'] / tasks:.2f} ms executing,"
+            f" {costs['wal_records'] / tasks:.1f} WAL records,"
+            f" {costs['wal_bytes'] / tasks / 1024:.2f} KiB of WAL):"
+        )
+        summary.setdefault(name, {})["postgres_per_task"] = {k: v / tasks for k, v in costs.items()}
         for label, count in statements.most_common():
             if count / tasks >= 0.005:
                 print(f"  {count / tasks:7.3f}  {label}")
@@ -729,7 +766,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             assert patched != original
             setattr(q, name, patched)
             QUERY_NAMES[shape(patched)] = f"{name} (without SKIP LOCKED)"
-    names = [n for n in CONTENDERS if n in args.only.split(",")]
+    names = [n for n in CONTENDERS + OPT_IN_CONTENDERS if n in args.only.split(",")]
     async with BenchPostgres.running() as pg:
         print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %z')}; load average: {os.getloadavg()}")
         print(f"postgres: {await pg.settings()}; {psutil.cpu_count()} cores")
@@ -744,7 +781,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                         continue
                     outcomes[name].append(outcome)
                     print(
-                        f"  round {round_ + 1}: {name:14s} {outcome.rate:8.1f} tasks/s"
+                        f"  round {round_ + 1}: {name:21s} {outcome.rate:8.1f} tasks/s"
                         f"  ({outcome.usage.seconds:.2f} s, load {outcome.usage.load_after:.2f})",
                         flush=True,
                     )
