@@ -239,6 +239,7 @@ class _Call:
             caller: Caller | None = None
             request: Any = None
             outcome = "OK"
+            recorded = False
             try:
                 caller, request = await self._admit(raw, context)
                 response = await behaviour(request, context)
@@ -248,10 +249,14 @@ class _Call:
             except BaseException as exc:
                 outcome = exc.code.name if isinstance(exc, Denied) else status.code_name(exc)
                 if isinstance(exc, Exception):
+                    # counted before the caller can see the status _fail sends
+                    self._record(caller, request, outcome, request_id, started)
+                    recorded = True
                     await self._fail(exc, request_id, context)
                 raise
             finally:
-                self._record(caller, request, outcome, request_id, started)
+                if not recorded:
+                    self._record(caller, request, outcome, request_id, started)
             return response
 
         return wrapped
@@ -263,6 +268,7 @@ class _Call:
             caller: Caller | None = None
             request: Any = None
             outcome = "OK"
+            recorded = False
             try:
                 caller, request = await self._admit(raw, context)
                 async for response in behaviour(request, context):
@@ -273,10 +279,14 @@ class _Call:
             except BaseException as exc:
                 outcome = exc.code.name if isinstance(exc, Denied) else status.code_name(exc)
                 if isinstance(exc, Exception):
+                    # counted before the caller can see the status _fail sends
+                    self._record(caller, request, outcome, request_id, started)
+                    recorded = True
                     await self._fail(exc, request_id, context)
                 raise
             finally:
-                self._record(caller, request, outcome, request_id, started)
+                if not recorded:
+                    self._record(caller, request, outcome, request_id, started)
 
         return wrapped
 
