@@ -15,6 +15,9 @@ EXPLAIN: an index scan on `ix_tasks_pending_seq_no`).
 from __future__ import annotations
 
 NOTIFY_CHANNEL = "claude_pool"
+SLOT_ALLOCATION_LOCK = 0x636C706F  # "clpo"
+POOL = ""  # the budget rows of the whole pool
+BUDGET_SHARDS = 16  # budget rows per namespace; the money is their sum
 
 # Run once on each of the store's connections. A claim takes the oldest pending task through the
 # partial index ix_tasks_pending_seq_no, in index order, and stops at the first row it can lock.
@@ -23,9 +26,6 @@ NOTIFY_CHANNEL = "claude_pool"
 # finish-and-claims sorted ~700 pending rows each, 2.1 ms against 1.3 ms for the index order, and
 # the cost grows with the backlog. No statement of the store wants a bitmap scan.
 SESSION_SETUP = "SET enable_bitmapscan = off"
-SLOT_ALLOCATION_LOCK = 0x636C706F  # "clpo"
-POOL = ""  # the budget rows of the whole pool
-BUDGET_SHARDS = 16  # budget rows per namespace; the money is their sum
 
 TASK_COLUMNS = """
     id, namespace, owner, state, prompt, spec, slot_id, chain_id, replica_id, request_id,

@@ -216,11 +216,6 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
     )
 
 
-def _released(release: asyncio.Task[None]) -> None:
-    if not release.cancelled() and release.exception() is not None:
-        log.warning("a connection's release failed: %r", release.exception())
-
-
 async def _keep_session(connection: asyncpg.Connection) -> None:
     """Hand a connection back to the pool as it is. asyncpg's default reset sends
     `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release: four
@@ -329,7 +324,7 @@ class PostgresStore:
         self.pool_size = pool_size
         self.command_timeout = command_timeout
         self._pool: asyncpg.Pool | None = None
-        self._releases: set[asyncio.Task[None]] = set()  # see _fetchval_release_later
+        self._releases: set[asyncio.Future[None]] = set()  # see _fetchval_release_later
         self._tail = _OutputTail()
         self.notifier = PostgresNotifier(self.dsn, self._send_notify, self._forget_tail)
 
@@ -372,8 +367,12 @@ class PostgresStore:
         finally:
             release = asyncio.ensure_future(pool.release(connection))
             self._releases.add(release)
-            release.add_done_callback(_released)
-            release.add_done_callback(self._releases.discard)
+            release.add_done_callback(self._released)
+
+    def _released(self, release: asyncio.Future[None]) -> None:
+        self._releases.discard(release)
+        if not release.cancelled() and release.exception() is not None:
+            log.warning("a connection's release failed: %r", release.exception())
 
     @reachable
     async def _send_notify(self, payloads: list[str]) -> None:
